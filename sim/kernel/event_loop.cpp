@@ -1,0 +1,184 @@
+#include "sim/kernel/event_loop.hpp"
+
+#include <bit>
+#include <stdexcept>
+#include <string>
+
+namespace sim::kernel {
+
+EventLoop::EventLoop(std::size_t max_pending) : max_pending_(max_pending) {
+    if (max_pending_ == 0 || max_pending_ > kMaxPendingLimit) {
+        throw std::invalid_argument("event loop: max_pending must be in [1, 2^24], got " +
+                                    std::to_string(max_pending));
+    }
+}
+
+EventId EventLoop::schedule_at(Nanos when, Callback callback) {
+    if (when < now_) {
+        throw std::logic_error("event loop: event scheduled in the past (at " +
+                               format_duration(when) + ", now " + format_duration(now_) + ")");
+    }
+    if (!callback) throw std::logic_error("event loop: empty callback");
+    if (live_ >= max_pending_) {
+        throw std::length_error("event loop: more than " + std::to_string(max_pending_) +
+                                " pending events at " + format_duration(now_) +
+                                " (a runaway schedule?)");
+    }
+    if (next_seq_ > kMaxSeq) throw std::length_error("event loop: sequence numbers exhausted");
+
+    const std::uint32_t slot = take_slot();
+    const std::uint64_t seq = next_seq_++;
+    slots_[slot].callback = std::move(callback);
+    slots_[slot].seq = seq;
+    ++live_;
+    // when >= now >= last_.time and seq > every earlier seq, so the key is above last_.
+    enqueue(Entry{static_cast<std::uint64_t>(when), seq << kSlotBits | slot});
+    return EventId{slot, seq};
+}
+
+EventId EventLoop::schedule_after(Nanos delay, Callback callback) {
+    if (delay < 0) {
+        throw std::logic_error("event loop: negative delay " + format_duration(delay));
+    }
+    return schedule_at(now_ + delay, std::move(callback));
+}
+
+bool EventLoop::is_pending(EventId id) const {
+    return id.seq != 0 && id.slot < slots_.size() && slots_[id.slot].seq == id.seq;
+}
+
+bool EventLoop::cancel(EventId id) {
+    if (!is_pending(id)) return false;
+    Slot& slot = slots_[id.slot];
+    slot.callback.reset();
+    slot.seq = 0;
+    free_slots_.push_back(id.slot);
+    --live_;
+    // The queued entry stays as a tombstone; rebuild when tombstones dominate.
+    if (queued_ > 1024 && queued_ > 2 * live_ + 1024) compact();
+    return true;
+}
+
+bool EventLoop::step() {
+    if (!settle()) return false;
+    const Entry top = buckets_[0].back();
+    buckets_[0].pop_back();
+    if (buckets_[0].empty()) nonempty_[0] &= ~std::uint64_t{1};
+    --queued_;
+    const auto slot_index = static_cast<std::uint32_t>(top.seq_slot & kSlotMask);
+    Slot& slot = slots_[slot_index];
+    Callback callback = std::move(slot.callback);
+    slot.seq = 0;
+    free_slots_.push_back(slot_index);
+    --live_;
+    now_ = static_cast<Nanos>(top.time);
+    ++executed_;
+    callback();
+    return true;
+}
+
+std::uint64_t EventLoop::run_until(Nanos until) {
+    std::uint64_t ran = 0;
+    while (settle() && static_cast<Nanos>(buckets_[0].back().time) <= until) {
+        step();
+        ++ran;
+    }
+    if (until > now_) now_ = until;
+    return ran;
+}
+
+std::uint64_t EventLoop::run_until_idle(std::uint64_t max_events) {
+    std::uint64_t ran = 0;
+    while (step()) {
+        if (++ran >= max_events && pending() > 0) {
+            throw std::runtime_error("event loop: still busy after " + std::to_string(ran) +
+                                     " events at " + format_duration(now_));
+        }
+    }
+    return ran;
+}
+
+Nanos EventLoop::next_time() {
+    return settle() ? static_cast<Nanos>(buckets_[0].back().time) : Nanos{-1};
+}
+
+std::uint32_t EventLoop::take_slot() {
+    if (!free_slots_.empty()) {
+        const std::uint32_t slot = free_slots_.back();
+        free_slots_.pop_back();
+        return slot;
+    }
+    slots_.emplace_back();
+    return static_cast<std::uint32_t>(slots_.size() - 1);
+}
+
+// 0 when the key equals last_, else 1 + the index of the highest bit where they differ,
+// counting the 128-bit key (time, seq_slot) from seq_slot's lowest bit.
+std::size_t EventLoop::bucket_of(const Entry& e) const {
+    if (const std::uint64_t high = e.time ^ last_.time) {
+        return 129 - static_cast<std::size_t>(std::countl_zero(high));
+    }
+    if (const std::uint64_t low = e.seq_slot ^ last_.seq_slot) {
+        return 65 - static_cast<std::size_t>(std::countl_zero(low));
+    }
+    return 0;
+}
+
+void EventLoop::enqueue(const Entry& e) {
+    const std::size_t b = bucket_of(e);
+    buckets_[b].push_back(e);
+    nonempty_[b / 64] |= std::uint64_t{1} << (b % 64);
+    ++queued_;
+}
+
+bool EventLoop::settle() {
+    for (;;) {
+        // Drop tombstones that reached the front.
+        while (!buckets_[0].empty() && !is_live(buckets_[0].back())) {
+            buckets_[0].pop_back();
+            --queued_;
+        }
+        if (!buckets_[0].empty()) return true;
+        nonempty_[0] &= ~std::uint64_t{1};
+        if (queued_ == 0) return false;
+
+        // The lowest non-empty bucket holds the minimum; make it the new last_ and spread the
+        // bucket over lower buckets (each entry lands strictly lower: radix-heap invariant).
+        std::size_t b = 0;
+        for (std::size_t w = 0; w < nonempty_.size(); ++w) {
+            if (nonempty_[w]) {
+                b = w * 64 + static_cast<std::size_t>(std::countr_zero(nonempty_[w]));
+                break;
+            }
+        }
+        std::vector<Entry> bucket = std::move(buckets_[b]);
+        buckets_[b] = std::vector<Entry>();
+        nonempty_[b / 64] &= ~(std::uint64_t{1} << (b % 64));
+        Entry minimum = bucket.front();
+        for (const Entry& e : bucket) {
+            if (before(e, minimum)) minimum = e;
+        }
+        last_ = minimum;
+        queued_ -= bucket.size();
+        for (const Entry& e : bucket) enqueue(e);
+        // Hand the emptied vector's capacity back so the next redistribution reuses it.
+        bucket.clear();
+        if (buckets_[b].capacity() < bucket.capacity()) buckets_[b] = std::move(bucket);
+    }
+}
+
+void EventLoop::compact() {
+    std::vector<Entry> live;
+    live.reserve(live_);
+    for (std::vector<Entry>& bucket : buckets_) {
+        for (const Entry& e : bucket) {
+            if (is_live(e)) live.push_back(e);
+        }
+        bucket.clear();
+    }
+    nonempty_ = {};
+    queued_ = 0;
+    for (const Entry& e : live) enqueue(e);
+}
+
+}  // namespace sim::kernel

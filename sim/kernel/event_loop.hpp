@@ -1,0 +1,104 @@
+// The simulation's single event loop over integer virtual time.
+//
+// Events at the same instant run in the order they were scheduled: the queue is ordered by
+// the 128-bit key (time, sequence number). Because a simulation never schedules before now,
+// the queue is monotone, and a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan, 1990) serves it:
+// entries sit in buckets by the highest bit in which their key differs from the last key
+// taken, and popping redistributes one bucket into lower ones. Every access is a sequential
+// scan of a vector, so it stays fast when hundreds of thousands of events are pending
+// (docs/performance.md). Entries are 16 bytes (time, and the sequence number packed with a
+// slot index); callbacks live in a slot table beside them.
+//
+// Cancellation is lazy: a cancelled event stays queued as a tombstone until it surfaces, or
+// until tombstones outnumber live events and the queue is rebuilt. The number of pending
+// events is bounded; exceeding the bound throws, since a runaway schedule is a bug to see.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "sim/kernel/callback.hpp"
+#include "sim/kernel/time.hpp"
+
+namespace sim::kernel {
+
+struct EventId {
+    std::uint32_t slot = 0;
+    std::uint64_t seq = 0;  // 0 never names an event
+};
+
+class EventLoop {
+public:
+    // At most 2^24 events may be pending (the slot index's width in a queue entry).
+    static constexpr std::size_t kMaxPendingLimit = std::size_t{1} << 24;
+    static constexpr std::size_t kDefaultMaxPending = 10'000'000;
+
+    explicit EventLoop(std::size_t max_pending = kDefaultMaxPending);
+
+    Nanos now() const { return now_; }
+
+    // Schedules `callback` at `when` (>= now(), or std::logic_error). Returns an id for cancel.
+    EventId schedule_at(Nanos when, Callback callback);
+    EventId schedule_after(Nanos delay, Callback callback);
+
+    // Cancels a pending event; false when it already ran, was cancelled, or never existed.
+    bool cancel(EventId id);
+    bool is_pending(EventId id) const;
+
+    // Runs the next event. False when nothing is pending.
+    bool step();
+    // Runs every event due at or before `until`, then sets now() to `until` (never backwards).
+    // Returns how many events ran.
+    std::uint64_t run_until(Nanos until);
+    // Runs until nothing is pending; throws std::runtime_error after `max_events` events.
+    std::uint64_t run_until_idle(std::uint64_t max_events);
+
+    // Time of the next pending event, or -1 when idle.
+    Nanos next_time();
+    std::size_t pending() const { return live_; }
+    std::uint64_t executed() const { return executed_; }
+
+private:
+    static constexpr int kSlotBits = 24;
+    static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
+    static constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << (64 - kSlotBits)) - 1;
+    static constexpr std::size_t kBuckets = 129;  // equal to last, then one per key bit
+
+    struct Entry {
+        std::uint64_t time;      // a Nanos >= 0
+        std::uint64_t seq_slot;  // seq << kSlotBits | slot; seq is unique, so it alone orders
+    };
+    struct Slot {
+        Callback callback;
+        std::uint64_t seq = 0;  // the event the slot holds; 0 when free or cancelled
+    };
+
+    static bool before(const Entry& a, const Entry& b) {
+        return a.time < b.time || (a.time == b.time && a.seq_slot < b.seq_slot);
+    }
+    bool is_live(const Entry& e) const {
+        return slots_[e.seq_slot & kSlotMask].seq == e.seq_slot >> kSlotBits;
+    }
+    std::size_t bucket_of(const Entry& e) const;
+    void enqueue(const Entry& e);
+    // Makes bucket 0 hold the earliest live entry; false when nothing is pending.
+    bool settle();
+    void compact();
+    std::uint32_t take_slot();
+
+    std::array<std::vector<Entry>, kBuckets> buckets_;
+    std::array<std::uint64_t, 3> nonempty_{};  // bit b set when buckets_[b] is not empty
+    Entry last_{0, 0};                          // the last key taken; every key is >= it
+    std::size_t queued_ = 0;                    // entries in buckets, tombstones included
+
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::size_t max_pending_;
+    std::size_t live_ = 0;
+    Nanos now_ = 0;
+    std::uint64_t next_seq_ = 1;
+    std::uint64_t executed_ = 0;
+};
+
+}  // namespace sim::kernel

@@ -1,0 +1,151 @@
+#include <catch2/catch.hpp>
+#include <rapidcheck/catch.h>
+
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "sim/kernel/event_loop.hpp"
+
+using namespace sim::kernel;
+
+TEST_CASE("events run in time order, same-instant events in scheduling order") {
+    EventLoop loop;
+    std::vector<int> order;
+    loop.schedule_at(30, [&] { order.push_back(3); });
+    loop.schedule_at(10, [&] { order.push_back(1); });
+    loop.schedule_at(20, [&] { order.push_back(21); });
+    loop.schedule_at(20, [&] { order.push_back(22); });
+    loop.schedule_at(20, [&] { order.push_back(23); });
+    CHECK(loop.run_until_idle(100) == 5);
+    CHECK(order == std::vector<int>{1, 21, 22, 23, 3});
+    CHECK(loop.now() == 30);
+}
+
+TEST_CASE("run_until stops at the instant and moves the clock there") {
+    EventLoop loop;
+    int ran = 0;
+    loop.schedule_at(5, [&] { ++ran; });
+    loop.schedule_at(10, [&] { ++ran; });
+    loop.schedule_at(11, [&] { ++ran; });
+    CHECK(loop.run_until(10) == 2);
+    CHECK(ran == 2);
+    CHECK(loop.now() == 10);
+    CHECK(loop.next_time() == 11);
+    CHECK(loop.run_until(100) == 1);
+    CHECK(loop.now() == 100);
+    CHECK(loop.next_time() == -1);
+}
+
+TEST_CASE("events scheduled from events, including at the same instant") {
+    EventLoop loop;
+    std::vector<int> order;
+    loop.schedule_at(1, [&] {
+        order.push_back(1);
+        loop.schedule_after(0, [&] { order.push_back(3); });
+    });
+    loop.schedule_at(1, [&] { order.push_back(2); });
+    loop.run_until_idle(10);
+    CHECK(order == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("cancel removes a pending event and only that one") {
+    EventLoop loop;
+    std::vector<int> order;
+    const EventId a = loop.schedule_at(1, [&] { order.push_back(1); });
+    const EventId b = loop.schedule_at(2, [&] { order.push_back(2); });
+    CHECK(loop.pending() == 2);
+    CHECK(loop.cancel(a));
+    CHECK_FALSE(loop.cancel(a));
+    CHECK(loop.pending() == 1);
+    CHECK(loop.is_pending(b));
+    loop.run_until_idle(10);
+    CHECK(order == std::vector<int>{2});
+    CHECK_FALSE(loop.cancel(b));  // already ran
+    CHECK_FALSE(loop.cancel(EventId{}));
+}
+
+TEST_CASE("a cancelled event's slot reused by a new event does not resurrect it") {
+    EventLoop loop;
+    int ran = 0;
+    const EventId a = loop.schedule_at(5, [&] { ran += 1; });
+    loop.cancel(a);
+    const EventId b = loop.schedule_at(7, [&] { ran += 10; });
+    CHECK(b.slot == a.slot);
+    CHECK_FALSE(loop.cancel(a));
+    loop.run_until_idle(10);
+    CHECK(ran == 10);
+}
+
+TEST_CASE("callbacks may own move-only state and large captures") {
+    EventLoop loop;
+    auto owned = std::make_unique<int>(41);
+    int seen = 0;
+    std::array<std::int64_t, 16> big{};
+    big[15] = 1;
+    loop.schedule_at(1, [p = std::move(owned), &seen] { seen += *p; });
+    loop.schedule_at(2, [big, &seen] { seen += static_cast<int>(big[15]); });
+    loop.run_until_idle(10);
+    CHECK(seen == 42);
+}
+
+TEST_CASE("the loop refuses the past, empty callbacks and too many pending events") {
+    EventLoop loop(3);
+    loop.schedule_at(10, [] {});
+    loop.run_until(10);
+    CHECK_THROWS_AS(loop.schedule_at(5, [] {}), std::logic_error);
+    CHECK_THROWS_AS(loop.schedule_after(-1, [] {}), std::logic_error);
+    CHECK_THROWS_AS(loop.schedule_at(20, Callback{}), std::logic_error);
+    loop.schedule_at(20, [] {});
+    loop.schedule_at(20, [] {});
+    loop.schedule_at(20, [] {});
+    CHECK_THROWS_WITH(loop.schedule_at(20, [] {}),
+                      Catch::Contains("more than 3 pending events"));
+    CHECK_THROWS_AS(EventLoop(0), std::invalid_argument);
+}
+
+TEST_CASE("run_until_idle bounds a loop that never ends") {
+    EventLoop loop;
+    std::function<void()> again = [&] { loop.schedule_after(1, [&] { again(); }); };
+    loop.schedule_at(0, [&] { again(); });
+    CHECK_THROWS_WITH(loop.run_until_idle(1000), Catch::Contains("still busy after 1000 events"));
+}
+
+TEST_CASE("property: any schedule/cancel sequence runs in (time, scheduling) order") {
+    rc::prop("events run in non-decreasing time, ties by scheduling order", [] {
+        const auto ops = *rc::gen::container<std::vector<std::tuple<bool, std::int64_t, std::size_t>>>(
+            rc::gen::tuple(rc::gen::arbitrary<bool>(), rc::gen::inRange<std::int64_t>(0, 50),
+                           rc::gen::inRange<std::size_t>(0, 1000)));
+        EventLoop loop;
+        struct Scheduled {
+            Nanos time;
+            std::size_t order;
+            EventId id;
+            bool cancelled = false;
+        };
+        std::vector<Scheduled> scheduled;
+        std::vector<std::size_t> ran;
+        for (const auto& [cancel, delay, target] : ops) {
+            if (cancel && !scheduled.empty()) {
+                Scheduled& s = scheduled[target % scheduled.size()];
+                const bool was_pending = !s.cancelled;
+                RC_ASSERT(loop.cancel(s.id) == was_pending);
+                s.cancelled = true;
+            } else {
+                const std::size_t order = scheduled.size();
+                const EventId id = loop.schedule_at(delay, [&ran, order] { ran.push_back(order); });
+                scheduled.push_back({delay, order, id});
+            }
+        }
+        loop.run_until_idle(ops.size() + 1);
+        std::vector<std::size_t> expected;
+        for (const Scheduled& s : scheduled) {
+            if (!s.cancelled) expected.push_back(s.order);
+        }
+        std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) {
+            return scheduled[a].time < scheduled[b].time;
+        });
+        RC_ASSERT(ran == expected);
+        RC_ASSERT(loop.pending() == 0u);
+    });
+}
