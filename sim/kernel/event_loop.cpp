@@ -67,13 +67,22 @@ bool EventLoop::step() {
     --queued_;
     const auto slot_index = static_cast<std::uint32_t>(top.seq_slot & kSlotMask);
     Slot& slot = slots_[slot_index];
-    Callback callback = std::move(slot.callback);
-    slot.seq = 0;
-    free_slots_.push_back(slot_index);
+    slot.seq = 0;  // no longer pending: cancelling it from inside is a no-op
     --live_;
     now_ = static_cast<Nanos>(top.time);
     ++executed_;
-    callback();
+    // Run in place; the slot is released only afterwards, so nothing the callback schedules
+    // can reuse it while it runs (even if it throws).
+    struct Release {
+        EventLoop& loop;
+        Slot& slot;
+        std::uint32_t index;
+        ~Release() {
+            slot.callback.reset();
+            loop.free_slots_.push_back(index);
+        }
+    } release{*this, slot, slot_index};
+    slot.callback();
     return true;
 }
 

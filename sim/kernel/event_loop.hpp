@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "sim/kernel/callback.hpp"
@@ -92,7 +93,8 @@ private:
     Entry last_{0, 0};                          // the last key taken; every key is >= it
     std::size_t queued_ = 0;                    // entries in buckets, tombstones included
 
-    std::vector<Slot> slots_;
+    // A deque, so a callback runs in place in its slot while it schedules new events.
+    std::deque<Slot> slots_;
     std::vector<std::uint32_t> free_slots_;
     std::size_t max_pending_;
     std::size_t live_ = 0;

@@ -1,6 +1,9 @@
 #include "sim/kernel/random.hpp"
 
+#include <cmath>
 #include <limits>
+
+#include "sim/kernel/det_math.hpp"
 #include <stdexcept>
 
 namespace sim::kernel {
@@ -82,7 +85,7 @@ bool Random::bernoulli(double p) {
 
 double Random::exponential(double mean) {
     // 1 - u is in (0, 1], so the log is finite.
-    return -std::log(1.0 - uniform01()) * mean;
+    return -det_log(1.0 - uniform01()) * mean;
 }
 
 double Random::normal(double mean, double stddev) {
@@ -90,7 +93,7 @@ double Random::normal(double mean, double stddev) {
         const double u = 2.0 * uniform01() - 1.0;
         const double v = 2.0 * uniform01() - 1.0;
         const double s = u * u + v * v;
-        if (s > 0.0 && s < 1.0) return mean + stddev * u * std::sqrt(-2.0 * std::log(s) / s);
+        if (s > 0.0 && s < 1.0) return mean + stddev * u * std::sqrt(-2.0 * det_log(s) / s);
     }
 }
 
@@ -99,8 +102,8 @@ double Random::lognormal_median_p99(double median, double p99) {
         throw std::invalid_argument("lognormal: need 0 < median <= p99");
     }
     constexpr double kZ99 = 2.3263478740408408;  // standard normal quantile at 0.99
-    const double sigma = std::log(p99 / median) / kZ99;
-    return median * std::exp(sigma * normal(0.0, 1.0));
+    const double sigma = det_log(p99 / median) / kZ99;
+    return median * det_exp(sigma * normal(0.0, 1.0));
 }
 
 std::size_t Random::weighted_index(std::span<const double> weights) {

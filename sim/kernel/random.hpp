@@ -4,13 +4,15 @@
 // The standard library's engines are portable but its distributions are not (libstdc++ and
 // libc++ draw differently), so every distribution here is written out.
 //
+// Logarithms and exponentials come from det_math.hpp, not libm, so draws are bit-identical
+// on every machine.
+//
 // Named streams: each consumer (the scheduler, a traffic source, a router...) draws from its
 // own stream derived from (seed, name), so adding a consumer never shifts another's numbers:
 //   stream_seed = splitmix64_mix(seed ^ splitmix64_mix(fnv1a64(name)))
 //   state[0..3] = the first four outputs of SplitMix64 started at stream_seed
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <map>
