@@ -49,9 +49,19 @@ class Context {
         : file_(std::move(file)), folder_(std::move(folder)) {}
 
     SourceLocation where(const YAML::Node& node) const {
+        // An empty value (`duration:`) has no text of its own: point at its key instead.
+        if (node.IsNull()) {
+            for (const auto& [value, key] : null_values_) {
+                if (value.is(node)) return where(key);
+            }
+        }
         const YAML::Mark mark = node.Mark();
         if (mark.is_null()) return {file_, 0, 0};
         return {file_, mark.line + 1, mark.column + 1};
+    }
+
+    void remember_null_value(const YAML::Node& value, const YAML::Node& key) {
+        null_values_.emplace_back(value, key);
     }
 
     void error(const YAML::Node& at, std::string field, std::string message) {
@@ -70,6 +80,7 @@ class Context {
     std::string file_;
     fs::path folder_;
     std::vector<Diagnostic> diagnostics_;
+    std::vector<std::pair<YAML::Node, YAML::Node>> null_values_;
 };
 
 std::string in_quotes(std::string_view s) {
@@ -168,6 +179,7 @@ class Fields {
                           "unknown field; expected one of: " + join(allowed));
                 continue;
             }
+            if (it->second.IsNull()) ctx.remember_null_value(it->second, key);
             entries_.push_back({name, key, it->second});
         }
     }
@@ -609,9 +621,13 @@ class Loader {
             return;
         }
         std::set<std::string> names;
+        bool all_groups_valid = true;
         for (std::size_t i = 0; i < nodes->size(); ++i) {
             NodeGroup group;
-            if (!read_node_group((*nodes)[i], item(path, i), group)) continue;
+            if (!read_node_group((*nodes)[i], item(path, i), group)) {
+                all_groups_valid = false;
+                continue;
+            }
             for (int n = 1; n <= group.count; ++n) {
                 if (!names.insert(group.node_name(n)).second) {
                     ctx_.error_at(group.where, item(path, i),
@@ -622,7 +638,9 @@ class Loader {
             }
             cluster.nodes.push_back(std::move(group));
         }
-        node_names_ = names;
+        // Node names are only checked against a cluster that loaded completely; otherwise every
+        // `node:` would repeat the cluster's own error.
+        if (all_groups_valid) node_names_ = names;
     }
 
     bool read_node_group(const YAML::Node& node, const std::string& path, NodeGroup& g) {
@@ -1274,11 +1292,10 @@ class Loader {
         if (has_event) subjects = {"object", "metric", "event"};
         const Entry* subject = f.exactly_one(subjects, "a subject");
         if (subject) read_subject(f, *subject, e.subject);
-        if (const Entry* field = f.find("field"); field && !(subject && subject->key == "object")) {
+        if (const Entry* field = f.find("field"); field && !f.find("object")) {
             ctx_.error(field->key_node, f.at("field"), "field only applies with object");
         }
-        if (const Entry* labels = f.find("labels");
-            labels && !(subject && subject->key == "metric")) {
+        if (const Entry* labels = f.find("labels"); labels && !f.find("metric")) {
             ctx_.error(labels->key_node, f.at("labels"), "labels only apply with metric");
         }
         if (when && when->key == "window" && subject && subject->key != "metric") {
@@ -1395,15 +1412,20 @@ class Loader {
                     found.emplace_back(e, inner->at(e->key));
             }
         }
+        std::stable_sort(found.begin(), found.end(), [this](const auto& a, const auto& b) {
+            const SourceLocation la = ctx_.where(a.first->key_node);
+            const SourceLocation lb = ctx_.where(b.first->key_node);
+            return std::pair(la.line, la.column) < std::pair(lb.line, lb.column);
+        });
         if (found.empty()) {
             ctx_.error(f.node(), f.path(),
-                       "expected a comparison: one of equals, atLeast, atMost, between, matches");
+                       "needs a comparison: one of equals, atLeast, atMost, between, matches");
             return;
         }
         for (std::size_t i = 1; i < found.size(); ++i) {
             ctx_.error(found[i].first->key_node, found[i].second,
-                       "only one comparison is allowed; this expectation already has " +
-                           found[0].first->key);
+                       "only one of equals, atLeast, atMost, between, matches is allowed, and " +
+                           found[0].first->key + " is already given");
         }
         const Entry& c = *found[0].first;
         const std::string& path = found[0].second;
