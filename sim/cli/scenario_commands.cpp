@@ -1,4 +1,4 @@
-// Placeholder until the scenario loader lands (issue 2, in progress): run/validate/explain.
+// Placeholder until the scenario loader lands (issue 2, in progress): run/explain.
 #include <iostream>
 
 #include "sim/cli/command.hpp"
@@ -11,6 +11,5 @@ int not_yet(std::span<const std::string>) {
 }
 }  // namespace
 extern const Command kRunCommand{"run", "run a scenario", "Usage: sim-run run FILE\n", not_yet};
-extern const Command kValidateCommand{"validate", "check scenario files", "Usage: sim-run validate FILE...\n", not_yet};
 extern const Command kExplainCommand{"explain", "narrate a scenario", "Usage: sim-run explain FILE\n", not_yet};
 }  // namespace sim::cli
