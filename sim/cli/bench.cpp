@@ -45,7 +45,8 @@ HoldResult hold(std::size_t pending, std::uint64_t events) {
     Random random = Random::stream(1, "bench");
     std::uint64_t remaining = events;
     for (std::size_t i = 0; i < pending; ++i) {
-        const auto at = static_cast<Nanos>(random.exponential(1'000'000.0 * static_cast<double>(pending)));
+        const auto at =
+            static_cast<Nanos>(random.exponential(1'000'000.0 * static_cast<double>(pending)));
         loop.schedule_at(at, Hold{&loop, &random, &remaining});
     }
     const auto start = std::chrono::steady_clock::now();
@@ -70,7 +71,8 @@ int bench_main(std::span<const std::string> args) {
         }
     }
     std::printf("%-12s %12s %10s %14s\n", "pending", "events", "seconds", "events/s");
-    for (const std::size_t pending : {std::size_t{1'000}, std::size_t{100'000}, std::size_t{1'000'000}}) {
+    for (const std::size_t pending :
+         {std::size_t{1'000}, std::size_t{100'000}, std::size_t{1'000'000}}) {
         const HoldResult r = hold(pending, events);
         std::printf("%-12zu %12llu %10.3f %14.0f\n", r.pending,
                     static_cast<unsigned long long>(r.events), r.seconds,

@@ -14,7 +14,7 @@
 namespace sim::kernel {
 
 class Callback {
-public:
+  public:
     static constexpr std::size_t kInlineBytes = 48;
 
     Callback() = default;
@@ -55,7 +55,7 @@ public:
         }
     }
 
-private:
+  private:
     struct Ops {
         void (*invoke)(void*);
         void (*relocate)(void* from, void* to);  // move-construct into `to`, destroy `from`
@@ -69,13 +69,12 @@ private:
     };
 
     template <class Fn>
-    static constexpr Ops kOps{
-        [](void* p) { (*static_cast<Fn*>(p))(); },
-        [](void* from, void* to) {
-            ::new (to) Fn(std::move(*static_cast<Fn*>(from)));
-            static_cast<Fn*>(from)->~Fn();
-        },
-        [](void* p) { static_cast<Fn*>(p)->~Fn(); }};
+    static constexpr Ops kOps{[](void* p) { (*static_cast<Fn*>(p))(); },
+                              [](void* from, void* to) {
+                                  ::new (to) Fn(std::move(*static_cast<Fn*>(from)));
+                                  static_cast<Fn*>(from)->~Fn();
+                              },
+                              [](void* p) { static_cast<Fn*>(p)->~Fn(); }};
 
     void take(Callback& other) noexcept {
         if (other.ops_) {

@@ -12,11 +12,17 @@ constexpr double kLn2Lo = 1.90821492927058770002e-10;  // ln 2 - kLn2Hi
 constexpr double kInvLn2 = 1.44269504088896338700e+00;
 constexpr double kTwo54 = 1.80143985094819840000e+16;  // 2^54, to normalise subnormals
 
-std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
-double from_bits(std::uint64_t b) { return std::bit_cast<double>(b); }
+std::uint64_t bits(double x) {
+    return std::bit_cast<std::uint64_t>(x);
+}
+double from_bits(std::uint64_t b) {
+    return std::bit_cast<double>(b);
+}
 
 // 2^k as a double, for k in the normal exponent range.
-double pow2(int k) { return from_bits(static_cast<std::uint64_t>(k + 1023) << 52); }
+double pow2(int k) {
+    return from_bits(static_cast<std::uint64_t>(k + 1023) << 52);
+}
 
 }  // namespace
 

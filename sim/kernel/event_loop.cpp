@@ -169,7 +169,8 @@ bool EventLoop::settle() {
         }
         last_ = minimum;
         queued_ -= bucket.size();
-        for (const Entry& e : bucket) enqueue(e);
+        for (const Entry& e : bucket)
+            enqueue(e);
         // Hand the emptied vector's capacity back so the next redistribution reuses it.
         bucket.clear();
         if (buckets_[b].capacity() < bucket.capacity()) buckets_[b] = std::move(bucket);
@@ -187,7 +188,8 @@ void EventLoop::compact() {
     }
     nonempty_ = {};
     queued_ = 0;
-    for (const Entry& e : live) enqueue(e);
+    for (const Entry& e : live)
+        enqueue(e);
 }
 
 }  // namespace sim::kernel

@@ -30,7 +30,7 @@ struct EventId {
 };
 
 class EventLoop {
-public:
+  public:
     // At most 2^24 events may be pending (the slot index's width in a queue entry).
     static constexpr std::size_t kMaxPendingLimit = std::size_t{1} << 24;
     static constexpr std::size_t kDefaultMaxPending = 10'000'000;
@@ -60,7 +60,7 @@ public:
     std::size_t pending() const { return live_; }
     std::uint64_t executed() const { return executed_; }
 
-private:
+  private:
     static constexpr int kSlotBits = 24;
     static constexpr std::uint64_t kSlotMask = (std::uint64_t{1} << kSlotBits) - 1;
     static constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << (64 - kSlotBits)) - 1;
@@ -90,8 +90,8 @@ private:
 
     std::array<std::vector<Entry>, kBuckets> buckets_;
     std::array<std::uint64_t, 3> nonempty_{};  // bit b set when buckets_[b] is not empty
-    Entry last_{0, 0};                          // the last key taken; every key is >= it
-    std::size_t queued_ = 0;                    // entries in buckets, tombstones included
+    Entry last_{0, 0};                         // the last key taken; every key is >= it
+    std::size_t queued_ = 0;                   // entries in buckets, tombstones included
 
     // A deque, so a callback runs in place in its slot while it schedules new events.
     std::deque<Slot> slots_;

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "sim/kernel/det_math.hpp"
 #include <stdexcept>
+#include "sim/kernel/det_math.hpp"
 
 namespace sim::kernel {
 
@@ -36,7 +36,9 @@ Random Random::stream(std::uint64_t seed, std::string_view name) {
 }
 
 namespace {
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 std::uint64_t Random::next_u64() {
@@ -69,13 +71,18 @@ std::uint64_t Random::below(std::uint64_t n) {
 std::int64_t Random::uniform_int(std::int64_t lo, std::int64_t hi) {
     if (hi < lo) throw std::invalid_argument("Random::uniform_int: hi < lo");
     const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
-    if (span == std::numeric_limits<std::uint64_t>::max()) return static_cast<std::int64_t>(next_u64());
+    if (span == std::numeric_limits<std::uint64_t>::max())
+        return static_cast<std::int64_t>(next_u64());
     return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + below(span + 1));
 }
 
-double Random::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Random::uniform01() {
+    return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
-double Random::uniform(double lo, double hi) { return lo + (hi - lo) * uniform01(); }
+double Random::uniform(double lo, double hi) {
+    return lo + (hi - lo) * uniform01();
+}
 
 bool Random::bernoulli(double p) {
     if (p <= 0) return false;

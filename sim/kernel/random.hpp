@@ -29,7 +29,7 @@ std::uint64_t splitmix64_mix(std::uint64_t z);
 std::uint64_t fnv1a64(std::string_view text);
 
 class Random {
-public:
+  public:
     // A generator whose state is the first four SplitMix64 outputs from `seed`.
     explicit Random(std::uint64_t seed);
     // The named stream `name` of the simulation seeded with `seed`.
@@ -68,19 +68,19 @@ public:
         }
     }
 
-private:
+  private:
     std::uint64_t s_[4];
 };
 
 // The simulation's streams by name, created on first use. Lookup is by name in an ordered map:
 // never iterated into anything observable, and creation order does not change any stream.
 class RandomStreams {
-public:
+  public:
     explicit RandomStreams(std::uint64_t seed) : seed_(seed) {}
     std::uint64_t seed() const { return seed_; }
     Random& get(std::string_view name);
 
-private:
+  private:
     std::uint64_t seed_;
     std::map<std::string, Random, std::less<>> streams_;
 };

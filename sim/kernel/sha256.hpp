@@ -8,7 +8,7 @@
 namespace sim::kernel {
 
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(Sha256&&) noexcept;
@@ -20,7 +20,7 @@ public:
 
     static std::string of(std::string_view bytes);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

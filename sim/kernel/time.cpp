@@ -26,9 +26,13 @@ bool fail(std::string* error, std::string message) {
     return false;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
 
 }  // namespace
 
@@ -215,9 +219,8 @@ std::optional<std::int64_t> parse_rfc3339_unix_nanos(std::string_view text, std:
     unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     if (!read_fixed(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
         !read_fixed(text, 5, 2, month) || text[7] != '-' || !read_fixed(text, 8, 2, day) ||
-        (text[10] != 'T' && text[10] != 't') || !read_fixed(text, 11, 2, hour) ||
-        text[13] != ':' || !read_fixed(text, 14, 2, minute) || text[16] != ':' ||
-        !read_fixed(text, 17, 2, second)) {
+        (text[10] != 'T' && text[10] != 't') || !read_fixed(text, 11, 2, hour) || text[13] != ':' ||
+        !read_fixed(text, 14, 2, minute) || text[16] != ':' || !read_fixed(text, 17, 2, second)) {
         return invalid();
     }
     if (month < 1 || month > 12 || !days_in_month_ok(year, month, day) || hour > 23 ||
@@ -242,11 +245,12 @@ std::optional<std::int64_t> parse_rfc3339_unix_nanos(std::string_view text, std:
         ++pos;
     } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
         unsigned oh = 0, om = 0;
-        if (!read_fixed(text, pos + 1, 2, oh) || pos + 3 >= text.size() ||
-            text[pos + 3] != ':' || !read_fixed(text, pos + 4, 2, om) || oh > 23 || om > 59) {
+        if (!read_fixed(text, pos + 1, 2, oh) || pos + 3 >= text.size() || text[pos + 3] != ':' ||
+            !read_fixed(text, pos + 4, 2, om) || oh > 23 || om > 59) {
             return invalid();
         }
-        offset_seconds = (text[pos] == '-' ? -1 : 1) * static_cast<std::int64_t>(oh * 3600 + om * 60);
+        offset_seconds =
+            (text[pos] == '-' ? -1 : 1) * static_cast<std::int64_t>(oh * 3600 + om * 60);
         pos += 6;
     } else {
         return invalid();
@@ -287,12 +291,17 @@ std::string format_utc(std::int64_t unix_nanos, bool micro) {
 
 }  // namespace
 
-std::string format_rfc3339(std::int64_t unix_nanos) { return format_utc(unix_nanos, false); }
-std::string format_rfc3339_micro(std::int64_t unix_nanos) { return format_utc(unix_nanos, true); }
+std::string format_rfc3339(std::int64_t unix_nanos) {
+    return format_utc(unix_nanos, false);
+}
+std::string format_rfc3339_micro(std::int64_t unix_nanos) {
+    return format_utc(unix_nanos, true);
+}
 
 std::string format_offset(Nanos t) {
     const bool negative = t < 0;
-    const std::uint64_t u = negative ? ~static_cast<std::uint64_t>(t) + 1 : static_cast<std::uint64_t>(t);
+    const std::uint64_t u =
+        negative ? ~static_cast<std::uint64_t>(t) + 1 : static_cast<std::uint64_t>(t);
     const std::uint64_t total_ms = u / static_cast<std::uint64_t>(kMillisecond);
     const std::uint64_t ms = total_ms % 1000;
     const std::uint64_t s = total_ms / 1000;

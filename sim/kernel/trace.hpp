@@ -25,7 +25,7 @@ void append_json_string(std::string& out, std::string_view text);
 void append_json_number(std::string& out, double value);
 
 class TraceWriter {
-public:
+  public:
     class Line;
 
     // `sink` may be null: the trace is then only hashed and counted.
@@ -37,7 +37,7 @@ public:
     std::uint64_t lines() const { return lines_; }
     std::uint64_t bytes() const { return bytes_; }
 
-private:
+  private:
     friend class Line;
     void commit(const std::string& line);
 
@@ -51,7 +51,7 @@ private:
 
 // A line being built; written by end() (or by the destructor when end() was not called).
 class TraceWriter::Line {
-public:
+  public:
     Line(Line&& other) noexcept : writer_(other.writer_) { other.writer_ = nullptr; }
     Line(const Line&) = delete;
     Line& operator=(const Line&) = delete;
@@ -68,7 +68,7 @@ public:
     Line& raw(std::string_view key, std::string_view json);
     void end();
 
-private:
+  private:
     friend class TraceWriter;
     explicit Line(TraceWriter& writer) : writer_(&writer) {}
     std::string& key(std::string_view k);

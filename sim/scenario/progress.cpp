@@ -25,7 +25,8 @@ void Progress::update(kernel::Nanos now, std::uint64_t events) {
 
 void Progress::draw(kernel::Nanos now, std::uint64_t events) {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    const double fraction = duration_ > 0 ? static_cast<double>(now) / static_cast<double>(duration_) : 1.0;
+    const double fraction =
+        duration_ > 0 ? static_cast<double>(now) / static_cast<double>(duration_) : 1.0;
     char line[256];
     std::snprintf(line, sizeof line, "%s: %s / %s virtual (%3.0f%%), %llu events, %.1fs",
                   label_.c_str(), kernel::format_offset(now).c_str(),

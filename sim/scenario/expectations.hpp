@@ -1,0 +1,66 @@
+// Checking expectations while the simulation runs.
+//
+// The runner calls observe() after every instant at which something happened (and at each
+// expectation's own instants, which it schedules as checkpoints), so "every instant" in a
+// `during` window means every instant at which the cluster could have changed.
+//   at:     decided at that instant.
+//   by:     passes at the first instant it holds; fails at `by` if it never did.
+//   during: fails at the first instant in the window where it does not hold; passes at its end.
+//   window: the metric aggregated over the window, decided at the window's end.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/kernel/trace.hpp"
+#include "sim/scenario/runner.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace sim::scenario {
+
+// What the cluster shows for an expectation's subject at one instant.
+struct Observation {
+    std::optional<nlohmann::json> value;  // absent: nothing there (see `missing`)
+    std::string missing;                  // "no value at status.state", or why it can't be seen
+    bool unavailable = false;             // this build cannot observe the subject at all
+
+    static Observation of(nlohmann::json v) { return {std::move(v), {}, false}; }
+    static Observation none(std::string why) { return {std::nullopt, std::move(why), false}; }
+    static Observation cannot(std::string why) { return {std::nullopt, std::move(why), true}; }
+};
+
+// Looks at the cluster: the subject, and the expectation's timing (for windowed metrics).
+using Observer = std::function<Observation(const Subject& subject, const When& when)>;
+
+// Whether an observed value satisfies a comparison; `why` says how it does not.
+bool satisfies(const Comparison& comparison, const nlohmann::json& observed, std::string* why);
+
+class ExpectationTracker {
+public:
+    explicit ExpectationTracker(const std::vector<Expectation>& expectations);
+
+    // The instants the runner must stop at: every at, by, and window bound within the run.
+    std::vector<Nanos> checkpoints(Nanos duration) const;
+    // Evaluates every expectation that is still open and cares about `now`.
+    void observe(Nanos now, const Observer& observer, kernel::TraceWriter& trace);
+    // Decides whatever is still open at the end of the run (at `end`).
+    void close(Nanos end, kernel::TraceWriter& trace);
+
+    std::vector<ExpectationResult> results() const;
+
+private:
+    struct State {
+        const Expectation* expectation;
+        bool decided = false;
+        ExpectationResult result;
+    };
+    void decide(State& state, Nanos now, bool passed, std::string observed, std::string message,
+                kernel::TraceWriter& trace);
+
+    std::vector<State> states_;
+};
+
+}  // namespace sim::scenario

@@ -1,0 +1,98 @@
+#include "sim/scenario/manifest.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "sim/scenario/yaml_json.hpp"
+
+namespace sim::scenario {
+namespace {
+
+SourceLocation location_of(const std::filesystem::path& path, const YAML::Mark& mark) {
+    return {path.string(), mark.line + 1, mark.column + 1};
+}
+
+// Checks one object's identity fields; reports problems against the document.
+void add_object(const std::filesystem::path& path, const YAML::Node& document,
+                nlohmann::json object, const std::string& field, ManifestLoad& out) {
+    const SourceLocation where = location_of(path, document.Mark());
+    const auto problem = [&](const std::string& sub, const std::string& message) {
+        out.diagnostics.push_back({where, field.empty() ? sub : field + "." + sub, message});
+    };
+    if (!object.is_object()) {
+        problem("", "expected a Kubernetes object (a mapping with apiVersion, kind, metadata)");
+        return;
+    }
+    const auto text = [&](const nlohmann::json& parent, const char* key) -> std::string {
+        const auto it = parent.find(key);
+        return it != parent.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    };
+    ManifestObject m;
+    m.api_version = text(object, "apiVersion");
+    m.kind = text(object, "kind");
+    if (m.api_version.empty()) problem("apiVersion", "required: the object's API group/version");
+    if (m.kind.empty()) problem("kind", "required: the object's kind");
+    const auto metadata = object.find("metadata");
+    if (metadata == object.end() || !metadata->is_object()) {
+        problem("metadata", "required: a mapping with at least `name`");
+        return;
+    }
+    m.name = text(*metadata, "name");
+    m.namespace_ = text(*metadata, "namespace");
+    if (m.name.empty()) {
+        problem("metadata.name",
+                "required (kubectl apply needs a name; generateName is for create)");
+    }
+    if (m.api_version.empty() || m.kind.empty() || m.name.empty()) return;
+    m.object = std::move(object);
+    m.where = where;
+    out.objects.push_back(std::move(m));
+}
+
+}  // namespace
+
+ManifestLoad load_manifest(const std::filesystem::path& path) {
+    ManifestLoad out;
+    std::ifstream in(path);
+    if (!in) {
+        out.diagnostics.push_back({{path.string(), 0, 0}, "", "cannot read manifest"});
+        return out;
+    }
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(in);
+    } catch (const YAML::Exception& e) {
+        out.diagnostics.push_back({location_of(path, e.mark), "", "YAML syntax: " + e.msg});
+        return out;
+    }
+    const YamlErrorSink on_error = [&](const YAML::Node& node, const std::string& field,
+                                       const std::string& message) {
+        out.diagnostics.push_back({location_of(path, node.Mark()), field, message});
+    };
+    for (const YAML::Node& document : documents) {
+        if (document.IsNull()) continue;  // `---` with nothing after it
+        auto json = yaml_to_json(document, "", on_error);
+        if (!json) continue;
+        if (json->is_object() && json->value("kind", "") == "List" && json->contains("items")) {
+            const nlohmann::json& items = (*json)["items"];
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                add_object(path, document, items[i], "items[" + std::to_string(i) + "]", out);
+            }
+            continue;
+        }
+        add_object(path, document, std::move(*json), "", out);
+    }
+    if (out.objects.empty() && out.diagnostics.empty()) {
+        out.diagnostics.push_back({{path.string(), 1, 1}, "", "no objects in manifest"});
+    }
+    return out;
+}
+
+std::string describe(const ManifestObject& object) {
+    return object.kind + "/" + (object.namespace_.empty() ? "" : object.namespace_ + "/") +
+           object.name;
+}
+
+}  // namespace sim::scenario

@@ -1,0 +1,36 @@
+// Reading the Kubernetes manifests that `apply:` steps name, as `kubectl apply -f FILE` does:
+// YAML or JSON, several documents separated by `---`, empty documents skipped, `kind: List`
+// expanded into its items. Each object must have apiVersion, kind and metadata.name.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sim/scenario/loader.hpp"
+
+namespace sim::scenario {
+
+struct ManifestObject {
+    nlohmann::json object;
+    std::string api_version;
+    std::string kind;
+    std::string namespace_;  // as written; empty when the manifest leaves it to the default
+    std::string name;
+    SourceLocation where;  // the document's first line
+};
+
+struct ManifestLoad {
+    std::vector<ManifestObject> objects;  // file order
+    std::vector<Diagnostic> diagnostics;  // empty when every document is usable
+
+    bool ok() const { return diagnostics.empty(); }
+};
+
+ManifestLoad load_manifest(const std::filesystem::path& path);
+
+// "Kind/namespace/name" or "Kind/name".
+std::string describe(const ManifestObject& object);
+
+}  // namespace sim::scenario
