@@ -1,11 +1,13 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/random.hpp"
 
 using namespace sim::kernel;
 
@@ -147,5 +149,60 @@ TEST_CASE("property: any schedule/cancel sequence runs in (time, scheduling) ord
         });
         RC_ASSERT(ran == expected);
         RC_ASSERT(loop.pending() == 0u);
+    });
+}
+
+TEST_CASE("property: events scheduled and cancelled from inside events keep the order") {
+    rc::prop("a nested random schedule runs in (time, scheduling) order", [] {
+        // Each event, when it runs, schedules up to two children at random delays and may
+        // cancel a random pending event. A reference model records (time, sequence) of each
+        // scheduled event; the run must match the model's sorted order exactly.
+        const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+        sim::kernel::Random random(seed);
+        EventLoop loop;
+        struct Record {
+            Nanos time;
+            std::uint64_t order;
+            EventId id;
+            bool cancelled = false;
+            bool ran = false;
+        };
+        std::vector<Record> records;
+        std::vector<std::uint64_t> ran;
+        std::function<void(std::uint64_t)> body;
+        const auto schedule = [&](Nanos delay) {
+            const std::uint64_t order = records.size();
+            const Nanos when = loop.now() + delay;
+            records.push_back({when, order, {}, false, false});
+            records.back().id = loop.schedule_at(when, [&body, order] { body(order); });
+        };
+        body = [&](std::uint64_t order) {
+            RC_ASSERT(loop.now() == records[order].time);
+            records[order].ran = true;
+            ran.push_back(order);
+            if (records.size() < 300) {
+                for (int k = static_cast<int>(random.below(3)); k > 0; --k) {
+                    schedule(static_cast<Nanos>(random.below(5)));
+                }
+            }
+            if (random.bernoulli(0.3)) {
+                Record& victim = records[random.below(records.size())];
+                const bool pending = !victim.ran && !victim.cancelled;
+                RC_ASSERT(loop.cancel(victim.id) == pending);
+                if (pending) victim.cancelled = true;
+            }
+        };
+        for (int i = 0; i < 5; ++i) schedule(static_cast<Nanos>(random.below(3)));
+        loop.run_until_idle(10'000);
+
+        // Every event that was not cancelled ran, in (time, scheduling order).
+        std::vector<std::uint64_t> expected;
+        for (const Record& r : records) {
+            if (!r.cancelled) expected.push_back(r.order);
+        }
+        std::stable_sort(expected.begin(), expected.end(), [&](std::uint64_t a, std::uint64_t b) {
+            return records[a].time < records[b].time;
+        });
+        RC_ASSERT(ran == expected);
     });
 }
