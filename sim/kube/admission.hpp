@@ -1,0 +1,54 @@
+// Admission: the pluggable mutating and validating hooks per resource (what admission
+// webhooks are to a real cluster; the Seldon webhook plugs in here), run after the built-in
+// defaulting and before/after the built-in validation:
+//   decode + defaults -> mutating hooks -> strategy (status split, generation)
+//   -> built-in validation -> validating hooks -> storage.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "sim/kube/registry.hpp"
+
+namespace sim::kube {
+
+enum class Operation { Create, Update, Delete };
+
+struct AdmissionRequest {
+    Operation operation = Operation::Create;
+    const ResourceInfo* resource = nullptr;
+    std::string subresource;             // "", "status", "scale"
+    std::string ns;
+    std::string name;
+    nlohmann::json* object = nullptr;    // the incoming object (storage version); mutable for mutating hooks
+    const nlohmann::json* old = nullptr;  // the stored object on update and delete
+};
+
+// A hook rejects by throwing ApiError (e.g. invalid_object(...) for a 422 with causes, or an
+// admission webhook's "admission webhook \"...\" denied the request: ..." 400/403).
+using AdmissionHook = std::function<void(AdmissionRequest&)>;
+
+struct AdmissionRegistration {
+    std::string group_resource;  // "seldondeployments.machinelearning.seldon.io"; "" = all
+    std::vector<Operation> operations;
+    bool include_subresources = false;
+    AdmissionHook hook;
+};
+
+class AdmissionChain {
+public:
+    void add_mutating(AdmissionRegistration r) { mutating_.push_back(std::move(r)); }
+    void add_validating(AdmissionRegistration r) { validating_.push_back(std::move(r)); }
+    void run_mutating(AdmissionRequest& request) const { run(mutating_, request); }
+    void run_validating(AdmissionRequest& request) const { run(validating_, request); }
+
+private:
+    static void run(const std::vector<AdmissionRegistration>& hooks, AdmissionRequest& request);
+    std::vector<AdmissionRegistration> mutating_;
+    std::vector<AdmissionRegistration> validating_;
+};
+
+}  // namespace sim::kube

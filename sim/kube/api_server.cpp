@@ -1,0 +1,884 @@
+#include "sim/kube/api_server.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "sim/kernel/time.hpp"
+#include "sim/kube/conversion.hpp"
+#include "sim/kube/defaults.hpp"
+#include "sim/kube/selectors.hpp"
+#include "sim/kube/validation.hpp"
+
+namespace sim::kube {
+namespace {
+
+// apiserver/pkg/storage/names/generate.go: maxNameLength 63, randomLength 5, so the prefix is
+// cut to 58; the alphabet is apimachinery/pkg/util/rand's (no vowels, no confusable digits).
+constexpr std::size_t kMaxGeneratedPrefix = 58;
+constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+constexpr int kGenerateNameAttempts = 8;
+
+Json& meta(Json& object) {
+    if (!object.contains("metadata") || !object["metadata"].is_object()) object["metadata"] = Json::object();
+    return object["metadata"];
+}
+
+const Json& meta_of(const Json& object) {
+    static const Json empty = Json::object();
+    const auto it = object.find("metadata");
+    return it != object.end() && it->is_object() ? *it : empty;
+}
+
+std::string str(const Json& object, const char* key) {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+Json finalizers_of(const Json& object) {
+    const Json& m = meta_of(object);
+    const auto it = m.find("finalizers");
+    return it != m.end() && it->is_array() ? *it : Json::array();
+}
+
+bool is_deleting(const Json& object) {
+    const Json& m = meta_of(object);
+    return m.contains("deletionTimestamp") && !m["deletionTimestamp"].is_null();
+}
+
+void copy_or_erase(Json& to, const Json& from, const char* key) {
+    const auto it = from.find(key);
+    if (it != from.end()) to[key] = *it;
+    else to.erase(key);
+}
+
+std::string base64(std::string_view in) {
+    static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                           static_cast<unsigned char>(in[i + 2]);
+        for (int s = 18; s >= 0; s -= 6) out += kTable[(v >> s) & 63];
+    }
+    if (i < in.size()) {
+        unsigned v = static_cast<unsigned char>(in[i]) << 16;
+        if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+        out += kTable[(v >> 18) & 63];
+        out += kTable[(v >> 12) & 63];
+        out += i + 1 < in.size() ? kTable[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+std::optional<std::string> unbase64(std::string_view in) {
+    std::string out;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (const char c : in) {
+        int v;
+        if (c >= 'A' && c <= 'Z') v = c - 'A';
+        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9') v = c - '0' + 52;
+        else if (c == '+' || c == '-') v = 62;
+        else if (c == '/' || c == '_') v = 63;
+        else if (c == '=') break;
+        else return std::nullopt;
+        buffer = (buffer << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((buffer >> bits) & 0xff);
+        }
+    }
+    return out;
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view text) {
+    std::uint64_t v = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || text.empty()) return std::nullopt;
+    return v;
+}
+
+// pkg/apis/core/v1/helper/qos: Guaranteed when every container limits cpu and memory and
+// requests equal limits; BestEffort when nothing requests or limits anything.
+std::string qos_class(const Json& pod) {
+    bool any = false;
+    bool guaranteed = true;
+    const Json spec = pod.value("spec", Json::object());
+    for (const char* list : {"containers", "initContainers"}) {
+        for (const auto& c : spec.value(list, Json::array())) {
+            const Json res = c.value("resources", Json::object());
+            const Json limits = res.value("limits", Json::object());
+            const Json requests = res.value("requests", Json::object());
+            for (const char* name : {"cpu", "memory"}) {
+                if (limits.contains(name) || requests.contains(name)) any = true;
+                if (!limits.contains(name)) guaranteed = false;
+                if (requests.contains(name) && limits.contains(name) && requests[name] != limits[name]) guaranteed = false;
+            }
+        }
+    }
+    if (!any) return "BestEffort";
+    return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+// Reads/writes a dotted path ("spec.replicas").
+const Json* get_path(const Json& object, std::string_view path) {
+    const Json* at = &object;
+    std::size_t start = 0;
+    while (true) {
+        const auto dot = path.find('.', start);
+        const std::string key(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        if (!at->is_object() || !at->contains(key)) return nullptr;
+        at = &(*at)[key];
+        if (dot == std::string_view::npos) return at;
+        start = dot + 1;
+    }
+}
+
+void set_path(Json& object, std::string_view path, Json value) {
+    Json* at = &object;
+    std::size_t start = 0;
+    while (true) {
+        const auto dot = path.find('.', start);
+        const std::string key(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        if (!at->is_object()) *at = Json::object();
+        if (dot == std::string_view::npos) {
+            (*at)[key] = std::move(value);
+            return;
+        }
+        at = &(*at)[key];
+        start = dot + 1;
+    }
+}
+
+}  // namespace
+
+ApiServer::ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& streams, ServerOptions options)
+    : loop_(loop),
+      uid_stream_(streams.get("apiserver/uid")),
+      name_stream_(streams.get("apiserver/generate-name")),
+      options_(options),
+      registry_(Registry::standard()),
+      next_cluster_ip_(options.first_cluster_ip),
+      hub_(loop, options.watch_history) {
+    if (!options_.bootstrap_namespaces) return;
+    for (const char* ns : {"default", "kube-node-lease", "kube-public", "kube-system"})
+        create(refs::kNamespaces, Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}).value();
+}
+
+std::int64_t ApiServer::now_unix_nanos() const { return options_.start_unix_nanos + loop_.now(); }
+std::string ApiServer::now_rfc3339() const { return sim::kernel::format_rfc3339(now_unix_nanos()); }
+
+const ResourceInfo& ApiServer::resolve(const ResourceRef& ref, const char* verb) const {
+    const ResourceInfo* r = registry_.find(ref.group, ref.resource);
+    if (r == nullptr || !r->serves(ref.version)) throw unknown_path();
+    if (!r->has_verb(verb)) throw method_not_allowed({r->group, r->plural}, verb);
+    return *r;
+}
+
+const ApiServer::Bucket* ApiServer::find_bucket(const ResourceInfo& r) const {
+    const auto it = store_.find(r.group_resource());
+    return it == store_.end() ? nullptr : &it->second;
+}
+
+const Json& ApiServer::existing(const ResourceInfo& r, const std::string& ns, const std::string& name) const {
+    const Bucket* b = find_bucket(r);
+    if (b != nullptr) {
+        const auto it = b->find({ns, name});
+        if (it != b->end()) return it->second;
+    }
+    throw not_found({r.group, r.plural}, name);
+}
+
+std::string ApiServer::scoped_namespace(const ResourceInfo& r, const ResourceRef& ref) const {
+    return r.namespaced ? ref.ns : std::string{};
+}
+
+Json ApiServer::present(const ResourceInfo& r, const Json& stored, const std::string& version) const {
+    return from_storage_version(r, stored, version);
+}
+
+std::vector<Json> ApiServer::snapshot(const std::string& group_resource) const {
+    std::vector<Json> out;
+    const auto it = store_.find(group_resource);
+    if (it == store_.end()) return out;
+    for (const auto& [key, object] : it->second) out.push_back(object);
+    return out;
+}
+
+std::string ApiServer::new_uid() {
+    // A version-4 layout (RFC 4122 §4.4) from the seeded stream.
+    std::uint64_t hi = uid_stream_.next_u64();
+    std::uint64_t lo = uid_stream_.next_u64();
+    hi = (hi & ~0xf000ULL) | 0x4000ULL;
+    lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                  static_cast<unsigned long long>(hi >> 32), static_cast<unsigned long long>((hi >> 16) & 0xffff),
+                  static_cast<unsigned long long>(hi & 0xffff), static_cast<unsigned long long>(lo >> 48),
+                  static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+    return buf;
+}
+
+std::string ApiServer::generate_name(const std::string& prefix) {
+    std::string name = prefix.substr(0, std::min(prefix.size(), kMaxGeneratedPrefix));
+    for (int i = 0; i < 5; ++i) name += kNameAlphabet[name_stream_.below(kNameAlphabet.size())];
+    return name;
+}
+
+void ApiServer::allocate_cluster_ip(Json& service) {
+    Json& spec = service["spec"];
+    if (spec.value("type", "ClusterIP") == "ExternalName") return;
+    const std::string given = spec.value("clusterIP", "");
+    if (!given.empty()) {
+        if (!spec.contains("clusterIPs")) spec["clusterIPs"] = Json::array({given});
+        return;
+    }
+    const std::uint32_t ip = next_cluster_ip_++;
+    const std::string text = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+                             std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+    spec["clusterIP"] = text;
+    spec["clusterIPs"] = Json::array({text});
+    if (!spec.contains("ipFamilies")) spec["ipFamilies"] = Json::array({"IPv4"});
+    if (!spec.contains("ipFamilyPolicy")) spec["ipFamilyPolicy"] = "SingleStack";
+}
+
+void ApiServer::check_namespace_usable(const ResourceInfo& r, const std::string& ns) const {
+    // NamespaceLifecycle admission.
+    if (!r.namespaced) return;
+    const ResourceInfo* nsr = registry_.find("", "namespaces");
+    const Bucket* b = find_bucket(*nsr);
+    const auto it = b ? b->find({"", ns}) : Bucket::const_iterator{};
+    if (b == nullptr || it == b->end()) throw not_found({"", "namespaces"}, ns);
+    if (is_deleting(it->second)) {
+        Json s{{"kind", "Status"},
+               {"apiVersion", "v1"},
+               {"metadata", Json::object()},
+               {"status", "Failure"},
+               {"message", "unable to create new content in namespace " + ns + " because it is being terminated"},
+               {"reason", "Forbidden"},
+               {"details", Json{{"name", ns}, {"kind", "namespaces"},
+                                {"causes", Json::array({Json{{"reason", "NamespaceTerminating"},
+                                                             {"message", "namespace " + ns + " is being terminated"},
+                                                             {"field", "metadata.namespace"}}})}}},
+               {"code", 403}};
+        throw ApiError(std::move(s));
+    }
+}
+
+void ApiServer::admit_and_validate(const ResourceInfo& r, Operation op, const std::string& subresource, Json& object,
+                                   const Json* old) {
+    const std::string name = str(meta_of(object), "name");
+    const std::string ns = str(meta_of(object), "namespace");
+    AdmissionRequest request{op, &r, subresource, ns, name, &object, old};
+    admission_.run_mutating(request);
+    FieldErrors errs = validate_object_meta(r, object);
+    const FieldErrors more = validate_object(r, object, old);
+    errs.insert(errs.end(), more.begin(), more.end());
+    if (old != nullptr && is_deleting(*old)) {
+        // ValidateObjectMetaUpdate: no new finalizers while deleting.
+        const Json before = finalizers_of(*old);
+        std::vector<std::string> added;
+        for (const auto& f : finalizers_of(object))
+            if (std::find(before.begin(), before.end(), f) == before.end()) added.push_back(f.get<std::string>());
+        if (!added.empty()) {
+            std::string list = "[]string{";
+            for (std::size_t i = 0; i < added.size(); ++i) list += (i ? ", " : "") + quote_value(added[i]);
+            errs.push_back(forbidden("metadata.finalizers",
+                                     "no new finalizers can be added if the object is being deleted, found new "
+                                     "finalizers " + list + "}"));
+        }
+    }
+    if (!errs.empty()) throw invalid_object({r.group, r.kind}, name, errs);
+    admission_.run_validating(request);
+}
+
+void ApiServer::bump_generation(const ResourceInfo& r, Json& object, const Json& old) const {
+    const auto changed = [&](const char* key) {
+        const Json a = object.contains(key) ? object[key] : Json();
+        const Json b = old.contains(key) ? old[key] : Json();
+        return a != b;
+    };
+    bool bump = false;
+    switch (r.generation) {
+        case GenerationRule::None: return;
+        case GenerationRule::Spec: bump = changed("spec"); break;
+        case GenerationRule::SpecOrAnnotations: {
+            const Json a = meta_of(object).value("annotations", Json());
+            const Json b = meta_of(old).value("annotations", Json());
+            bump = changed("spec") || a != b;
+            break;
+        }
+        case GenerationRule::AllButMetadataAndStatus:
+            for (const auto& [k, v] : object.items())
+                if (k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" && changed(k.c_str())) bump = true;
+            for (const auto& [k, v] : old.items())
+                if (k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" && !object.contains(k)) bump = true;
+            break;
+    }
+    if (bump) meta(object)["generation"] = meta_of(old).value("generation", 0LL) + 1;
+}
+
+void ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) {
+    const std::uint64_t rv = next_revision();
+    meta(object)["resourceVersion"] = std::to_string(rv);
+    const std::string ns = str(meta_of(object), "namespace");
+    const std::string name = str(meta_of(object), "name");
+    Change change{rv, r.group_resource(), ns, previous ? WatchEventType::Modified : WatchEventType::Added, object,
+                  previous ? *previous : Json()};
+    bucket(r)[{ns, name}] = std::move(object);
+    hub_.record(std::move(change));
+}
+
+void ApiServer::erase(const ResourceInfo& r, const std::string& ns, const std::string& name) {
+    Bucket& b = bucket(r);
+    const auto it = b.find({ns, name});
+    if (it == b.end()) return;
+    Json last = std::move(it->second);
+    b.erase(it);
+    const std::uint64_t rv = next_revision();
+    Json previous = last;
+    meta(last)["resourceVersion"] = std::to_string(rv);  // watcher.go: the delete revision
+    hub_.record(Change{rv, r.group_resource(), ns, WatchEventType::Deleted, std::move(last), std::move(previous)});
+    if (!ns.empty()) finish_namespace_if_empty(ns);
+}
+
+void ApiServer::finish_namespace_if_empty(const std::string& ns) {
+    const ResourceInfo* nsr = registry_.find("", "namespaces");
+    const Bucket* nb = find_bucket(*nsr);
+    if (nb == nullptr) return;
+    const auto it = nb->find({"", ns});
+    if (it == nb->end() || !is_deleting(it->second)) return;
+    for (const auto& [gr, b] : store_)
+        for (const auto& [key, object] : b)
+            if (key.first == ns) return;
+    erase(*nsr, "", ns);
+}
+
+// ---------------------------------------------------------------------------------- create
+
+Result<Json> ApiServer::create(const ResourceRef& ref, Json object, const std::string& subresource) {
+    try {
+        const ResourceInfo& r = resolve(ref, "create");
+        if (subresource == "binding" && r.has_binding) return do_bind(r, ref, object);
+        if (!subresource.empty()) throw unknown_path();
+        return do_create(r, ref, std::move(object));
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+Json ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json object) {
+    if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
+    const std::string body_api_version = str(object, "apiVersion");
+    const std::string body_kind = str(object, "kind");
+    if (!body_kind.empty() && body_kind != r.kind)
+        throw bad_request("the object provided is unrecognized (must be of type " + r.kind + "): kind " +
+                          quote_value(body_kind));
+    if (!body_api_version.empty() && body_api_version != r.api_version(ref.version))
+        throw bad_request("the API version in the data (" + body_api_version +
+                          ") does not match the expected API version (" + r.api_version(ref.version) + ")");
+    object = to_storage_version(r, std::move(object), ref.version);
+    Json& m = meta(object);
+    if (r.namespaced) {
+        const std::string body_ns = str(m, "namespace");
+        if (body_ns.empty()) m["namespace"] = ref.ns;
+        else if (!ref.ns.empty() && body_ns != ref.ns)
+            throw bad_request("the namespace of the provided object does not match the namespace sent on the request");
+    } else {
+        m.erase("namespace");
+    }
+    if (!str(m, "resourceVersion").empty())
+        throw bad_request("resourceVersion should not be set on objects to be created");
+    const std::string ns = str(m, "namespace");
+    if (r.namespaced && !ns.empty()) check_namespace_usable(r, ns);
+
+    apply_defaults(r.kind, object);
+    Json& md = meta(object);
+    // rest.FillObjectMetaSystemFields and the strategies' PrepareForCreate.
+    md["uid"] = new_uid();
+    md["creationTimestamp"] = now_rfc3339();
+    md.erase("deletionTimestamp");
+    md.erase("deletionGracePeriodSeconds");
+    md.erase("selfLink");
+    if (r.generation != GenerationRule::None) md["generation"] = 1;
+    else md.erase("generation");
+    switch (r.create_status) {
+        case CreateStatus::Keep: break;
+        case CreateStatus::Clear: object.erase("status"); break;
+        case CreateStatus::PodPending:
+            object["status"] = Json{{"phase", "Pending"}, {"qosClass", qos_class(object)}};
+            break;
+        case CreateStatus::NamespaceActive:
+            object["status"] = Json{{"phase", "Active"}};
+            object["spec"] = Json{{"finalizers", Json::array({"kubernetes"})}};
+            break;
+    }
+    if (r.kind == "Service") allocate_cluster_ip(object);
+
+    const std::string generate_prefix = str(md, "generateName");
+    const bool generated = str(md, "name").empty() && !generate_prefix.empty();
+    Bucket& b = bucket(r);
+    for (int attempt = 0; generated && attempt < kGenerateNameAttempts; ++attempt) {
+        md["name"] = generate_name(generate_prefix);
+        if (!b.contains({ns, str(md, "name")})) break;
+    }
+    admit_and_validate(r, Operation::Create, "", object, nullptr);
+    const std::string name = str(meta_of(object), "name");
+    if (b.contains({ns, name})) throw already_exists({r.group, r.plural}, name);
+    write(r, object, nullptr);
+    return present(r, b.at({ns, name}), ref.version);
+}
+
+Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding) {
+    const std::string name = str(meta_of(binding), "name");
+    const std::string ns = scoped_namespace(r, ref);
+    const Json& old = existing(r, ns, name);
+    const std::string node = binding.value("target", Json::object()).value("name", "");
+    const GroupName binding_gr{"", "pods/binding"};
+    if (node.empty()) throw invalid_object({"", "Binding"}, name, {required("target.name")});
+    if (is_deleting(old))
+        throw conflict(binding_gr, name, "pod " + name + " is being deleted, cannot be assigned to a host");
+    const std::string current = old.value("spec", Json::object()).value("nodeName", "");
+    if (!current.empty())
+        throw conflict(binding_gr, name, "pod " + name + " is already assigned to node " + quote_value(current));
+    Json pod = old;
+    pod["spec"]["nodeName"] = node;
+    // pkg/registry/core/pod/storage assignPod: PodScheduled=True.
+    Json& conditions = pod["status"]["conditions"];
+    if (!conditions.is_array()) conditions = Json::array();
+    Json condition{{"type", "PodScheduled"}, {"status", "True"}, {"lastProbeTime", nullptr},
+                   {"lastTransitionTime", now_rfc3339()}};
+    const auto it = std::find_if(conditions.begin(), conditions.end(),
+                                 [](const Json& c) { return c.value("type", "") == "PodScheduled"; });
+    if (it != conditions.end()) *it = condition;
+    else conditions.push_back(condition);
+    write(r, std::move(pod), &old);
+    return Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Success"}, {"code", 201}};
+}
+
+// ------------------------------------------------------------------------------ get, list
+
+Result<Json> ApiServer::get(const ResourceRef& ref, const std::string& name, const std::string& subresource) const {
+    try {
+        const ResourceInfo& r = resolve(ref, "get");
+        const Json& object = existing(r, scoped_namespace(r, ref), name);
+        if (subresource.empty() || (subresource == "status" && r.has_status)) return present(r, object, ref.version);
+        if (subresource == "scale" && r.scale) return scale_of(r, object);
+        throw unknown_path();
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options) const {
+    try {
+        const ResourceInfo& r = resolve(ref, "list");
+        const LabelSelector labels = LabelSelector::parse(options.label_selector);
+        const FieldSelector fields = FieldSelector::parse(options.field_selector);
+        fields.check_supported(r);
+        std::uint64_t list_rv = revision_;
+        std::optional<Key> after;
+        if (!options.continue_token.empty()) {
+            const auto decoded = unbase64(options.continue_token);
+            Json token;
+            if (decoded) token = Json::parse(*decoded, nullptr, false);
+            if (!decoded || !token.is_object() || token.value("v", "") != "meta.k8s.io/v1" ||
+                !token.contains("rv") || !token["rv"].is_number_unsigned())
+                throw bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+            list_rv = token["rv"].get<std::uint64_t>();
+            if (list_rv < hub_.compacted_revision())
+                throw expired("The provided continue parameter is too old to display a consistent list result. "
+                              "You can start a new list without the continue parameter, or use the continue token "
+                              "in this response to retrieve the remainder of the results. Continuing with the "
+                              "provided token results in an inconsistent list - objects that were created, "
+                              "modified, or deleted between the time the first chunk was returned and now may "
+                              "show up in the list.");
+            const std::string start = token.value("start", "");
+            const auto slash = start.find('/');
+            after = slash == std::string::npos ? Key{"", start} : Key{start.substr(0, slash), start.substr(slash + 1)};
+        }
+        const std::string ns = scoped_namespace(r, ref);
+        Json items = Json::array();
+        std::int64_t remaining = 0;
+        std::optional<Key> last;
+        if (const Bucket* b = find_bucket(r)) {
+            auto it = after ? b->upper_bound(*after) : b->begin();
+            for (; it != b->end(); ++it) {
+                if (!ns.empty() && it->first.first != ns) continue;
+                if (!labels.matches_object(it->second) || !fields.matches(it->second)) continue;
+                if (options.limit > 0 && static_cast<std::int64_t>(items.size()) >= options.limit) {
+                    ++remaining;
+                    continue;
+                }
+                items.push_back(present(r, it->second, ref.version));
+                last = it->first;
+            }
+        }
+        Json metadata{{"resourceVersion", std::to_string(list_rv)}};
+        if (remaining > 0 && last) {
+            const std::string start = r.namespaced ? last->first + "/" + last->second : last->second;
+            metadata["continue"] = base64(Json{{"v", "meta.k8s.io/v1"}, {"rv", list_rv}, {"start", start}}.dump());
+            if (labels.empty() && fields.empty()) metadata["remainingItemCount"] = remaining;
+        }
+        return Json{{"kind", r.list_kind()}, {"apiVersion", r.api_version(ref.version)}, {"metadata", metadata}, {"items", items}};
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+// ---------------------------------------------------------------------------------- update
+
+Result<Json> ApiServer::update(const ResourceRef& ref, const std::string& name, Json object,
+                               const std::string& subresource) {
+    try {
+        const ResourceInfo& r = resolve(ref, "update");
+        if (subresource == "scale" && r.scale) return update_scale(r, ref, name, object);
+        if (!subresource.empty() && !(subresource == "status" && r.has_status)) throw unknown_path();
+        return do_update(r, ref, name, std::move(object), subresource, false);
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, Json object,
+                          const std::string& subresource, bool from_patch) {
+    if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
+    const std::string ns = scoped_namespace(r, ref);
+    const Json old = existing(r, ns, name);
+    object = to_storage_version(r, std::move(object), ref.version);
+    Json& m = meta(object);
+    const std::string body_name = str(m, "name");
+    if (!body_name.empty() && body_name != name)
+        throw bad_request("the name of the object (" + body_name + ") does not match the name on the URL (" + name + ")");
+    m["name"] = name;
+    const std::string body_ns = str(m, "namespace");
+    if (r.namespaced && !body_ns.empty() && body_ns != ns)
+        throw bad_request("the namespace of the provided object does not match the namespace sent on the request");
+    if (r.namespaced) m["namespace"] = ns;
+    else m.erase("namespace");
+
+    const std::string rv = str(m, "resourceVersion");
+    const std::string old_rv = str(meta_of(old), "resourceVersion");
+    if (rv.empty() && !from_patch && !r.allows_unconditional_update())
+        throw invalid_object({r.group, r.kind}, name,
+                             {invalid("metadata.resourceVersion", "0x0", "must be specified for an update")});
+    if (!rv.empty() && rv != old_rv) throw optimistic_lock_conflict({r.group, r.plural}, name);
+
+    Json next;
+    if (subresource == "status") {
+        if (r.custom) {
+            next = old;  // status_strategy.go: everything but status comes from the old object
+            copy_or_erase(next, object, "status");
+        } else {
+            next = std::move(object);
+            copy_or_erase(next, old, "spec");
+            if (r.kind == "Deployment" || r.kind == "ReplicaSet") copy_or_erase(meta(next), meta_of(old), "labels");
+            if (r.kind == "Pod") copy_or_erase(meta(next), meta_of(old), "ownerReferences");
+        }
+    } else {
+        next = std::move(object);
+        if (r.has_status) copy_or_erase(next, old, "status");
+        apply_defaults(r.kind, next);
+    }
+    // Server-managed metadata (rest.BeforeUpdate, FillObjectMetaSystemFields).
+    Json& nm = meta(next);
+    for (const char* key : {"uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds"})
+        copy_or_erase(nm, meta_of(old), key);
+    nm.erase("selfLink");
+    if (r.kind == "Service") {
+        // clusterIP is immutable once allocated.
+        for (const char* key : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
+            if (old.contains("spec") && old["spec"].contains(key) && next.contains("spec") && !next["spec"].contains(key))
+                next["spec"][key] = old["spec"][key];
+    }
+
+    admit_and_validate(r, Operation::Update, subresource, next, &old);
+    if (subresource.empty()) bump_generation(r, next, old);
+    meta(next)["resourceVersion"] = old_rv;
+    if (next == old) return present(r, old, ref.version);  // etcd3 GuaranteedUpdate: no-op, no write
+
+    const bool finalized = is_deleting(next) && finalizers_of(next).empty() &&
+                           meta_of(next).value("deletionGracePeriodSeconds", 0LL) == 0;
+    if (finalized) {
+        // store.go: the update that empties the finalizers of a deleting object removes it.
+        Bucket& b = bucket(r);
+        b[{ns, name}] = next;
+        erase(r, ns, name);
+        return present(r, next, ref.version);
+    }
+    write(r, std::move(next), &old);
+    return present(r, bucket(r).at({ns, name}), ref.version);
+}
+
+// ----------------------------------------------------------------------------------- scale
+
+Json ApiServer::scale_of(const ResourceInfo& r, const Json& object) const {
+    const ScaleMapping& s = *r.scale;
+    const Json& m = meta_of(object);
+    Json metadata = Json::object();
+    for (const char* key : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"})
+        if (m.contains(key)) metadata[key] = m[key];
+    const Json* spec_replicas = get_path(object, s.spec_replicas_path);
+    const Json* status_replicas = get_path(object, s.status_replicas_path);
+    Json spec = Json::object();
+    // autoscaling/v1 ScaleSpec.replicas is omitempty; ScaleStatus.replicas is not.
+    if (spec_replicas && spec_replicas->is_number_integer() && spec_replicas->get<long long>() != 0)
+        spec["replicas"] = *spec_replicas;
+    Json status{{"replicas", status_replicas && status_replicas->is_number_integer() ? *status_replicas : Json(0)}};
+    std::string selector;
+    if (s.selector_from_spec_selector) {
+        if (const Json* sel = get_path(object, "spec.selector")) {
+            try {
+                selector = LabelSelector::from_json(*sel).to_string();
+            } catch (const ApiError&) {
+            }
+        }
+    } else if (!s.label_selector_path.empty()) {
+        if (const Json* sel = get_path(object, s.label_selector_path); sel && sel->is_string())
+            selector = sel->get<std::string>();
+    }
+    if (!selector.empty()) status["selector"] = selector;
+    return Json{{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"}, {"metadata", metadata}, {"spec", spec}, {"status", status}};
+}
+
+Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, const Json& scale) {
+    if (!scale.is_object()) throw bad_request("the body of the request must be a JSON object");
+    const std::string ns = scoped_namespace(r, ref);
+    const Json& old = existing(r, ns, name);
+    const std::string rv = str(meta_of(scale), "resourceVersion");
+    if (!rv.empty() && rv != str(meta_of(old), "resourceVersion")) throw optimistic_lock_conflict({r.group, r.plural}, name);
+    const Json replicas = scale.value("spec", Json::object()).value("replicas", Json(0));
+    if (!replicas.is_number_integer())
+        throw invalid_object({"autoscaling", "Scale"}, name, {invalid("spec.replicas", render_value(replicas), "must be an integer")});
+    if (replicas.get<long long>() < 0)
+        throw invalid_object({"autoscaling", "Scale"}, name,
+                             {invalid("spec.replicas", replicas.dump(), "must be greater than or equal to 0")});
+    Json parent = old;
+    set_path(parent, r.scale->spec_replicas_path, replicas);
+    ResourceRef storage_ref = ref;
+    storage_ref.version = r.storage_version;
+    do_update(r, storage_ref, name, std::move(parent), "", true);
+    return scale_of(r, existing(r, ns, name));
+}
+
+// ----------------------------------------------------------------------------------- patch
+
+Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& body,
+                              const std::string& subresource) {
+    try {
+        const ResourceInfo& r = resolve(ref, "patch");
+        const std::vector<std::string> accepted = {"application/json-patch+json", "application/merge-patch+json",
+                                                   "application/apply-patch+yaml"};
+        if (type == PatchType::Strategic && !r.supports_strategic_merge())
+            throw unsupported_media_type(content_type_of(type), accepted);
+        const std::string ns = scoped_namespace(r, ref);
+        const auto apply = [&](const Json& current) -> Json {
+            switch (type) {
+                case PatchType::Merge: return apply_merge_patch(current, body);
+                case PatchType::Json: return apply_json_patch(current, body);
+                case PatchType::Strategic: return apply_strategic_merge_patch(current, body, r.kind);
+                case PatchType::Apply:
+                    // Server-side apply approximated (k8s-semantics.md §2.6): a recursive merge with
+                    // the strategic list keys for built-ins, no field ownership or conflicts.
+                    return r.supports_strategic_merge() ? apply_strategic_merge_patch(current, body, r.kind)
+                                                        : apply_merge_patch(current, body);
+            }
+            return current;
+        };
+        if (type == PatchType::Apply) {
+            const Bucket* b = find_bucket(r);
+            if (b == nullptr || !b->contains({ns, name})) {
+                if (!subresource.empty()) throw not_found({r.group, r.plural}, name);
+                Json object = body;
+                meta(object)["name"] = name;
+                return do_create(r, ref, std::move(object));
+            }
+        }
+        const Json& old = existing(r, ns, name);
+        if (subresource == "scale" && r.scale) return update_scale(r, ref, name, apply(scale_of(r, old)));
+        if (!subresource.empty() && !(subresource == "status" && r.has_status)) throw unknown_path();
+        Json patched = apply(present(r, old, ref.version));
+        return do_update(r, ref, name, std::move(patched), subresource, true);
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+// ---------------------------------------------------------------------------------- delete
+
+Result<Json> ApiServer::remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options) {
+    try {
+        const ResourceInfo& r = resolve(ref, "delete");
+        const Json result = do_delete(r, scoped_namespace(r, ref), name, options);
+        if (result.value("kind", "") == "Status") return result;
+        return present(r, result, ref.version);
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                          const DeleteOptions& options) {
+    const Json old = existing(r, ns, name);
+    const Json& om = meta_of(old);
+    const GroupName gr{r.group, r.plural};
+    if (options.precondition_uid && *options.precondition_uid != str(om, "uid"))
+        throw conflict(gr, name, "Precondition failed: UID in precondition: " + *options.precondition_uid +
+                                     ", UID in object meta: " + str(om, "uid"));
+    if (options.precondition_resource_version && *options.precondition_resource_version != str(om, "resourceVersion"))
+        throw conflict(gr, name, "Precondition failed: ResourceVersion in precondition: " +
+                                     *options.precondition_resource_version +
+                                     ", ResourceVersion in object meta: " + str(om, "resourceVersion"));
+    if (options.propagation_policy) {
+        const std::string& p = *options.propagation_policy;
+        if (p != "Orphan" && p != "Background" && p != "Foreground")
+            throw invalid_object({"meta.k8s.io", "DeleteOptions"}, "",
+                                 {not_supported("propagationPolicy", quote_value(p), {"Foreground", "Background", "Orphan", "nil"})});
+    }
+
+    Json next = old;
+    Json& nm = meta(next);
+    const bool was_deleting = is_deleting(old);
+
+    // Graceful deletion (pod strategy CheckGracefulDelete; rest.BeforeDelete).
+    std::int64_t grace = 0;
+    if (r.kind == "Pod") {
+        const Json spec = old.value("spec", Json::object());
+        grace = options.grace_period_seconds.value_or(spec.value("terminationGracePeriodSeconds", 30LL));
+        const std::string phase = old.value("status", Json::object()).value("phase", "");
+        if (spec.value("nodeName", "").empty() || phase == "Succeeded" || phase == "Failed") grace = 0;
+        if (grace < 0) grace = 1;
+        if (was_deleting) {
+            const std::int64_t current = om.value("deletionGracePeriodSeconds", 0LL);
+            if (grace > current) grace = current;  // only shortening takes effect
+        }
+    }
+    if (grace > 0) {
+        const std::int64_t current_grace = om.value("deletionGracePeriodSeconds", -1LL);
+        if (!was_deleting || grace < current_grace) {
+            nm["deletionTimestamp"] = sim::kernel::format_rfc3339(now_unix_nanos() + grace * sim::kernel::kSecond);
+            nm["deletionGracePeriodSeconds"] = grace;
+        }
+    }
+
+    // Garbage-collection finalizers (store.go deletionFinalizersForGarbageCollection).
+    const Json before = finalizers_of(old);
+    const auto has = [&](const char* f) { return std::find(before.begin(), before.end(), f) != before.end(); };
+    const std::string policy = options.propagation_policy.value_or("");
+    const bool orphan = policy == "Orphan" || (policy.empty() && has("orphan"));
+    const bool foreground = policy == "Foreground" || (policy.empty() && has("foregroundDeletion"));
+    Json finalizers = Json::array();
+    for (const auto& f : before)
+        if (f != "orphan" && f != "foregroundDeletion") finalizers.push_back(f);
+    if (orphan) finalizers.push_back("orphan");
+    if (foreground) finalizers.push_back("foregroundDeletion");
+    if (finalizers.empty()) nm.erase("finalizers");
+    else nm["finalizers"] = finalizers;
+
+    const bool pending = grace > 0 || !finalizers.empty() || r.kind == "Namespace";
+    if (!pending) {
+        erase(r, ns, name);
+        if (r.return_deleted_object) {
+            Json last = old;
+            meta(last)["resourceVersion"] = std::to_string(revision_);
+            return last;
+        }
+        return success_status(gr, name, str(om, "uid"));
+    }
+    if (!nm.contains("deletionTimestamp")) {
+        nm["deletionTimestamp"] = now_rfc3339();
+        nm["deletionGracePeriodSeconds"] = 0;
+    }
+    if (!was_deleting && nm.contains("generation") && nm["generation"].get<long long>() > 0)
+        nm["generation"] = nm["generation"].get<long long>() + 1;
+    if (r.kind == "Namespace") next["status"]["phase"] = "Terminating";
+    if (next != old) write(r, next, &old);
+    if (r.kind == "Namespace" && !was_deleting) {
+        // The namespace controller's job, done at once: delete everything inside.
+        std::vector<std::pair<const ResourceInfo*, std::string>> victims;
+        for (const auto& info : registry_.all()) {
+            if (!info.namespaced) continue;
+            if (const Bucket* b = find_bucket(info))
+                for (const auto& [key, object] : *b)
+                    if (key.first == name && !is_deleting(object)) victims.emplace_back(&info, key.second);
+        }
+        for (const auto& [info, victim] : victims) do_delete(*info, name, victim, {});
+        const Json& nsb = bucket(r).at({"", name});
+        if (!finalizers_of(nsb).empty()) return nsb;
+        Json last = nsb;
+        finish_namespace_if_empty(name);
+        const Bucket* b = find_bucket(r);
+        return b && b->contains({"", name}) ? b->at({"", name}) : last;
+    }
+    return bucket(r).at({ns, name});
+}
+
+Result<Json> ApiServer::remove_collection(const ResourceRef& ref, const ListOptions& list_options,
+                                          const DeleteOptions& options) {
+    try {
+        const ResourceInfo& r = resolve(ref, "deletecollection");
+        ListOptions all = list_options;
+        all.limit = 0;
+        all.continue_token.clear();
+        Result<Json> listed = list(ref, all);
+        if (!listed) return listed;
+        Json items = Json::array();
+        for (const auto& item : listed.value()["items"]) {
+            const std::string name = str(meta_of(item), "name");
+            const std::string ns = r.namespaced ? str(meta_of(item), "namespace") : "";
+            const Json result = do_delete(r, ns, name, options);
+            items.push_back(result.value("kind", "") == "Status" ? item : present(r, result, ref.version));
+        }
+        return Json{{"kind", r.list_kind()},
+                    {"apiVersion", r.api_version(ref.version)},
+                    {"metadata", Json{{"resourceVersion", std::to_string(revision_)}}},
+                    {"items", items}};
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+// ----------------------------------------------------------------------------------- watch
+
+Result<WatchHandle> ApiServer::watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler) {
+    try {
+        const ResourceInfo& r = resolve(ref, "watch");
+        WatcherSpec spec;
+        spec.group_resource = r.group_resource();
+        spec.ns = scoped_namespace(r, ref);
+        spec.labels = LabelSelector::parse(options.label_selector);
+        spec.fields = FieldSelector::parse(options.field_selector);
+        spec.fields.check_supported(r);
+        spec.bookmarks = options.allow_watch_bookmarks;
+        spec.kind = r.kind;
+        spec.api_version = r.api_version(ref.version);
+        spec.present = [info = r, version = ref.version](const Json& stored) {
+            return from_storage_version(info, stored, version);
+        };
+        std::vector<Json> initial;
+        bool replay = false;
+        std::uint64_t from = 0;
+        if (options.resource_version.empty() || options.resource_version == "0") {
+            if (const Bucket* b = find_bucket(r))
+                for (const auto& [key, object] : *b)
+                    if (spec.ns.empty() || key.first == spec.ns) initial.push_back(object);
+        } else {
+            const auto n = parse_u64(options.resource_version);
+            if (!n)
+                throw invalid_object({"meta.k8s.io", "ListOptions"}, "",
+                                     {invalid("resourceVersion", quote_value(options.resource_version),
+                                              "must be a valid integer")});
+            if (*n < hub_.compacted_revision()) throw too_old_resource_version(*n, hub_.compacted_revision());
+            replay = true;
+            from = *n;
+        }
+        return hub_.add(std::move(spec), std::move(handler), initial, replay, from);
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+}  // namespace sim::kube

@@ -1,0 +1,184 @@
+// The in-process fake Kubernetes API server: unstructured JSON objects in an ordered store,
+// one global resourceVersion counter, generation rules, status/scale subresources,
+// optimistic concurrency, graceful deletion and finalizers, admission, selectors, paging and
+// watch (k8s-semantics.md §1). Errors are real metav1.Status bodies (status.hpp).
+//
+// Determinism: objects live in std::map keyed by (resource, namespace, name), so list order
+// is etcd key order; uids and generated names come from named seeded streams; timestamps
+// are virtual time from the start-time origin; watch deliveries go through the event loop.
+//
+// Requests name a resource like a REST path does: group, version, plural resource and
+// namespace (ResourceRef). Objects come in and go out in the requested version.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/random.hpp"
+#include "sim/kube/admission.hpp"
+#include "sim/kube/patch.hpp"
+#include "sim/kube/registry.hpp"
+#include "sim/kube/status.hpp"
+#include "sim/kube/watch.hpp"
+
+namespace sim::kube {
+
+using Json = nlohmann::json;
+
+struct ResourceRef {
+    std::string group;
+    std::string version;
+    std::string resource;  // plural
+    std::string ns;        // "" for cluster-scoped, or all namespaces on list/watch
+
+    ResourceRef in(std::string namespace_name) const {
+        ResourceRef r = *this;
+        r.ns = std::move(namespace_name);
+        return r;
+    }
+};
+
+struct ListOptions {
+    std::string label_selector;
+    std::string field_selector;
+    std::int64_t limit = 0;  // 0: no paging
+    std::string continue_token;
+    // List: ignored except for the continue token's. Watch: "" or "0" sends synthetic ADDED
+    // events for current objects; "N" replays every change after N (410 when compacted).
+    std::string resource_version;
+    bool allow_watch_bookmarks = false;
+};
+
+struct DeleteOptions {
+    std::optional<std::int64_t> grace_period_seconds;
+    std::optional<std::string> propagation_policy;  // "Orphan", "Background", "Foreground"
+    std::optional<std::string> precondition_uid;
+    std::optional<std::string> precondition_resource_version;
+};
+
+struct ServerOptions {
+    std::uint64_t seed = 1;
+    // Unix nanoseconds of virtual time 0 (the scenario's startTime).
+    std::int64_t start_unix_nanos = 1'735'689'600LL * 1'000'000'000LL;  // 2025-01-01T00:00:00Z
+    // Changes kept for watch resumption; older starting points get 410 Expired.
+    std::size_t watch_history = 10'000;
+    // Creates default, kube-node-lease, kube-public and kube-system at construction.
+    bool bootstrap_namespaces = true;
+    // First cluster IP handed to Services (10.96.0.0/12; .1 is the kubernetes service).
+    std::uint32_t first_cluster_ip = (10u << 24) | (96u << 16) | 10u;
+};
+
+class ApiServer {
+public:
+    ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& streams, ServerOptions options = {});
+    ApiServer(const ApiServer&) = delete;
+    ApiServer& operator=(const ApiServer&) = delete;
+
+    Registry& registry() { return registry_; }
+    const Registry& registry() const { return registry_; }
+    AdmissionChain& admission() { return admission_; }
+    sim::kernel::EventLoop& loop() { return loop_; }
+
+    // The store's current revision (what a list's metadata.resourceVersion says).
+    std::uint64_t revision() const { return revision_; }
+    // metav1.Time of the current virtual instant.
+    std::string now_rfc3339() const;
+    std::int64_t now_unix_nanos() const;
+
+    // subresource: "" or "binding" (pods; the body is a Binding).
+    Result<Json> create(const ResourceRef& ref, Json object, const std::string& subresource = "");
+    // subresource: "", "status" or "scale".
+    Result<Json> get(const ResourceRef& ref, const std::string& name, const std::string& subresource = "") const;
+    Result<Json> list(const ResourceRef& ref, const ListOptions& options = {}) const;
+    Result<Json> update(const ResourceRef& ref, const std::string& name, Json object,
+                        const std::string& subresource = "");
+    Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& patch,
+                       const std::string& subresource = "");
+    // Returns the deleted object (pods, services), the object still being deleted
+    // (graceful/finalizers), or a Success Status.
+    Result<Json> remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options = {});
+    // Deletes every match; returns the List of what was deleted or marked.
+    Result<Json> remove_collection(const ResourceRef& ref, const ListOptions& list_options,
+                                   const DeleteOptions& options = {});
+    Result<WatchHandle> watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler);
+
+    // Sends BOOKMARK events at the current revision to watchers that asked for them.
+    void send_bookmarks() { hub_.send_bookmarks(revision_); }
+    std::size_t watcher_count() const { return hub_.watcher_count(); }
+
+    // Every stored object of a resource in key order, storage version (for tests and the
+    // garbage collector's owner index; controllers use list()).
+    std::vector<Json> snapshot(const std::string& group_resource) const;
+
+private:
+    using Key = std::pair<std::string, std::string>;  // namespace, name
+    using Bucket = std::map<Key, Json>;
+
+    const ResourceInfo& resolve(const ResourceRef& ref, const char* verb) const;
+    Bucket& bucket(const ResourceInfo& r) { return store_[r.group_resource()]; }
+    const Bucket* find_bucket(const ResourceInfo& r) const;
+    const Json& existing(const ResourceInfo& r, const std::string& ns, const std::string& name) const;
+    std::string scoped_namespace(const ResourceInfo& r, const ResourceRef& ref) const;
+
+    Json do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
+    Json do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, Json object,
+                   const std::string& subresource, bool from_patch);
+    Json do_delete(const ResourceInfo& r, const std::string& ns, const std::string& name, const DeleteOptions& options);
+    Json do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding);
+    Json scale_of(const ResourceInfo& r, const Json& object) const;
+    Json update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, const Json& scale);
+
+    void check_namespace_usable(const ResourceInfo& r, const std::string& ns) const;
+    void admit_and_validate(const ResourceInfo& r, Operation op, const std::string& subresource, Json& object,
+                            const Json* old);
+    std::string generate_name(const std::string& prefix);
+    std::string new_uid();
+    std::uint64_t next_revision() { return ++revision_; }
+    void write(const ResourceInfo& r, Json object, const Json* previous);
+    void erase(const ResourceInfo& r, const std::string& ns, const std::string& name);
+    void bump_generation(const ResourceInfo& r, Json& object, const Json& old) const;
+    Json present(const ResourceInfo& r, const Json& stored, const std::string& version) const;
+    void finish_namespace_if_empty(const std::string& ns);
+    void allocate_cluster_ip(Json& service);
+
+    sim::kernel::EventLoop& loop_;
+    sim::kernel::Random& uid_stream_;
+    sim::kernel::Random& name_stream_;
+    ServerOptions options_;
+    Registry registry_;
+    AdmissionChain admission_;
+    std::map<std::string, Bucket> store_;  // by group_resource
+    std::uint64_t revision_ = 0;
+    std::uint32_t next_cluster_ip_;
+    WatchHub hub_;
+};
+
+// Resource references for the registered types, e.g. refs::kPods.in("default").
+namespace refs {
+inline const ResourceRef kNamespaces{"", "v1", "namespaces", ""};
+inline const ResourceRef kNodes{"", "v1", "nodes", ""};
+inline const ResourceRef kPods{"", "v1", "pods", ""};
+inline const ResourceRef kServices{"", "v1", "services", ""};
+inline const ResourceRef kEndpoints{"", "v1", "endpoints", ""};
+inline const ResourceRef kEvents{"", "v1", "events", ""};
+inline const ResourceRef kConfigMaps{"", "v1", "configmaps", ""};
+inline const ResourceRef kSecrets{"", "v1", "secrets", ""};
+inline const ResourceRef kDeployments{"apps", "v1", "deployments", ""};
+inline const ResourceRef kReplicaSets{"apps", "v1", "replicasets", ""};
+inline const ResourceRef kHpas{"autoscaling", "v2", "horizontalpodautoscalers", ""};
+inline const ResourceRef kHpasV1{"autoscaling", "v1", "horizontalpodautoscalers", ""};
+inline const ResourceRef kEndpointSlices{"discovery.k8s.io", "v1", "endpointslices", ""};
+inline const ResourceRef kPodDisruptionBudgets{"policy", "v1", "poddisruptionbudgets", ""};
+inline const ResourceRef kLeases{"coordination.k8s.io", "v1", "leases", ""};
+inline const ResourceRef kCrds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", ""};
+inline const ResourceRef kSeldonDeployments{"machinelearning.seldon.io", "v1", "seldondeployments", ""};
+}  // namespace refs
+
+}  // namespace sim::kube

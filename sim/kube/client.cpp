@@ -1,0 +1,75 @@
+#include "sim/kube/client.hpp"
+
+#include "sim/kube/object_meta.hpp"
+
+namespace sim::kube {
+
+Client::Client(ApiServer& server, std::string component) : server_(server), component_(std::move(component)) {}
+
+Result<Json> Client::get(const ResourceRef& ref, const std::string& name) const { return server_.get(ref, name); }
+Result<Json> Client::list(const ResourceRef& ref, const ListOptions& options) const { return server_.list(ref, options); }
+Result<WatchHandle> Client::watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler) {
+    return server_.watch(ref, options, std::move(handler));
+}
+Result<Json> Client::create(const ResourceRef& ref, const Json& object) { return server_.create(ref, object); }
+Result<Json> Client::update(const ResourceRef& ref, const Json& object) {
+    return server_.update(ref, meta::name(object), object);
+}
+Result<Json> Client::update_status(const ResourceRef& ref, const Json& object) {
+    return server_.update(ref, meta::name(object), object, "status");
+}
+Result<Json> Client::patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& patch,
+                           const std::string& subresource) {
+    return server_.patch(ref, name, type, patch, subresource);
+}
+Result<Json> Client::remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options) {
+    return server_.remove(ref, name, options);
+}
+Result<Json> Client::get_scale(const ResourceRef& ref, const std::string& name) const {
+    return server_.get(ref, name, "scale");
+}
+Result<Json> Client::update_scale(const ResourceRef& ref, const std::string& name, const Json& scale) {
+    return server_.update(ref, name, scale, "scale");
+}
+Result<Json> Client::bind(const std::string& ns, const std::string& pod, const std::string& node) {
+    const Json binding{{"apiVersion", "v1"},
+                       {"kind", "Binding"},
+                       {"metadata", Json{{"name", pod}, {"namespace", ns}}},
+                       {"target", Json{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
+    return server_.create(refs::kPods.in(ns), binding, "binding");
+}
+
+std::optional<ResourceRef> Client::ref_for(const std::string& api_version, const std::string& kind) const {
+    const ResourceInfo* r = server_.registry().find_kind(api_version, kind);
+    if (r == nullptr) return std::nullopt;
+    return ResourceRef{r->group, split_api_version(api_version).second, r->plural, ""};
+}
+
+std::optional<ResourceRef> Client::ref_for(const Json& object) const {
+    auto ref = ref_for(object.value("apiVersion", ""), object.value("kind", ""));
+    if (ref) ref->ns = meta::namespace_of(object);
+    return ref;
+}
+
+Result<Json> Client::create(const Json& object) {
+    const auto ref = ref_for(object);
+    if (!ref) return unknown_path();
+    return create(*ref, object);
+}
+Result<Json> Client::update(const Json& object) {
+    const auto ref = ref_for(object);
+    if (!ref) return unknown_path();
+    return update(*ref, object);
+}
+Result<Json> Client::update_status(const Json& object) {
+    const auto ref = ref_for(object);
+    if (!ref) return unknown_path();
+    return update_status(*ref, object);
+}
+Result<Json> Client::remove(const Json& object, const DeleteOptions& options) {
+    const auto ref = ref_for(object);
+    if (!ref) return unknown_path();
+    return remove(*ref, meta::name(object), options);
+}
+
+}  // namespace sim::kube

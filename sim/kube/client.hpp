@@ -1,0 +1,55 @@
+// The controller-facing client: get/list/watch/create/update/update_status/patch/delete over
+// unstructured objects, like client-go's dynamic client. Controllers hold a Client, never the
+// ApiServer, so the same controller code could later talk to the HTTP face.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "sim/kube/api_server.hpp"
+
+namespace sim::kube {
+
+class Client {
+public:
+    // `component` names the caller (the field manager / user agent; kept for events and traces).
+    explicit Client(ApiServer& server, std::string component = "sim");
+
+    const std::string& component() const { return component_; }
+    sim::kernel::EventLoop& loop() { return server_.loop(); }
+    std::string now_rfc3339() const { return server_.now_rfc3339(); }
+    std::int64_t now_unix_nanos() const { return server_.now_unix_nanos(); }
+
+    // By resource reference (ref.ns is the namespace).
+    Result<Json> get(const ResourceRef& ref, const std::string& name) const;
+    Result<Json> list(const ResourceRef& ref, const ListOptions& options = {}) const;
+    Result<WatchHandle> watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler);
+    Result<Json> create(const ResourceRef& ref, const Json& object);
+    Result<Json> update(const ResourceRef& ref, const Json& object);
+    Result<Json> update_status(const ResourceRef& ref, const Json& object);
+    Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& patch,
+                       const std::string& subresource = "");
+    Result<Json> remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options = {});
+    Result<Json> get_scale(const ResourceRef& ref, const std::string& name) const;
+    Result<Json> update_scale(const ResourceRef& ref, const std::string& name, const Json& scale);
+    Result<Json> bind(const std::string& ns, const std::string& pod, const std::string& node);
+
+    // By the object itself: the resource comes from apiVersion + kind, the namespace from
+    // metadata.namespace. 404 "the server could not find the requested resource" for
+    // an unknown kind.
+    Result<Json> create(const Json& object);
+    Result<Json> update(const Json& object);
+    Result<Json> update_status(const Json& object);
+    Result<Json> remove(const Json& object, const DeleteOptions& options = {});
+
+    // The reference an object would be written through ({} when the kind is unknown).
+    std::optional<ResourceRef> ref_for(const Json& object) const;
+    std::optional<ResourceRef> ref_for(const std::string& api_version, const std::string& kind) const;
+
+private:
+    ApiServer& server_;
+    std::string component_;
+};
+
+}  // namespace sim::kube

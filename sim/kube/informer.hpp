@@ -1,0 +1,69 @@
+// An informer: a local cache of one resource fed by list + watch, with event handlers
+// (client-go tools/cache SharedIndexInformer, reduced). Handlers run inside event-loop
+// events, never inside the write that caused them. When the watch is expired (410) the
+// informer relists and reports the differences as add/update/delete, as a reflector does.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/kube/client.hpp"
+
+namespace sim::kube {
+
+struct InformerHandlers {
+    std::function<void(const Json& object)> on_add;
+    std::function<void(const Json& old_object, const Json& new_object)> on_update;
+    std::function<void(const Json& object)> on_delete;
+};
+
+class Informer {
+public:
+    Informer(Client& client, ResourceRef ref, ListOptions selectors = {});
+    Informer(const Informer&) = delete;
+    Informer& operator=(const Informer&) = delete;
+    ~Informer() { stop(); }
+
+    void add_handlers(InformerHandlers handlers) { handlers_.push_back(std::move(handlers)); }
+    // Lists and starts watching. Initial objects reach the handlers as adds in one event
+    // scheduled now; has_synced() turns true after it ran.
+    void start();
+    void stop();
+    bool has_synced() const { return synced_; }
+
+    // Cached object by key ("ns/name" or "name").
+    std::optional<Json> get(const std::string& key) const;
+    // Cached objects in key order, optionally filtered by namespace and label selector.
+    std::vector<Json> list(const std::string& ns = "", const LabelSelector& selector = {}) const;
+    const std::map<std::string, Json>& items() const { return cache_; }
+    // The resourceVersion of the last list or event seen.
+    const std::string& last_resource_version() const { return last_rv_; }
+    std::size_t relists() const { return relists_; }
+
+private:
+    void relist();
+    void watch_from(const std::string& rv);
+    void on_event(const WatchEvent& event);
+    void notify_add(const Json& o);
+    void notify_update(const Json& old_object, const Json& new_object);
+    void notify_delete(const Json& o);
+
+    Client& client_;
+    ResourceRef ref_;
+    ListOptions selectors_;
+    std::vector<InformerHandlers> handlers_;
+    std::map<std::string, Json> cache_;
+    WatchHandle watch_;
+    std::string last_rv_;
+    bool running_ = false;
+    bool synced_ = false;
+    std::size_t relists_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sim::kube

@@ -1,0 +1,305 @@
+#include "sim/kube/validation.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "sim/kube/selectors.hpp"
+
+namespace sim::kube {
+namespace {
+
+using Json = nlohmann::json;
+
+bool lower_alnum(char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+}
+
+bool is_label(const std::string& s, bool alpha_first) {
+    if (s.empty() || s.size() > 63) return false;
+    if (alpha_first ? !std::islower(static_cast<unsigned char>(s.front())) : !lower_alnum(s.front())) return false;
+    if (!lower_alnum(s.back())) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+}
+
+std::string field_at(const std::string& base, std::size_t index) {
+    return base + "[" + std::to_string(index) + "]";
+}
+
+const Json* find_path(const Json& object, std::initializer_list<const char*> path) {
+    const Json* at = &object;
+    for (const char* key : path) {
+        if (!at->is_object()) return nullptr;
+        const auto it = at->find(key);
+        if (it == at->end()) return nullptr;
+        at = &*it;
+    }
+    return at;
+}
+
+void check_non_negative(const Json& spec, const char* key, const std::string& field, FieldErrors& errs) {
+    const auto it = spec.find(key);
+    if (it == spec.end() || it->is_null()) return;
+    if (!it->is_number_integer()) {
+        errs.push_back(invalid(field, render_value(*it), "must be an integer"));
+    } else if (it->get<long long>() < 0) {
+        errs.push_back(invalid(field, it->dump(), "must be greater than or equal to 0"));
+    }
+}
+
+void validate_containers(const Json& pod_spec, const std::string& base, FieldErrors& errs) {
+    const auto it = pod_spec.find("containers");
+    if (it == pod_spec.end() || !it->is_array() || it->empty()) {
+        errs.push_back(required(base + ".containers"));
+        return;
+    }
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const Json& c = (*it)[i];
+        const std::string at = field_at(base + ".containers", i);
+        const std::string name = c.value("name", "");
+        if (name.empty()) {
+            errs.push_back(required(at + ".name"));
+        } else if (const auto e = dns1123_label_error(name); !e.empty()) {
+            errs.push_back(invalid(at + ".name", quote_value(name), e));
+        } else if (!names.insert(name).second) {
+            errs.push_back(duplicate(at + ".name", quote_value(name)));
+        }
+        if (c.value("image", "").empty()) errs.push_back(required(at + ".image"));
+        if (c.contains("ports") && c["ports"].is_array())
+            for (std::size_t p = 0; p < c["ports"].size(); ++p) {
+                const Json& port = c["ports"][p];
+                const long long n = port.value("containerPort", 0LL);
+                if (n < 1 || n > 65535)
+                    errs.push_back(invalid(field_at(at + ".ports", p) + ".containerPort", std::to_string(n),
+                                           "must be between 1 and 65535, inclusive"));
+            }
+    }
+}
+
+void validate_pod_spec(const Json& spec, const std::string& base, FieldErrors& errs) {
+    validate_containers(spec, base, errs);
+    const std::string policy = spec.value("restartPolicy", "Always");
+    if (policy != "Always" && policy != "OnFailure" && policy != "Never")
+        errs.push_back(not_supported(base + ".restartPolicy", quote_value(policy), {"Always", "Never", "OnFailure"}));
+    check_non_negative(spec, "terminationGracePeriodSeconds", base + ".terminationGracePeriodSeconds", errs);
+}
+
+// Deployment and ReplicaSet: replicas, selector, template labels, pod template.
+void validate_workload(const Json& object, FieldErrors& errs) {
+    const Json empty = Json::object();
+    const Json* spec = find_path(object, {"spec"});
+    if (spec == nullptr) spec = &empty;
+    check_non_negative(*spec, "replicas", "spec.replicas", errs);
+    const Json* selector = find_path(*spec, {"selector"});
+    if (selector == nullptr || selector->is_null()) {
+        errs.push_back(required("spec.selector"));
+    } else {
+        const bool empty_selector = (!selector->contains("matchLabels") || (*selector)["matchLabels"].empty()) &&
+                                    (!selector->contains("matchExpressions") || (*selector)["matchExpressions"].empty());
+        if (empty_selector) {
+            errs.push_back(invalid("spec.selector", "v1.LabelSelector{MatchLabels:map[string]string(nil), "
+                                                    "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}",
+                                   "empty selector is invalid for deployment"));
+        } else {
+            try {
+                const LabelSelector s = LabelSelector::from_json(*selector);
+                const Json* tmpl_meta = find_path(*spec, {"template", "metadata"});
+                const Json tmpl = tmpl_meta ? Json{{"metadata", *tmpl_meta}} : Json::object();
+                if (!s.matches_object(tmpl)) {
+                    std::string rendered = "map[string]string{";
+                    bool first = true;
+                    for (const auto& [k, v] : object_labels(tmpl)) {
+                        rendered += (first ? "" : ", ") + quote_value(k) + ":" + quote_value(v);
+                        first = false;
+                    }
+                    rendered += "}";
+                    errs.push_back(invalid("spec.template.metadata.labels", rendered,
+                                           "`selector` does not match template `labels`"));
+                }
+            } catch (const ApiError& e) {
+                errs.push_back(invalid("spec.selector", "", e.message()));
+            }
+        }
+    }
+    const Json* pod_spec = find_path(*spec, {"template", "spec"});
+    validate_pod_spec(pod_spec ? *pod_spec : empty, "spec.template.spec", errs);
+    const std::string policy = pod_spec ? pod_spec->value("restartPolicy", "Always") : "Always";
+    if (policy != "Always")
+        errs.push_back(not_supported("spec.template.spec.restartPolicy", quote_value(policy), {"Always"}));
+}
+
+void validate_service(const Json& svc, FieldErrors& errs) {
+    const Json spec = svc.value("spec", Json::object());
+    const std::string type = spec.value("type", "ClusterIP");
+    if (type != "ClusterIP" && type != "NodePort" && type != "LoadBalancer" && type != "ExternalName")
+        errs.push_back(not_supported("spec.type", quote_value(type), {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort"}));
+    const bool headless = spec.value("clusterIP", "") == "None";
+    const Json ports = spec.value("ports", Json::array());
+    if (type != "ExternalName" && !headless && ports.empty()) errs.push_back(required("spec.ports"));
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+        const long long port = ports[i].value("port", 0LL);
+        if (port < 1 || port > 65535)
+            errs.push_back(invalid(field_at("spec.ports", i) + ".port", std::to_string(port),
+                                   "must be between 1 and 65535, inclusive"));
+        if (ports.size() > 1 && ports[i].value("name", "").empty())
+            errs.push_back(required(field_at("spec.ports", i) + ".name"));
+    }
+}
+
+void validate_hpa(const Json& hpa, FieldErrors& errs) {
+    const Json spec = hpa.value("spec", Json::object());
+    const Json ref = spec.value("scaleTargetRef", Json::object());
+    if (ref.value("kind", "").empty()) errs.push_back(required("spec.scaleTargetRef.kind"));
+    if (ref.value("name", "").empty()) errs.push_back(required("spec.scaleTargetRef.name"));
+    const long long min = spec.value("minReplicas", 1LL);
+    const long long max = spec.value("maxReplicas", 0LL);
+    if (min < 1) errs.push_back(invalid("spec.minReplicas", std::to_string(min), "must be greater than or equal to 1"));
+    if (max < 1) {
+        errs.push_back(invalid("spec.maxReplicas", std::to_string(max), "must be greater than or equal to 1"));
+    } else if (max < min) {
+        errs.push_back(invalid("spec.maxReplicas", std::to_string(max), "must be greater than or equal to `minReplicas`"));
+    }
+}
+
+void validate_seldon_schema(const Json& sdep, FieldErrors& errs) {
+    // The CRD's OpenAPI schema `required` lists (seldon-v1.md §2a).
+    const Json* spec = find_path(sdep, {"spec"});
+    if (spec == nullptr || !spec->is_object()) {
+        errs.push_back(required("spec"));
+        return;
+    }
+    const auto preds = spec->find("predictors");
+    if (preds == spec->end() || !preds->is_array()) {
+        errs.push_back(required("spec.predictors"));
+        return;
+    }
+    for (std::size_t i = 0; i < preds->size(); ++i) {
+        const Json& p = (*preds)[i];
+        const std::string at = field_at("spec.predictors", i);
+        if (!p.contains("graph")) errs.push_back(required(at + ".graph"));
+        else if (!p["graph"].contains("name")) errs.push_back(required(at + ".graph.name"));
+        if (!p.contains("name")) errs.push_back(required(at + ".name"));
+        if (p.contains("replicas") && p["replicas"].is_number_integer() && p["replicas"].get<long long>() < 0)
+            errs.push_back(invalid(at + ".replicas", p["replicas"].dump(), "must be greater than or equal to 0"));
+    }
+    if (spec->contains("replicas") && (*spec)["replicas"].is_number_integer() && (*spec)["replicas"].get<long long>() < 0)
+        errs.push_back(invalid("spec.replicas", (*spec)["replicas"].dump(), "must be greater than or equal to 0"));
+}
+
+void validate_label_map(const Json& meta, const char* key, FieldErrors& errs) {
+    const auto it = meta.find(key);
+    if (it == meta.end() || it->is_null()) return;
+    if (!it->is_object()) {
+        errs.push_back(invalid(std::string("metadata.") + key, render_value(*it), "must be a map of strings"));
+        return;
+    }
+    for (const auto& [k, v] : it->items()) {
+        if (!v.is_string()) {
+            errs.push_back(invalid(std::string("metadata.") + key, render_value(v), "values must be strings"));
+            continue;
+        }
+        if (std::string(key) != "labels") continue;
+        try {
+            LabelSelector::parse(k);  // validates the key
+        } catch (const ApiError&) {
+            errs.push_back(invalid("metadata.labels", quote_value(k),
+                                   "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+                                   "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  "
+                                   "or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
+            continue;
+        }
+        const std::string value = v.get<std::string>();
+        const bool ok = value.empty() ||
+                        (value.size() <= 63 && std::isalnum(static_cast<unsigned char>(value.front())) &&
+                         std::isalnum(static_cast<unsigned char>(value.back())) &&
+                         std::all_of(value.begin(), value.end(), [](char c) {
+                             return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                         }));
+        if (!ok)
+            errs.push_back(invalid("metadata.labels", quote_value(value),
+                                   "a valid label must be an empty string or consist of alphanumeric characters, "
+                                   "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+                                   "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+                                   "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+    }
+}
+
+}  // namespace
+
+std::string dns1123_subdomain_error(const std::string& name) {
+    bool ok = !name.empty() && name.size() <= 253;
+    if (ok) {
+        std::size_t start = 0;
+        while (ok && start <= name.size()) {
+            const auto dot = name.find('.', start);
+            const std::string part = name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+            ok = !part.empty() && lower_alnum(part.front()) && lower_alnum(part.back()) &&
+                 std::all_of(part.begin(), part.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+            if (dot == std::string::npos) break;
+            start = dot + 1;
+        }
+    }
+    if (ok) return "";
+    if (name.size() > 253) return "must be no more than 253 characters";
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+           "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+           "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+}
+
+std::string dns1123_label_error(const std::string& name) {
+    if (is_label(name, false)) return "";
+    if (name.size() > 63) return "must be no more than 63 characters";
+    return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+           "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+           "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+}
+
+std::string dns1035_label_error(const std::string& name) {
+    if (is_label(name, true)) return "";
+    if (name.size() > 63) return "must be no more than 63 characters";
+    return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+           "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
+           "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+}
+
+FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& object) {
+    FieldErrors errs;
+    const Json meta = object.value("metadata", Json::object());
+    const std::string name = meta.value("name", "");
+    if (name.empty()) {
+        errs.push_back(required("metadata.name", "name or generateName is required"));
+    } else {
+        std::string e;
+        if (resource.kind == "Service") e = dns1035_label_error(name);
+        else if (resource.kind == "Namespace") e = dns1123_label_error(name);
+        else e = dns1123_subdomain_error(name);
+        if (!e.empty()) errs.push_back(invalid("metadata.name", quote_value(name), e));
+    }
+    if (resource.namespaced && meta.value("namespace", "").empty())
+        errs.push_back(required("metadata.namespace"));
+    validate_label_map(meta, "labels", errs);
+    validate_label_map(meta, "annotations", errs);
+    return errs;
+}
+
+FieldErrors validate_object(const ResourceInfo& resource, const Json& object, const Json* old) {
+    (void)old;
+    FieldErrors errs;
+    const std::string& kind = resource.kind;
+    if (kind == "Deployment" || kind == "ReplicaSet") {
+        validate_workload(object, errs);
+    } else if (kind == "Pod") {
+        const Json spec = object.value("spec", Json::object());
+        validate_pod_spec(spec, "spec", errs);
+    } else if (kind == "Service") {
+        validate_service(object, errs);
+    } else if (kind == "HorizontalPodAutoscaler") {
+        validate_hpa(object, errs);
+    } else if (kind == "SeldonDeployment") {
+        validate_seldon_schema(object, errs);
+    }
+    return errs;
+}
+
+}  // namespace sim::kube

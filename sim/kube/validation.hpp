@@ -1,0 +1,28 @@
+// Per-kind validation (the registry strategies' Validate / ValidateUpdate, reduced to the
+// rules the simulator's objects exercise). Each returns field errors; the caller turns them
+// into a 422 Invalid Status (status.hpp invalid_object).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "sim/kube/registry.hpp"
+#include "sim/kube/status.hpp"
+
+namespace sim::kube {
+
+// ObjectMeta rules: name (or generateName) present and well-formed for the kind, labels and
+// annotations keys/values valid.
+FieldErrors validate_object_meta(const ResourceInfo& resource, const nlohmann::json& object);
+
+// Kind-specific rules on create (old == nullptr) or update.
+FieldErrors validate_object(const ResourceInfo& resource, const nlohmann::json& object,
+                            const nlohmann::json* old);
+
+// Name checks (apimachinery/pkg/util/validation): return "" when valid, else the message.
+std::string dns1123_subdomain_error(const std::string& name);
+std::string dns1123_label_error(const std::string& name);
+std::string dns1035_label_error(const std::string& name);
+
+}  // namespace sim::kube

@@ -1,0 +1,122 @@
+#include "sim/kube/watch.hpp"
+
+namespace sim::kube {
+
+using Json = nlohmann::json;
+
+std::string to_string(WatchEventType type) {
+    switch (type) {
+        case WatchEventType::Added: return "ADDED";
+        case WatchEventType::Modified: return "MODIFIED";
+        case WatchEventType::Deleted: return "DELETED";
+        case WatchEventType::Bookmark: return "BOOKMARK";
+        case WatchEventType::Error: return "ERROR";
+    }
+    return "ERROR";
+}
+
+Json WatchEvent::to_json() const { return Json{{"type", to_string(type)}, {"object", object}}; }
+
+WatchHandle& WatchHandle::operator=(WatchHandle&& other) noexcept {
+    if (this != &other) {
+        stop();
+        hub_ = other.hub_;
+        id_ = other.id_;
+        other.hub_ = nullptr;
+        other.id_ = 0;
+    }
+    return *this;
+}
+
+void WatchHandle::stop() {
+    if (hub_ != nullptr) hub_->remove(id_);
+    hub_ = nullptr;
+}
+
+void WatchHub::remove(std::uint64_t id) {
+    const auto it = watchers_.find(id);
+    if (it == watchers_.end()) return;
+    it->second->stopped = true;
+    watchers_.erase(it);
+}
+
+bool WatchHub::matches(const Watcher& w, const Json& object) const {
+    return w.spec.labels.matches_object(object) && w.spec.fields.matches(object);
+}
+
+bool WatchHub::translate(const Watcher& w, const Change& c, WatchEvent& out) const {
+    if (c.group_resource != w.spec.group_resource) return false;
+    if (!w.spec.ns.empty() && c.ns != w.spec.ns) return false;
+    const bool now = matches(w, c.object);
+    const bool before = !c.previous.is_null() && matches(w, c.previous);
+    switch (c.type) {
+        case WatchEventType::Added:
+            if (!now) return false;
+            out = {WatchEventType::Added, w.spec.present(c.object)};
+            return true;
+        case WatchEventType::Deleted:
+            if (!now) return false;
+            out = {WatchEventType::Deleted, w.spec.present(c.object)};
+            return true;
+        case WatchEventType::Modified:
+            if (now && before) out = {WatchEventType::Modified, w.spec.present(c.object)};
+            else if (now) out = {WatchEventType::Added, w.spec.present(c.object)};
+            else if (before) {
+                // cache_watcher.go: the old state with the new resourceVersion.
+                Json old = c.previous;
+                old["metadata"]["resourceVersion"] = c.object["metadata"]["resourceVersion"];
+                out = {WatchEventType::Deleted, w.spec.present(old)};
+            } else {
+                return false;
+            }
+            return true;
+        default: return false;
+    }
+}
+
+void WatchHub::deliver(const std::shared_ptr<Watcher>& w, WatchEvent event) {
+    loop_.schedule_after(0, [w, event = std::move(event)] {
+        if (!w->stopped) w->handler(event);
+    });
+}
+
+void WatchHub::record(Change change) {
+    for (const auto& [id, w] : watchers_) {
+        WatchEvent event;
+        if (translate(*w, change, event)) deliver(w, std::move(event));
+    }
+    history_.push_back(std::move(change));
+    while (history_.size() > capacity_) {
+        compacted_ = history_.front().revision;
+        history_.pop_front();
+    }
+}
+
+WatchHandle WatchHub::add(WatcherSpec spec, WatchHandler handler, const std::vector<Json>& initial,
+                          bool replay, std::uint64_t from_revision) {
+    auto w = std::make_shared<Watcher>(Watcher{std::move(spec), std::move(handler), false});
+    for (const auto& object : initial)
+        if (matches(*w, object)) deliver(w, {WatchEventType::Added, w->spec.present(object)});
+    if (replay) {
+        for (const auto& c : history_) {
+            if (c.revision <= from_revision) continue;
+            WatchEvent event;
+            if (translate(*w, c, event)) deliver(w, std::move(event));
+        }
+    }
+    const std::uint64_t id = next_id_++;
+    watchers_.emplace(id, std::move(w));
+    return WatchHandle(this, id);
+}
+
+void WatchHub::send_bookmarks(std::uint64_t revision) {
+    for (const auto& [id, w] : watchers_) {
+        if (!w->spec.bookmarks) continue;
+        deliver(w, {WatchEventType::Bookmark,
+                    Json{{"kind", w->spec.kind},
+                         {"apiVersion", w->spec.api_version},
+                         {"metadata", Json{{"resourceVersion", std::to_string(revision)}}}}});
+    }
+}
+
+}  // namespace sim::kube

@@ -1,0 +1,120 @@
+// Watch: a bounded history of changes and live watchers, delivered through the event loop
+// (k8s-semantics.md §1.10). Each change is delivered to each watcher by its own event
+// scheduled 0 ns ahead, watchers in registration order, so deliveries are deterministic and
+// never re-enter the writer.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sim/kernel/event_loop.hpp"
+#include "sim/kube/selectors.hpp"
+
+namespace sim::kube {
+
+enum class WatchEventType { Added, Modified, Deleted, Bookmark, Error };
+std::string to_string(WatchEventType type);  // "ADDED", ...
+
+struct WatchEvent {
+    WatchEventType type = WatchEventType::Added;
+    nlohmann::json object;  // the object in the watcher's version, or a Status for ERROR
+    // {"type":"ADDED","object":{...}} as on the wire.
+    nlohmann::json to_json() const;
+};
+
+using WatchHandler = std::function<void(const WatchEvent&)>;
+
+// One recorded change, in storage version.
+struct Change {
+    std::uint64_t revision = 0;
+    std::string group_resource;
+    std::string ns;
+    WatchEventType type = WatchEventType::Added;  // Added, Modified or Deleted
+    nlohmann::json object;                        // new state (last state for Deleted)
+    nlohmann::json previous;                      // old state for Modified and Deleted
+};
+
+struct WatcherSpec {
+    std::string group_resource;
+    std::string ns;  // "" for all namespaces
+    LabelSelector labels;
+    FieldSelector fields;
+    bool bookmarks = false;
+    // Converts a storage object to what the watcher sees (its version).
+    std::function<nlohmann::json(const nlohmann::json&)> present;
+    // The watcher's {"kind","apiVersion"} for BOOKMARK objects.
+    std::string kind;
+    std::string api_version;
+};
+
+class WatchHub;
+
+// Stops the watch when destroyed (or on stop()); events already scheduled are dropped.
+class WatchHandle {
+public:
+    WatchHandle() = default;
+    WatchHandle(WatchHub* hub, std::uint64_t id) : hub_(hub), id_(id) {}
+    WatchHandle(WatchHandle&& other) noexcept { *this = std::move(other); }
+    WatchHandle& operator=(WatchHandle&& other) noexcept;
+    WatchHandle(const WatchHandle&) = delete;
+    WatchHandle& operator=(const WatchHandle&) = delete;
+    ~WatchHandle() { stop(); }
+
+    void stop();
+    bool active() const { return hub_ != nullptr; }
+    std::uint64_t id() const { return id_; }
+
+private:
+    WatchHub* hub_ = nullptr;
+    std::uint64_t id_ = 0;
+};
+
+class WatchHub {
+public:
+    WatchHub(sim::kernel::EventLoop& loop, std::size_t history_capacity)
+        : loop_(loop), capacity_(history_capacity) {}
+
+    // Records a change and schedules its delivery to matching watchers.
+    void record(Change change);
+
+    // The oldest revision a watch may start from (N must be >= this); 0 before eviction.
+    std::uint64_t compacted_revision() const { return compacted_; }
+
+    // Registers a watcher and schedules `initial` (synthetic ADDED events) followed by the
+    // history after `from_revision` when `replay` is set. Returns the handle.
+    WatchHandle add(WatcherSpec spec, WatchHandler handler, const std::vector<nlohmann::json>& initial,
+                    bool replay, std::uint64_t from_revision);
+
+    // Sends a BOOKMARK at `revision` to every watcher that asked for bookmarks.
+    void send_bookmarks(std::uint64_t revision);
+
+    void remove(std::uint64_t id);
+    std::size_t watcher_count() const { return watchers_.size(); }
+
+private:
+    struct Watcher {
+        WatcherSpec spec;
+        WatchHandler handler;
+        bool stopped = false;
+    };
+
+    bool matches(const Watcher& w, const nlohmann::json& object) const;
+    // The event a change means to a watcher (selector transitions), if any.
+    bool translate(const Watcher& w, const Change& c, WatchEvent& out) const;
+    void deliver(const std::shared_ptr<Watcher>& w, WatchEvent event);
+
+    sim::kernel::EventLoop& loop_;
+    std::size_t capacity_;
+    std::deque<Change> history_;
+    std::uint64_t compacted_ = 0;
+    std::map<std::uint64_t, std::shared_ptr<Watcher>> watchers_;
+    std::uint64_t next_id_ = 1;
+};
+
+}  // namespace sim::kube
