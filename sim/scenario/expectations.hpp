@@ -39,7 +39,7 @@ using Observer = std::function<Observation(const Subject& subject, const When& w
 bool satisfies(const Comparison& comparison, const nlohmann::json& observed, std::string* why);
 
 class ExpectationTracker {
-public:
+  public:
     explicit ExpectationTracker(const std::vector<Expectation>& expectations);
 
     // The instants the runner must stop at: every at, by, and window bound within the run.
@@ -51,7 +51,7 @@ public:
 
     std::vector<ExpectationResult> results() const;
 
-private:
+  private:
     struct State {
         const Expectation* expectation;
         bool decided = false;

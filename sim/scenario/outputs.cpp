@@ -34,8 +34,8 @@ std::string xml_escape(const std::string& text) {
 }
 
 std::string failure_text(const ExpectationResult& e) {
-    return "at " + kernel::format_offset(e.decided_at) + ": " + e.message +
-           (e.observed.empty() ? "" : " (observed " + e.observed + ")");
+    // The message already says what was observed ("expected 3, observed 2").
+    return "at " + kernel::format_offset(e.decided_at) + ": " + e.message;
 }
 
 }  // namespace

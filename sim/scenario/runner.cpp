@@ -6,13 +6,18 @@
 #include <sstream>
 #include <variant>
 
+#include "sim/cluster/nodes.hpp"
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kernel/trace.hpp"
+#include "sim/kube/api_server.hpp"
+#include "sim/kube/client.hpp"
 #include "sim/scenario/expectations.hpp"
 #include "sim/scenario/manifest.hpp"
+#include "sim/scenario/observe.hpp"
 #include "sim/scenario/outputs.hpp"
 #include "sim/scenario/progress.hpp"
+#include "sim/scenario/steps.hpp"
 
 namespace sim::scenario {
 namespace {
@@ -53,6 +58,9 @@ class Run {
           options_(options),
           err_(err),
           seed_(options.seed.value_or(s.seed)),
+          streams_(seed_),
+          api_(loop_, streams_, server_options(s, seed_)),
+          client_(api_, "kubectl"),
           progress_(err, "sim-run " + s.metadata.name, s.duration, options.progress) {}
 
     RunResult execute() {
@@ -79,6 +87,13 @@ class Run {
     }
 
   private:
+    static kube::ServerOptions server_options(const Scenario& s, std::uint64_t seed) {
+        kube::ServerOptions options;
+        options.seed = seed;
+        options.start_unix_nanos = s.start_time_unix_nanos;
+        return options;
+    }
+
     void load_manifests() {
         for (const TimelineStep& step : s_.timeline) {
             const auto* apply = std::get_if<ApplyStep>(&step.action);
@@ -115,26 +130,59 @@ class Run {
             .str("startTime", kernel::format_rfc3339(s_.start_time_unix_nanos));
     }
 
+    // The nodes register as their kubelets would: create the Node, then post its status.
     void build_nodes() {
+        int ordinal = 0;
         for (const NodeGroup& group : s_.cluster.nodes) {
             for (int i = 1; i <= group.count; ++i) {
-                const std::string name = group.node_name(i);
+                cluster::NodeSpec spec{group.node_name(i),
+                                       ++ordinal,
+                                       group.capacity.cpu,
+                                       group.capacity.memory,
+                                       group.capacity.pods,
+                                       group.labels,
+                                       {}};
                 std::vector<std::string> taints;
                 for (const Taint& t : group.taints) {
+                    spec.taints.push_back({t.key, t.value, std::string(to_string(t.effect))});
                     taints.push_back(t.key + (t.value.empty() ? "" : "=" + t.value) + ":" +
                                      std::string(to_string(t.effect)));
                 }
                 trace_->line(0, "node.add")
-                    .str("node", name)
-                    .str("cpu", kube::format_quantity(group.capacity.cpu, false))
-                    .str("memory", kube::format_quantity(group.capacity.memory, true))
-                    .num("pods", group.capacity.pods.value())
+                    .str("node", spec.name)
+                    .str("cpu", kube::format_quantity(spec.cpu, false))
+                    .str("memory", kube::format_quantity(spec.memory, true))
+                    .num("pods", spec.pods.value())
                     .raw("taints", json_string_list(taints));
-                narrate("node " + name + " joins the cluster with " +
-                        kube::format_quantity(group.capacity.cpu, false) + " CPU and " +
-                        kube::format_quantity(group.capacity.memory, true) + " memory");
+                StepOutcome registered;
+                auto created = client_.create(kube::refs::kNodes, cluster::node_object(spec));
+                record(registered, "create", "Node/" + spec.name, created);
+                if (created) {
+                    nlohmann::json node = std::move(created).value();
+                    node["status"] = cluster::node_status(spec, client_.now_rfc3339());
+                    record(registered, "update", "Node/" + spec.name + "/status",
+                           client_.update_status(kube::refs::kNodes, node));
+                }
+                for (const ApiCall& call : registered.calls)
+                    trace_call(call);
+                // Registering a node is building the cluster: a refusal there is a bug.
+                if (registered.refused) {
+                    throw std::runtime_error("cannot register node " + spec.name + ": " +
+                                             registered.refusal);
+                }
+                narrate("node " + spec.name + " joins the cluster with " +
+                        kube::format_quantity(spec.cpu, false) + " CPU and " +
+                        kube::format_quantity(spec.memory, true) + " memory");
             }
         }
+    }
+
+    void trace_call(const ApiCall& call) {
+        auto line = trace_->line(loop_.now(), "api");
+        line.str("verb", call.verb).str("object", call.object).num("code", call.code);
+        if (!call.resource_version.empty()) line.str("resourceVersion", call.resource_version);
+        if (!call.uid.empty()) line.str("uid", call.uid);
+        if (!call.reason.empty()) line.str("reason", call.reason).str("message", call.message);
     }
 
     void schedule_timeline() {
@@ -189,9 +237,46 @@ class Run {
             },
             step.action);
         line.end();
+        const StepOutcome outcome = perform(step);
+        for (const ApiCall& call : outcome.calls)
+            trace_call(call);
+        judge(step, outcome);
+    }
+
+    StepOutcome perform(const TimelineStep& step) {
+        return std::visit(
+            Overloaded{
+                [&](const ApplyStep& a) {
+                    return apply_objects(client_, manifests_.at(a.manifest).objects);
+                },
+                [&](const PatchStep& p) { return patch_object(client_, p); },
+                [&](const ScaleStep& sc) { return scale_object(client_, sc); },
+                [&](const DeleteStep& d) {
+                    return delete_objects(client_, d, streams_.get("timeline/delete"));
+                },
+                // Faults and drains act on the cluster layer (nodes, kubelets, the operator),
+                // which arrives with its own issues; for now they are traced only.
+                [](const FaultStep&) { return StepOutcome{}; },
+                [](const DrainStep&) { return StepOutcome{}; },
+            },
+            step.action);
+    }
+
+    // A refused step fails the run unless the scenario expected the refusal (and, when given,
+    // its message matches errorMatches); an expected refusal that does not come fails it too.
+    void judge(const TimelineStep& step, const StepOutcome& outcome) {
+        if (outcome.refused) {
+            narrate("the API server refuses: " + outcome.refusal);
+            if (!step.expect_error) {
+                fail_step(step, "the API server refused this step: " + outcome.refusal);
+            } else if (step.error_matches && !step.error_matches->search(outcome.refusal)) {
+                fail_step(step, "the API server refused this step, but its message \"" +
+                                    outcome.refusal + "\" does not match /" +
+                                    step.error_matches->pattern + "/");
+            }
+            return;
+        }
         if (step.expect_error) {
-            // Nothing in this build can refuse a step (the API server arrives with its issue),
-            // so a step that must be refused fails the run, as the contract says.
             fail_step(step, "expected the API server to refuse this step, but it was accepted");
         }
     }
@@ -284,30 +369,7 @@ class Run {
         progress_.finish();
     }
 
-    Observer observer() {
-        return [](const Subject& subject, const When&) -> Observation {
-            return std::visit(
-                Overloaded{
-                    [](const ObjectFieldSubject&) {
-                        return Observation::cannot(
-                            "objects need the API server, not in this build yet");
-                    },
-                    [](const CountSubject&) {
-                        return Observation::cannot(
-                            "counting objects needs the API server, not in this build yet");
-                    },
-                    [](const MetricSubject& m) {
-                        return Observation::cannot(
-                            "metric " + m.name + " needs the request path, not in this build yet");
-                    },
-                    [](const EventSubject&) {
-                        return Observation::cannot(
-                            "Events need the API server, not in this build yet");
-                    },
-                },
-                subject);
-        };
-    }
+    Observer observer() { return make_cluster_observer(client_); }
 
     void finish() {
         result_.expectations = expectations_->results();
@@ -345,6 +407,9 @@ class Run {
     std::ostream& err_;
     std::uint64_t seed_;
     EventLoop loop_;
+    kernel::RandomStreams streams_;
+    kube::ApiServer api_;
+    kube::Client client_;
     Progress progress_;
     std::map<fs::path, ManifestLoad> manifests_;
     std::ofstream trace_file_;

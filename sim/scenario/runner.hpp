@@ -26,9 +26,9 @@ struct RunOptions {
 struct ExpectationResult {
     std::string name;
     bool passed = false;
-    Nanos decided_at = 0;   // when it passed or failed
-    std::string observed;   // the value seen when it was decided, as JSON text (or a reason)
-    std::string message;    // why it failed; empty when it passed
+    Nanos decided_at = 0;  // when it passed or failed
+    std::string observed;  // the value seen when it was decided, as JSON text (or a reason)
+    std::string message;   // why it failed; empty when it passed
     SourceLocation where;
 };
 
