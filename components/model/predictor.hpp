@@ -46,6 +46,9 @@ class SentimentPredictor {
     // numpy's argmax). Reuses internal buffers: not thread-safe, allocation-free once warm.
     std::size_t predict_proba(std::string_view text, std::span<double> probabilities);
     std::size_t predict(std::string_view text);
+    // The decision scores (LogisticRegression.decision_function) of the last prediction: one
+    // per class, or one for a binary model.
+    std::span<const double> last_scores() const { return scores_; }
 
   private:
     bool is_stop_word(std::string_view token) const;
