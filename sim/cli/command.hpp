@@ -14,8 +14,8 @@ inline constexpr int kExitBadInput = 2;
 
 struct Command {
     std::string_view name;
-    std::string_view summary;  // one line for `sim-run --help`
-    std::string_view help;     // the full `sim-run NAME --help` text
+    std::string_view summary;                        // one line for `sim-run --help`
+    std::string_view help;                           // the full `sim-run NAME --help` text
     int (*main)(std::span<const std::string> args);  // args after the subcommand name
 };
 
@@ -25,6 +25,9 @@ extern const Command kValidateCommand;
 extern const Command kExplainCommand;
 extern const Command kBenchCommand;
 extern const Command kVersionCommand;
+extern const Command kDataCommand;
+extern const Command kTrainCommand;
+extern const Command kPredictCommand;
 
 // True when args hold -h or --help: prints the command's help to stdout.
 bool wants_help(const Command& command, std::span<const std::string> args);

@@ -12,7 +12,8 @@ namespace sim::cli {
 
 namespace {
 
-const std::array<const Command*, 5> kCommands{&kRunCommand, &kValidateCommand, &kExplainCommand,
+const std::array<const Command*, 8> kCommands{&kRunCommand,   &kValidateCommand, &kExplainCommand,
+                                              &kDataCommand,  &kTrainCommand,    &kPredictCommand,
                                               &kBenchCommand, &kVersionCommand};
 
 void print_overview(std::ostream& out) {
