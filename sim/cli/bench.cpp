@@ -4,7 +4,9 @@
 // earliest and schedule one replacement at now + an exponential increment, so the queue keeps
 // N pending. Reports events per second of wall time (the one place a wall clock is allowed:
 // it measures the simulator, it never feeds it).
+#include <charconv>
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -58,21 +60,37 @@ HoldResult hold(std::size_t pending, std::uint64_t events) {
     return {pending, loop.executed() - before, seconds};
 }
 
+std::optional<std::uint64_t> parse_count(const std::string& text) {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return n;
+}
+
 int bench_main(std::span<const std::string> args) {
     if (args.empty() || args[0] != "kernel") {
         return usage_error(kBenchCommand, "expected a target: kernel");
     }
     std::uint64_t events = 10'000'000;
+    std::vector<std::size_t> pendings{1'000, 100'000, 1'000'000};
     for (std::size_t i = 1; i < args.size(); ++i) {
-        if (args[i] == "--events" && i + 1 < args.size()) {
-            events = std::stoull(args[++i]);
+        const bool has_value = i + 1 < args.size();
+        if (args[i] == "--events" && has_value) {
+            const auto n = parse_count(args[++i]);
+            if (!n) return usage_error(kBenchCommand, "--events: expected a count");
+            events = *n;
+        } else if (args[i] == "--pending" && has_value) {
+            const auto n = parse_count(args[++i]);
+            if (!n || *n == 0 || *n > EventLoop::kMaxPendingLimit) {
+                return usage_error(kBenchCommand, "--pending: expected a count in [1, 2^24]");
+            }
+            pendings = {static_cast<std::size_t>(*n)};
         } else {
             return usage_error(kBenchCommand, "unknown option \"" + args[i] + "\"");
         }
     }
     std::printf("%-12s %12s %10s %14s\n", "pending", "events", "seconds", "events/s");
-    for (const std::size_t pending :
-         {std::size_t{1'000}, std::size_t{100'000}, std::size_t{1'000'000}}) {
+    for (const std::size_t pending : pendings) {
         const HoldResult r = hold(pending, events);
         std::printf("%-12zu %12llu %10.3f %14.0f\n", r.pending,
                     static_cast<unsigned long long>(r.events), r.seconds,
@@ -85,10 +103,11 @@ int bench_main(std::span<const std::string> args) {
 
 extern const Command kBenchCommand{
     "bench", "measure the simulator's speed (bench kernel)",
-    "Usage: sim-run bench kernel [--events N]\n\n"
+    "Usage: sim-run bench kernel [--events N] [--pending P]\n\n"
     "Measures the event loop with the hold model: N events (default 10,000,000) each run the\n"
     "earliest pending event and schedule one replacement an exponential delay later, with\n"
-    "1k, 100k and 1M events pending. Prints events per second of wall time.\n\n"
+    "1k, 100k and 1M events pending (or just P with --pending). Prints events per second of\n"
+    "wall time. scripts/bench-kernel runs it for docs/performance.md.\n\n"
     "Example:\n  sim-run bench kernel --events 5000000\n",
     bench_main};
 
