@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/kernel/overloaded.hpp"
 #include "sim/kube/quantity.hpp"
 
 namespace sim::scenario {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using kernel::Overloaded;
 
 // A number, or a string holding a number or a Kubernetes quantity ("500m", "2Gi").
 std::optional<double> as_number(const nlohmann::json& v) {

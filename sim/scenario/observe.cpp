@@ -1,16 +1,13 @@
 #include "sim/scenario/observe.hpp"
 
+#include "sim/kernel/overloaded.hpp"
+
 #include <cctype>
 
 namespace sim::scenario {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using kernel::Overloaded;
 
 std::string as_text(const nlohmann::json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();

@@ -10,6 +10,7 @@
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kernel/trace.hpp"
+#include "sim/kernel/overloaded.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/scenario/expectations.hpp"
@@ -29,12 +30,7 @@ using kernel::format_offset;
 using kernel::Nanos;
 using kernel::TraceWriter;
 
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+using kernel::Overloaded;
 
 // Paths in the trace are relative to the scenario's folder, so the trace (and its hash) is
 // the same wherever the project is checked out.
@@ -281,6 +277,11 @@ class Run {
         }
     }
 
+    static void trace_victims(TraceWriter::Line& line, const std::string& ns,
+                              const std::string& selector, int count) {
+        line.str("namespace", ns).str("selector", selector).num("count", count);
+    }
+
     void trace_fault(TraceWriter::Line& line, const TimelineStep& step, const Fault& fault) {
         line.str("action", "fault");
         std::optional<Nanos> lasts;
@@ -288,17 +289,11 @@ class Run {
         std::visit(Overloaded{
                        [&](const PodKillFault& f) {
                            what = "podKill";
-                           line.str("fault", what)
-                               .str("namespace", f.namespace_)
-                               .str("selector", f.selector)
-                               .num("count", f.count);
+                           trace_victims(line.str("fault", what), f.namespace_, f.selector, f.count);
                        },
                        [&](const OomKillFault& f) {
                            what = "oomKill";
-                           line.str("fault", what)
-                               .str("namespace", f.namespace_)
-                               .str("selector", f.selector)
-                               .num("count", f.count);
+                           trace_victims(line.str("fault", what), f.namespace_, f.selector, f.count);
                        },
                        [&](const CrashLoopFault& f) {
                            what = "crashLoop";
