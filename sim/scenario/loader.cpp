@@ -2,6 +2,7 @@
 // problem it meets (it never stops at the first), then sorts the problems by position.
 #include "sim/scenario/loader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -1518,6 +1519,50 @@ class Loader {
     std::optional<std::set<std::string>> node_names_;
 };
 
+// Where a second YAML document (or stray text after the first) starts, if any.
+//
+// Not YAML::LoadAll: yaml-cpp 0.7's LoadAll loops forever, allocating, when a stray `,` stands
+// at document level (jbeder/yaml-cpp#1040, fixed upstream by PR #1319 after 0.7). Asking the
+// parser for exactly two documents terminates on the same input.
+class FirstMark : public YAML::EventHandler {
+  public:
+    std::optional<YAML::Mark> mark;
+
+    void OnDocumentStart(const YAML::Mark& m) override { note(m); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+        note(m);
+    }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        note(m);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        note(m);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void note(const YAML::Mark& m) {
+        if (!mark) mark = m;
+    }
+};
+
+std::optional<YAML::Mark> second_document_mark(const std::string& yaml_text) {
+    std::istringstream in(yaml_text);
+    YAML::Parser parser(in);
+    FirstMark first;
+    FirstMark second;
+    if (!parser.HandleNextDocument(first)) return std::nullopt;
+    if (!parser.HandleNextDocument(second)) return std::nullopt;
+    return second.mark.value_or(YAML::Mark{});
+}
+
 }  // namespace
 
 LoadResult load_scenario_text(const std::string& yaml_text, const fs::path& path) {
@@ -1526,14 +1571,23 @@ LoadResult load_scenario_text(const std::string& yaml_text, const fs::path& path
     scenario.file = path;
     scenario.folder = path.parent_path();
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(yaml_text);
-        if (documents.empty() || documents[0].IsNull()) {
+        const YAML::Node root = YAML::Load(yaml_text);
+        const std::optional<YAML::Mark> more = second_document_mark(yaml_text);
+        const auto at = [&](const YAML::Mark& m) {
+            return SourceLocation{ctx.file(), m.line + 1, m.column + 1};
+        };
+        if (root.IsNull() && more) {
+            ctx.error_at(at(*more), "",
+                         "YAML syntax error: unexpected text where the scenario should start");
+        } else if (root.IsNull()) {
             ctx.error_at({ctx.file(), 1, 1}, "", "the file holds no scenario (it is empty)");
         } else {
-            if (documents.size() > 1) {
-                ctx.error(documents[1], "", "a scenario file holds exactly one YAML document");
+            if (more) {
+                ctx.error_at(
+                    at(*more), "",
+                    "a scenario file holds exactly one YAML document, but more follows here");
             }
-            Loader(ctx).load(documents[0], scenario);
+            Loader(ctx).load(root, scenario);
         }
     } catch (const YAML::Exception& e) {
         ctx.error_at({ctx.file(), e.mark.line + 1, e.mark.column + 1}, "",

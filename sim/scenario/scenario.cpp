@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <system_error>
 
 #include "sim/scenario/glob.hpp"
 
@@ -18,6 +20,14 @@ bool all_digits(std::string_view s) {
 bool fail(std::string* error, std::string message) {
     if (error) *error = std::move(message);
     return false;
+}
+
+// A list index; nullopt when it does not fit (no real list is that long).
+std::optional<std::size_t> parse_index(std::string_view digits) {
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+    return value;
 }
 
 // Parses `[...]` starting at text[pos] == '['; appends one segment and moves pos past ']'.
@@ -54,7 +64,9 @@ bool parse_bracket(std::string_view text, std::size_t& pos, std::vector<FieldPat
     const std::string_view inside = text.substr(pos, close - pos);
     pos = close + 1;
     if (all_digits(inside)) {
-        out.push_back({FieldPathSegment::Kind::Index, {}, std::stoul(std::string(inside)), {}});
+        const auto index = parse_index(inside);
+        if (!index) return fail(error, "index too large at position " + std::to_string(open + 1));
+        out.push_back({FieldPathSegment::Kind::Index, {}, *index, {}});
         return true;
     }
     const std::size_t eq = inside.find('=');
@@ -111,8 +123,12 @@ std::optional<FieldPath> parse_field_path(std::string_view text, std::string* er
                 return std::nullopt;
             }
             if (all_digits(name)) {
-                path.segments.push_back(
-                    {FieldPathSegment::Kind::Index, {}, std::stoul(std::string(name)), {}});
+                const auto index = parse_index(name);
+                if (!index) {
+                    fail(error, "index too large at position " + std::to_string(pos + 1));
+                    return std::nullopt;
+                }
+                path.segments.push_back({FieldPathSegment::Kind::Index, {}, *index, {}});
             } else {
                 path.segments.push_back({FieldPathSegment::Kind::Key, std::string(name), 0, {}});
             }

@@ -88,6 +88,8 @@ TEST_CASE("field path: malformed paths say what is wrong and where") {
     CHECK(parse_error("a[0]b") == "expected '.' or '[' at position 5");
     CHECK(parse_error("a]") == "unexpected ']' at position 2");
     CHECK(parse_error("a.[0]") == "expected a name at position 3, got '['");
+    CHECK(parse_error("a.99999999999999999999999") == "index too large at position 3");
+    CHECK(parse_error("a[99999999999999999999999]") == "index too large at position 2");
 }
 
 TEST_CASE("object references: Kind/namespace/name and Kind/name") {
