@@ -202,6 +202,13 @@ class Fields {
         if (!e) return std::nullopt;
         return e->value;
     }
+    // For optional lists and mappings: an empty value (`images:`) is the same as leaving the
+    // field out, as in Kubernetes objects.
+    std::optional<YAML::Node> get_collection(std::string_view key) const {
+        auto value = get(key);
+        if (value && value->IsNull()) return std::nullopt;
+        return value;
+    }
     // Missing required fields are reported at the mapping that should hold them.
     std::optional<YAML::Node> require(std::string_view key) const {
         if (!valid_) return std::nullopt;
@@ -540,7 +547,7 @@ class Loader {
         if (const auto v = f.require("name")) {
             m.name = read_string(ctx_, *v, f.at("name")).value_or("");
         }
-        if (const auto v = f.get("description")) {
+        if (const auto v = f.get_collection("description")) {
             m.description = read_string(ctx_, *v, f.at("description"), true).value_or("");
         }
     }
@@ -571,11 +578,11 @@ class Loader {
             ctx_.error(start_node, f.at("startTime"), why);
         }
         if (const auto v = f.require("cluster")) read_cluster(*v, s.cluster);
-        if (const auto v = f.get("images")) read_images(*v, s.images);
-        if (const auto v = f.get("models")) read_models(*v, s.models);
-        if (const auto v = f.get("traffic")) read_traffic(*v, s.traffic);
-        if (const auto v = f.get("timeline")) read_timeline(*v, s.timeline);
-        if (const auto v = f.get("expect")) read_expectations(*v, s.expectations);
+        if (const auto v = f.get_collection("images")) read_images(*v, s.images);
+        if (const auto v = f.get_collection("models")) read_models(*v, s.models);
+        if (const auto v = f.get_collection("traffic")) read_traffic(*v, s.traffic);
+        if (const auto v = f.get_collection("timeline")) read_timeline(*v, s.timeline);
+        if (const auto v = f.get_collection("expect")) read_expectations(*v, s.expectations);
     }
 
     std::uint64_t read_seed(const YAML::Node& node, const std::string& path) {
@@ -663,8 +670,9 @@ class Loader {
             }
         }
         if (const auto v = f.require("capacity")) read_capacity(*v, f.at("capacity"), g.capacity);
-        if (const auto v = f.get("labels")) g.labels = read_string_map(*v, f.at("labels"));
-        if (const auto v = f.get("taints")) read_taints(*v, f.at("taints"), g.taints);
+        if (const auto v = f.get_collection("labels"))
+            g.labels = read_string_map(*v, f.at("labels"));
+        if (const auto v = f.get_collection("taints")) read_taints(*v, f.at("taints"), g.taints);
         return ctx_.error_count() == errors;
     }
 

@@ -1,8 +1,8 @@
 // The loader never throws or crashes on damaged input: every mutation of a valid scenario either
 // loads or yields diagnostics that point into the file.
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <rapidcheck/catch.h>
 #include <sstream>
 
 #include "sim/scenario/loader.hpp"

@@ -317,14 +317,16 @@ TEST_CASE("full scenario: expectations") {
     CHECK(as<MatchesComparison>(revision.comparison).regex.search("12"));
 }
 
-TEST_CASE("loader: defaults when optional fields are left out") {
+TEST_CASE("loader: defaults when optional fields are left out or empty") {
     const std::string text = R"(apiVersion: seldon-sim/v1
 kind: Scenario
-metadata: {name: minimal}
+metadata: {name: minimal, description: }
 spec:
   duration: 1m
   cluster:
-    nodes: [{namePrefix: n-, count: 1, capacity: {cpu: 1, memory: 1Gi}}]
+    nodes: [{namePrefix: n-, count: 1, capacity: {cpu: 1, memory: 1Gi}, labels: , taints: }]
+  images:
+  timeline:
 )";
     const LoadResult r = load_scenario_text(text, kScenarios / "good" / "minimal.yaml");
     REQUIRE(r.ok());
