@@ -142,6 +142,48 @@ std::string join(const std::vector<std::string_view>& words) {
     return out;
 }
 
+// Edit distance (insertions, deletions, substitutions; case differences count as one).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// "did you mean seed? " when exactly one candidate is a likely typo of what was written (one edit
+// away, two for longer words), else "". Words of three letters or fewer get no suggestion: `gpu`
+// is not a typo of `cpu`.
+std::string did_you_mean(std::string_view written,
+                         const std::vector<std::string_view>& candidates) {
+    if (written.size() <= 3) return "";
+    const std::size_t limit = written.size() >= 8 ? 2 : 1;
+    std::string_view best;
+    std::size_t best_distance = limit + 1;
+    bool tie = false;
+    for (const std::string_view c : candidates) {
+        const std::size_t d = edit_distance(written, c);
+        if (d < best_distance) {
+            best = c;
+            best_distance = d;
+            tie = false;
+        } else if (d == best_distance) {
+            tie = true;
+        }
+    }
+    if (best_distance > limit || tie) return "";
+    return "did you mean " + std::string(best) + "? ";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Mappings: checks the node is a mapping, reports unknown and duplicate keys, and hands out
 // values by key in file order.
@@ -177,7 +219,8 @@ class Fields {
             if (!allowed.empty() &&
                 std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
                 ctx.error(key, child(path_, name),
-                          "unknown field; expected one of: " + join(allowed));
+                          "unknown field; " + did_you_mean(name, allowed) +
+                              "expected one of: " + join(allowed));
                 continue;
             }
             if (it->second.IsNull()) ctx.remember_null_value(it->second, key);
@@ -1389,7 +1432,8 @@ class Loader {
             for (const MetricInfo& k : known_metrics())
                 names.push_back(k.name);
             ctx_.error(subject.value, f.at("metric"),
-                       "unknown metric " + in_quotes(*name) + "; expected one of: " + join(names));
+                       "unknown metric " + in_quotes(*name) + "; " + did_you_mean(*name, names) +
+                           "expected one of: " + join(names));
             return m;
         }
         if (const auto v = f.get("labels")) {
