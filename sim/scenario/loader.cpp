@@ -1445,6 +1445,15 @@ class Loader {
             }
             std::sort(m.labels.begin(), m.labels.end());
         }
+        // A share is always the share of one predictor; without it the metric means nothing.
+        const bool has_predictor =
+            std::any_of(m.labels.begin(), m.labels.end(),
+                        [](const auto& label) { return label.first == "predictor"; });
+        if (m.name == "traffic_share" && !has_predictor) {
+            const auto labels = f.get("labels");
+            ctx_.error(labels ? *labels : f.node(), f.at("labels") + ".predictor",
+                       "missing required field (traffic_share is the share of one predictor)");
+        }
         return m;
     }
 
