@@ -4,6 +4,9 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <iomanip>
+#include <locale>
+#include <sstream>
 #include <system_error>
 
 #include "sim/scenario/glob.hpp"
@@ -279,6 +282,88 @@ const std::vector<MetricInfo>& known_metrics() {
         {"pod_restarts", {"namespace", "pod", "selector"}},
     };
     return kMetrics;
+}
+
+std::string format_short_duration(Nanos d) {
+    std::string text = sim::kernel::format_duration(d);
+    // Go renders whole minutes and hours with zero lower units ("3m0s", "1h0m0s").
+    for (const std::string_view zero : {"0s", "0m"}) {
+        const bool has_higher_unit =
+            text.size() > zero.size() &&
+            std::isalpha(static_cast<unsigned char>(text[text.size() - zero.size() - 1])) != 0;
+        if (text.ends_with(zero) && has_higher_unit) text.resize(text.size() - zero.size());
+    }
+    return text;
+}
+
+namespace {
+
+std::string format_number(double value) {
+    std::ostringstream out;
+    out.imbue(std::locale::classic());
+    out << std::setprecision(15) << value;
+    return out.str();
+}
+
+std::string window_text(Nanos from, Nanos to) {
+    return "[" + format_short_duration(from) + ", " + format_short_duration(to) + "]";
+}
+
+}  // namespace
+
+std::string describe(const When& when) {
+    if (const auto* at = std::get_if<AtTime>(&when)) return "at " + format_short_duration(at->at);
+    if (const auto* by = std::get_if<ByTime>(&when)) return "by " + format_short_duration(by->by);
+    if (const auto* during = std::get_if<DuringWindow>(&when)) {
+        return "during " + window_text(during->from, during->to);
+    }
+    const auto& window = std::get<MetricWindow>(when);
+    return "window " + window_text(window.from, window.to);
+}
+
+std::string describe(const Subject& subject) {
+    if (const auto* object = std::get_if<ObjectFieldSubject>(&subject)) {
+        return format_object_ref(object->object) + " " + object->field.text;
+    }
+    if (const auto* count = std::get_if<CountSubject>(&subject)) {
+        std::string text = "count " + count->kind;
+        if (!count->namespace_.empty()) text += " in " + count->namespace_;
+        if (!count->selector.empty()) text += " matching " + count->selector;
+        if (!count->field_selector.empty()) text += " with " + count->field_selector;
+        return text;
+    }
+    if (const auto* metric = std::get_if<MetricSubject>(&subject)) {
+        std::string text = "metric " + metric->name;
+        if (metric->labels.empty()) return text;
+        text += "{";
+        for (std::size_t i = 0; i < metric->labels.size(); ++i) {
+            if (i > 0) text += ",";
+            text += metric->labels[i].first + "=" + metric->labels[i].second;
+        }
+        return text + "}";
+    }
+    const auto& event = std::get<EventSubject>(subject);
+    std::string text = "events";
+    if (event.reason) text += " " + *event.reason;
+    if (event.object) text += " on " + format_object_ref(*event.object);
+    if (event.message) text += " matching /" + event.message->pattern + "/";
+    return text;
+}
+
+std::string describe(const Comparison& comparison) {
+    if (const auto* equals = std::get_if<EqualsComparison>(&comparison)) {
+        return "equals " + equals->json;
+    }
+    if (const auto* at_least = std::get_if<AtLeastComparison>(&comparison)) {
+        return "atLeast " + format_number(at_least->value);
+    }
+    if (const auto* at_most = std::get_if<AtMostComparison>(&comparison)) {
+        return "atMost " + format_number(at_most->value);
+    }
+    if (const auto* between = std::get_if<BetweenComparison>(&comparison)) {
+        return "between [" + format_number(between->lo) + ", " + format_number(between->hi) + "]";
+    }
+    return "matches /" + std::get<MatchesComparison>(comparison).regex.pattern + "/";
 }
 
 }  // namespace sim::scenario

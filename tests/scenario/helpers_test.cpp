@@ -62,3 +62,41 @@ TEST_CASE("every documented metric is known, each with its label keys") {
     CHECK(has_label("pod_restarts", "selector"));
     CHECK_FALSE(has_label("replicas", "predictor"));
 }
+
+TEST_CASE("short durations drop Go's trailing zero units") {
+    using sim::kernel::kHour;
+    using sim::kernel::kMillisecond;
+    using sim::kernel::kMinute;
+    using sim::kernel::kSecond;
+    CHECK(format_short_duration(3 * kMinute) == "3m");
+    CHECK(format_short_duration(kHour + 30 * kMinute) == "1h30m");
+    CHECK(format_short_duration(kHour) == "1h");
+    CHECK(format_short_duration(90 * kSecond) == "1m30s");
+    CHECK(format_short_duration(250 * kMillisecond) == "250ms");
+    CHECK(format_short_duration(0) == "0s");
+    CHECK(format_short_duration(10 * kSecond) == "10s");
+    CHECK(format_short_duration(kHour + 5 * kSecond) == "1h0m5s");
+}
+
+TEST_CASE("when, subject and comparison render in the scenario's words") {
+    using sim::kernel::kMinute;
+    CHECK(describe(When{ByTime{3 * kMinute}}) == "by 3m");
+    CHECK(describe(When{AtTime{9 * kMinute}}) == "at 9m");
+    CHECK(describe(When{DuringWindow{10 * kMinute, 20 * kMinute}}) == "during [10m, 20m]");
+    CHECK(describe(When{MetricWindow{11 * kMinute, 30 * kMinute}}) == "window [11m, 30m]");
+
+    CHECK(describe(Subject{ObjectFieldSubject{{"Node", "", "node-2"}, {"status.state", {}}}}) ==
+          "Node/node-2 status.state");
+    CHECK(describe(Subject{CountSubject{"Pod", "seldon", "app=x", "status.phase=Running"}}) ==
+          "count Pod in seldon matching app=x with status.phase=Running");
+    CHECK(describe(Subject{MetricSubject{"traffic_share", {{"predictor", "canary"}}}}) ==
+          "metric traffic_share{predictor=canary}");
+    CHECK(describe(Subject{EventSubject{"Killing", std::nullopt, std::nullopt}}) ==
+          "events Killing");
+
+    CHECK(describe(Comparison{EqualsComparison{"\"Available\""}}) == "equals \"Available\"");
+    CHECK(describe(Comparison{AtMostComparison{13}}) == "atMost 13");
+    CHECK(describe(Comparison{AtLeastComparison{0.5}}) == "atLeast 0.5");
+    CHECK(describe(Comparison{BetweenComparison{0.08, 0.12}}) == "between [0.08, 0.12]");
+    CHECK(describe(Comparison{MatchesComparison{Regex{"^a", std::regex("^a")}}}) == "matches /^a/");
+}
