@@ -2,6 +2,7 @@
 // problem it meets (it never stops at the first), then sorts the problems by position.
 #include "sim/scenario/loader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -141,6 +142,48 @@ std::string join(const std::vector<std::string_view>& words) {
     return out;
 }
 
+// Edit distance (insertions, deletions, substitutions; case differences count as one).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// "did you mean seed? " when exactly one candidate is a likely typo of what was written (one edit
+// away, two for longer words), else "". Words of three letters or fewer get no suggestion: `gpu`
+// is not a typo of `cpu`.
+std::string did_you_mean(std::string_view written,
+                         const std::vector<std::string_view>& candidates) {
+    if (written.size() <= 3) return "";
+    const std::size_t limit = written.size() >= 8 ? 2 : 1;
+    std::string_view best;
+    std::size_t best_distance = limit + 1;
+    bool tie = false;
+    for (const std::string_view c : candidates) {
+        const std::size_t d = edit_distance(written, c);
+        if (d < best_distance) {
+            best = c;
+            best_distance = d;
+            tie = false;
+        } else if (d == best_distance) {
+            tie = true;
+        }
+    }
+    if (best_distance > limit || tie) return "";
+    return "did you mean " + std::string(best) + "? ";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Mappings: checks the node is a mapping, reports unknown and duplicate keys, and hands out
 // values by key in file order.
@@ -176,7 +219,8 @@ class Fields {
             if (!allowed.empty() &&
                 std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
                 ctx.error(key, child(path_, name),
-                          "unknown field; expected one of: " + join(allowed));
+                          "unknown field; " + did_you_mean(name, allowed) +
+                              "expected one of: " + join(allowed));
                 continue;
             }
             if (it->second.IsNull()) ctx.remember_null_value(it->second, key);
@@ -200,6 +244,13 @@ class Fields {
         const Entry* e = find(key);
         if (!e) return std::nullopt;
         return e->value;
+    }
+    // For optional lists and mappings: an empty value (`images:`) is the same as leaving the
+    // field out, as in Kubernetes objects.
+    std::optional<YAML::Node> get_collection(std::string_view key) const {
+        auto value = get(key);
+        if (value && value->IsNull()) return std::nullopt;
+        return value;
     }
     // Missing required fields are reported at the mapping that should hold them.
     std::optional<YAML::Node> require(std::string_view key) const {
@@ -539,7 +590,7 @@ class Loader {
         if (const auto v = f.require("name")) {
             m.name = read_string(ctx_, *v, f.at("name")).value_or("");
         }
-        if (const auto v = f.get("description")) {
+        if (const auto v = f.get_collection("description")) {
             m.description = read_string(ctx_, *v, f.at("description"), true).value_or("");
         }
     }
@@ -570,11 +621,11 @@ class Loader {
             ctx_.error(start_node, f.at("startTime"), why);
         }
         if (const auto v = f.require("cluster")) read_cluster(*v, s.cluster);
-        if (const auto v = f.get("images")) read_images(*v, s.images);
-        if (const auto v = f.get("models")) read_models(*v, s.models);
-        if (const auto v = f.get("traffic")) read_traffic(*v, s.traffic);
-        if (const auto v = f.get("timeline")) read_timeline(*v, s.timeline);
-        if (const auto v = f.get("expect")) read_expectations(*v, s.expectations);
+        if (const auto v = f.get_collection("images")) read_images(*v, s.images);
+        if (const auto v = f.get_collection("models")) read_models(*v, s.models);
+        if (const auto v = f.get_collection("traffic")) read_traffic(*v, s.traffic);
+        if (const auto v = f.get_collection("timeline")) read_timeline(*v, s.timeline);
+        if (const auto v = f.get_collection("expect")) read_expectations(*v, s.expectations);
     }
 
     std::uint64_t read_seed(const YAML::Node& node, const std::string& path) {
@@ -662,8 +713,9 @@ class Loader {
             }
         }
         if (const auto v = f.require("capacity")) read_capacity(*v, f.at("capacity"), g.capacity);
-        if (const auto v = f.get("labels")) g.labels = read_string_map(*v, f.at("labels"));
-        if (const auto v = f.get("taints")) read_taints(*v, f.at("taints"), g.taints);
+        if (const auto v = f.get_collection("labels"))
+            g.labels = read_string_map(*v, f.at("labels"));
+        if (const auto v = f.get_collection("taints")) read_taints(*v, f.at("taints"), g.taints);
         return ctx_.error_count() == errors;
     }
 
@@ -1380,7 +1432,8 @@ class Loader {
             for (const MetricInfo& k : known_metrics())
                 names.push_back(k.name);
             ctx_.error(subject.value, f.at("metric"),
-                       "unknown metric " + in_quotes(*name) + "; expected one of: " + join(names));
+                       "unknown metric " + in_quotes(*name) + "; " + did_you_mean(*name, names) +
+                           "expected one of: " + join(names));
             return m;
         }
         if (const auto v = f.get("labels")) {
@@ -1391,6 +1444,15 @@ class Loader {
                 }
             }
             std::sort(m.labels.begin(), m.labels.end());
+        }
+        // A share is always the share of one predictor; without it the metric means nothing.
+        const bool has_predictor =
+            std::any_of(m.labels.begin(), m.labels.end(),
+                        [](const auto& label) { return label.first == "predictor"; });
+        if (m.name == "traffic_share" && !has_predictor) {
+            const auto labels = f.get("labels");
+            ctx_.error(labels ? *labels : f.node(), f.at("labels") + ".predictor",
+                       "missing required field (traffic_share is the share of one predictor)");
         }
         return m;
     }
@@ -1518,6 +1580,50 @@ class Loader {
     std::optional<std::set<std::string>> node_names_;
 };
 
+// Where a second YAML document (or stray text after the first) starts, if any.
+//
+// Not YAML::LoadAll: yaml-cpp 0.7's LoadAll loops forever, allocating, when a stray `,` stands
+// at document level (jbeder/yaml-cpp#1040, fixed upstream by PR #1319 after 0.7). Asking the
+// parser for exactly two documents terminates on the same input.
+class FirstMark : public YAML::EventHandler {
+  public:
+    std::optional<YAML::Mark> mark;
+
+    void OnDocumentStart(const YAML::Mark& m) override { note(m); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+        note(m);
+    }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        note(m);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        note(m);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void note(const YAML::Mark& m) {
+        if (!mark) mark = m;
+    }
+};
+
+std::optional<YAML::Mark> second_document_mark(const std::string& yaml_text) {
+    std::istringstream in(yaml_text);
+    YAML::Parser parser(in);
+    FirstMark first;
+    FirstMark second;
+    if (!parser.HandleNextDocument(first)) return std::nullopt;
+    if (!parser.HandleNextDocument(second)) return std::nullopt;
+    return second.mark.value_or(YAML::Mark{});
+}
+
 }  // namespace
 
 LoadResult load_scenario_text(const std::string& yaml_text, const fs::path& path) {
@@ -1526,14 +1632,23 @@ LoadResult load_scenario_text(const std::string& yaml_text, const fs::path& path
     scenario.file = path;
     scenario.folder = path.parent_path();
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(yaml_text);
-        if (documents.empty() || documents[0].IsNull()) {
+        const YAML::Node root = YAML::Load(yaml_text);
+        const std::optional<YAML::Mark> more = second_document_mark(yaml_text);
+        const auto at = [&](const YAML::Mark& m) {
+            return SourceLocation{ctx.file(), m.line + 1, m.column + 1};
+        };
+        if (root.IsNull() && more) {
+            ctx.error_at(at(*more), "",
+                         "YAML syntax error: unexpected text where the scenario should start");
+        } else if (root.IsNull()) {
             ctx.error_at({ctx.file(), 1, 1}, "", "the file holds no scenario (it is empty)");
         } else {
-            if (documents.size() > 1) {
-                ctx.error(documents[1], "", "a scenario file holds exactly one YAML document");
+            if (more) {
+                ctx.error_at(
+                    at(*more), "",
+                    "a scenario file holds exactly one YAML document, but more follows here");
             }
-            Loader(ctx).load(documents[0], scenario);
+            Loader(ctx).load(root, scenario);
         }
     } catch (const YAML::Exception& e) {
         ctx.error_at({ctx.file(), e.mark.line + 1, e.mark.column + 1}, "",

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <iomanip>
+#include <locale>
+#include <sstream>
+#include <system_error>
 
 #include "sim/scenario/glob.hpp"
 
@@ -18,6 +23,14 @@ bool all_digits(std::string_view s) {
 bool fail(std::string* error, std::string message) {
     if (error) *error = std::move(message);
     return false;
+}
+
+// A list index; nullopt when it does not fit (no real list is that long).
+std::optional<std::size_t> parse_index(std::string_view digits) {
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;
+    return value;
 }
 
 // Parses `[...]` starting at text[pos] == '['; appends one segment and moves pos past ']'.
@@ -54,7 +67,9 @@ bool parse_bracket(std::string_view text, std::size_t& pos, std::vector<FieldPat
     const std::string_view inside = text.substr(pos, close - pos);
     pos = close + 1;
     if (all_digits(inside)) {
-        out.push_back({FieldPathSegment::Kind::Index, {}, std::stoul(std::string(inside)), {}});
+        const auto index = parse_index(inside);
+        if (!index) return fail(error, "index too large at position " + std::to_string(open + 1));
+        out.push_back({FieldPathSegment::Kind::Index, {}, *index, {}});
         return true;
     }
     const std::size_t eq = inside.find('=');
@@ -111,8 +126,12 @@ std::optional<FieldPath> parse_field_path(std::string_view text, std::string* er
                 return std::nullopt;
             }
             if (all_digits(name)) {
-                path.segments.push_back(
-                    {FieldPathSegment::Kind::Index, {}, std::stoul(std::string(name)), {}});
+                const auto index = parse_index(name);
+                if (!index) {
+                    fail(error, "index too large at position " + std::to_string(pos + 1));
+                    return std::nullopt;
+                }
+                path.segments.push_back({FieldPathSegment::Kind::Index, {}, *index, {}});
             } else {
                 path.segments.push_back({FieldPathSegment::Kind::Key, std::string(name), 0, {}});
             }
@@ -263,6 +282,88 @@ const std::vector<MetricInfo>& known_metrics() {
         {"pod_restarts", {"namespace", "pod", "selector"}},
     };
     return kMetrics;
+}
+
+std::string format_short_duration(Nanos d) {
+    std::string text = sim::kernel::format_duration(d);
+    // Go renders whole minutes and hours with zero lower units ("3m0s", "1h0m0s").
+    for (const std::string_view zero : {"0s", "0m"}) {
+        const bool has_higher_unit =
+            text.size() > zero.size() &&
+            std::isalpha(static_cast<unsigned char>(text[text.size() - zero.size() - 1])) != 0;
+        if (text.ends_with(zero) && has_higher_unit) text.resize(text.size() - zero.size());
+    }
+    return text;
+}
+
+namespace {
+
+std::string format_number(double value) {
+    std::ostringstream out;
+    out.imbue(std::locale::classic());
+    out << std::setprecision(15) << value;
+    return out.str();
+}
+
+std::string window_text(Nanos from, Nanos to) {
+    return "[" + format_short_duration(from) + ", " + format_short_duration(to) + "]";
+}
+
+}  // namespace
+
+std::string describe(const When& when) {
+    if (const auto* at = std::get_if<AtTime>(&when)) return "at " + format_short_duration(at->at);
+    if (const auto* by = std::get_if<ByTime>(&when)) return "by " + format_short_duration(by->by);
+    if (const auto* during = std::get_if<DuringWindow>(&when)) {
+        return "during " + window_text(during->from, during->to);
+    }
+    const auto& window = std::get<MetricWindow>(when);
+    return "window " + window_text(window.from, window.to);
+}
+
+std::string describe(const Subject& subject) {
+    if (const auto* object = std::get_if<ObjectFieldSubject>(&subject)) {
+        return format_object_ref(object->object) + " " + object->field.text;
+    }
+    if (const auto* count = std::get_if<CountSubject>(&subject)) {
+        std::string text = "count " + count->kind;
+        if (!count->namespace_.empty()) text += " in " + count->namespace_;
+        if (!count->selector.empty()) text += " matching " + count->selector;
+        if (!count->field_selector.empty()) text += " with " + count->field_selector;
+        return text;
+    }
+    if (const auto* metric = std::get_if<MetricSubject>(&subject)) {
+        std::string text = "metric " + metric->name;
+        if (metric->labels.empty()) return text;
+        text += "{";
+        for (std::size_t i = 0; i < metric->labels.size(); ++i) {
+            if (i > 0) text += ",";
+            text += metric->labels[i].first + "=" + metric->labels[i].second;
+        }
+        return text + "}";
+    }
+    const auto& event = std::get<EventSubject>(subject);
+    std::string text = "events";
+    if (event.reason) text += " " + *event.reason;
+    if (event.object) text += " on " + format_object_ref(*event.object);
+    if (event.message) text += " matching /" + event.message->pattern + "/";
+    return text;
+}
+
+std::string describe(const Comparison& comparison) {
+    if (const auto* equals = std::get_if<EqualsComparison>(&comparison)) {
+        return "equals " + equals->json;
+    }
+    if (const auto* at_least = std::get_if<AtLeastComparison>(&comparison)) {
+        return "atLeast " + format_number(at_least->value);
+    }
+    if (const auto* at_most = std::get_if<AtMostComparison>(&comparison)) {
+        return "atMost " + format_number(at_most->value);
+    }
+    if (const auto* between = std::get_if<BetweenComparison>(&comparison)) {
+        return "between [" + format_number(between->lo) + ", " + format_number(between->hi) + "]";
+    }
+    return "matches /" + std::get<MatchesComparison>(comparison).regex.pattern + "/";
 }
 
 }  // namespace sim::scenario

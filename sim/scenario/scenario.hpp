@@ -402,6 +402,18 @@ struct MetricInfo {
 };
 const std::vector<MetricInfo>& known_metrics();
 
+// Short human-readable renderings for reports and failure messages, in the scenario's own words:
+// "by 3m", "during [10m, 20m]", "Node/node-2 status.state", "count Pod in seldon matching
+// app=x", "metric traffic_share{predictor=canary}", "events ScalingReplicaSet on Deployment/ns/x
+// matching /^Scaled/", "atMost 13", "between [0.08, 0.12]", "equals \"Available\"".
+std::string describe(const When& when);
+std::string describe(const Subject& subject);
+std::string describe(const Comparison& comparison);
+
+// A duration the way people write it in scenarios: "3m", "1h30m", "250ms", "0s" (Go's
+// format_duration without the trailing zero units: "3m0s" -> "3m").
+std::string format_short_duration(Nanos d);
+
 // ---------------------------------------------------------------------------------------------
 
 inline constexpr std::uint64_t kDefaultSeed = 1;
