@@ -15,9 +15,8 @@ SourceLocation location_of(const std::filesystem::path& path, const YAML::Mark& 
 }
 
 // Checks one object's identity fields; reports problems against the document.
-void add_object(const std::filesystem::path& path, const YAML::Node& document,
-                nlohmann::json object, const std::string& field, ManifestLoad& out) {
-    const SourceLocation where = location_of(path, document.Mark());
+void add_object(const SourceLocation& where, nlohmann::json object, const std::string& field,
+                ManifestLoad& out) {
     const auto problem = [&](const std::string& sub, const std::string& message) {
         out.diagnostics.push_back({where, field.empty() ? sub : field + "." + sub, message});
     };
@@ -51,6 +50,32 @@ void add_object(const std::filesystem::path& path, const YAML::Node& document,
     out.objects.push_back(std::move(m));
 }
 
+// One YAML document of a stream and the line (0-based) it starts on.
+struct DocumentText {
+    int first_line = 0;
+    std::string text;
+};
+
+// Splits a YAML stream at its `---` document markers (a line that is `---` or starts with
+// `--- `), dropping `...` end markers. Not YAML::LoadAll: yaml-cpp 0.7's LoadAll loops forever,
+// allocating, on a stray `,` at document level (jbeder/yaml-cpp#1040); YAML::Load on each
+// document terminates. A `---` line at column 0 cannot be inside an indented block scalar.
+std::vector<DocumentText> split_documents(std::istream& in) {
+    std::vector<DocumentText> documents(1);
+    int line_number = 0;
+    for (std::string line; std::getline(in, line); ++line_number) {
+        const bool starts_document = line == "---" || line.rfind("--- ", 0) == 0;
+        if (starts_document) {
+            documents.push_back({line_number, line.substr(3) + "\n"});
+            continue;
+        }
+        if (line == "...") continue;
+        documents.back().text += line;
+        documents.back().text += '\n';
+    }
+    return documents;
+}
+
 }  // namespace
 
 ManifestLoad load_manifest(const std::filesystem::path& path) {
@@ -60,29 +85,35 @@ ManifestLoad load_manifest(const std::filesystem::path& path) {
         out.diagnostics.push_back({{path.string(), 0, 0}, "", "cannot read manifest"});
         return out;
     }
-    std::vector<YAML::Node> documents;
-    try {
-        documents = YAML::LoadAll(in);
-    } catch (const YAML::Exception& e) {
-        out.diagnostics.push_back({location_of(path, e.mark), "", "YAML syntax: " + e.msg});
-        return out;
-    }
-    const YamlErrorSink on_error = [&](const YAML::Node& node, const std::string& field,
-                                       const std::string& message) {
-        out.diagnostics.push_back({location_of(path, node.Mark()), field, message});
-    };
-    for (const YAML::Node& document : documents) {
-        if (document.IsNull()) continue;  // `---` with nothing after it
+    for (const DocumentText& text : split_documents(in)) {
+        // Marks inside a document count from its first line.
+        const auto shift = [&](YAML::Mark mark) {
+            mark.line += text.first_line;
+            return mark;
+        };
+        YAML::Node document;
+        try {
+            document = YAML::Load(text.text);
+        } catch (const YAML::Exception& e) {
+            out.diagnostics.push_back({location_of(path, shift(e.mark)), "", "YAML syntax: " + e.msg});
+            continue;
+        }
+        if (document.IsNull()) continue;  // an empty document, or only comments
+        const YamlErrorSink on_error = [&](const YAML::Node& node, const std::string& field,
+                                           const std::string& message) {
+            out.diagnostics.push_back({location_of(path, shift(node.Mark())), field, message});
+        };
         auto json = yaml_to_json(document, "", on_error);
         if (!json) continue;
+        const SourceLocation where = location_of(path, shift(document.Mark()));
         if (json->is_object() && json->value("kind", "") == "List" && json->contains("items")) {
             const nlohmann::json& items = (*json)["items"];
             for (std::size_t i = 0; i < items.size(); ++i) {
-                add_object(path, document, items[i], "items[" + std::to_string(i) + "]", out);
+                add_object(where, items[i], "items[" + std::to_string(i) + "]", out);
             }
             continue;
         }
-        add_object(path, document, std::move(*json), "", out);
+        add_object(where, std::move(*json), "", out);
     }
     if (out.objects.empty() && out.diagnostics.empty()) {
         out.diagnostics.push_back({{path.string(), 1, 1}, "", "no objects in manifest"});
