@@ -16,6 +16,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "sim/scenario/field_names.hpp"
+#include "sim/scenario/yaml_json.hpp"
 #include "sim/scenario/glob.hpp"
 
 namespace sim::scenario {
@@ -84,19 +86,6 @@ class Context {
     std::vector<std::pair<YAML::Node, YAML::Node>> null_values_;
 };
 
-std::string in_quotes(std::string_view s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out + "\"";
-}
-
 // "a value of the wrong kind" described the way a user wrote it.
 std::string describe(const YAML::Node& node) {
     switch (node.Type()) {
@@ -118,20 +107,9 @@ bool is_quoted(const YAML::Node& node) {
     return node.Tag() == "!";
 }
 
-bool is_simple_key(std::string_view key) {
-    return !key.empty() && std::all_of(key.begin(), key.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '_' || c == '-';
-    });
-}
-
 // Field-path helpers: "spec" + "traffic" -> "spec.traffic"; + 0 -> "spec.traffic[0]".
-std::string child(const std::string& path, std::string_view key) {
-    if (!is_simple_key(key)) return path + "[" + in_quotes(key) + "]";
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-std::string item(const std::string& path, std::size_t index) {
-    return path + "[" + std::to_string(index) + "]";
-}
+std::string child(const std::string& path, std::string_view key) { return child_field(path, key); }
+std::string item(const std::string& path, std::size_t index) { return item_field(path, index); }
 
 std::string join(const std::vector<std::string_view>& words) {
     std::string out;
@@ -469,92 +447,11 @@ std::optional<ObjectRef> read_object_ref(Context& ctx, const YAML::Node& node,
 // ---------------------------------------------------------------------------------------------
 // YAML -> JSON with YAML 1.2 core-schema typing of plain scalars.
 
-bool looks_like_int(std::string_view t) {
-    if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
-    return !t.empty() &&
-           std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
 std::optional<nlohmann::json> to_json(Context& ctx, const YAML::Node& node,
                                       const std::string& path) {
-    switch (node.Type()) {
-        case YAML::NodeType::Null:
-        case YAML::NodeType::Undefined:
-            return nlohmann::json(nullptr);
-        case YAML::NodeType::Sequence: {
-            nlohmann::json array = nlohmann::json::array();
-            bool ok = true;
-            for (std::size_t i = 0; i < node.size(); ++i) {
-                auto element = to_json(ctx, node[i], item(path, i));
-                if (!element) {
-                    ok = false;
-                    continue;
-                }
-                array.push_back(std::move(*element));
-            }
-            if (!ok) return std::nullopt;
-            return array;
-        }
-        case YAML::NodeType::Map: {
-            nlohmann::json object = nlohmann::json::object();
-            bool ok = true;
-            for (auto it = node.begin(); it != node.end(); ++it) {
-                if (!it->first.IsScalar()) {
-                    ctx.error(it->first, path, "expected a string key, got " + describe(it->first));
-                    ok = false;
-                    continue;
-                }
-                const std::string key = it->first.Scalar();
-                if (object.contains(key)) {
-                    ctx.error(it->first, child(path, key), "duplicate field");
-                    ok = false;
-                    continue;
-                }
-                auto value = to_json(ctx, it->second, child(path, key));
-                if (!value) {
-                    ok = false;
-                    continue;
-                }
-                object[key] = std::move(*value);
-            }
-            if (!ok) return std::nullopt;
-            return object;
-        }
-        case YAML::NodeType::Scalar:
-            break;
-    }
-    const std::string& text = node.Scalar();
-    const std::string& tag = node.Tag();
-    if (tag == "!" || tag == "tag:yaml.org,2002:str") return nlohmann::json(text);
-    if (tag != "?" && tag != "tag:yaml.org,2002:int" && tag != "tag:yaml.org,2002:float" &&
-        tag != "tag:yaml.org,2002:bool" && tag != "tag:yaml.org,2002:null") {
-        ctx.error(node, path, "unsupported YAML tag " + in_quotes(tag));
-        return std::nullopt;
-    }
-    if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
-        return nlohmann::json(nullptr);
-    }
-    if (text == "true" || text == "True" || text == "TRUE") return nlohmann::json(true);
-    if (text == "false" || text == "False" || text == "FALSE") return nlohmann::json(false);
-    if (looks_like_int(text)) {
-        std::int64_t value = 0;
-        const char* first = text.data() + (text[0] == '+' ? 1 : 0);
-        const auto [end, ec] = std::from_chars(first, text.data() + text.size(), value);
-        if (ec == std::errc{} && end == text.data() + text.size()) return nlohmann::json(value);
-    }
-    if (text == ".inf" || text == "-.inf" || text == "+.inf" || text == ".nan" || text == ".NaN" ||
-        text == ".Inf" || text == "-.Inf") {
-        ctx.error(node, path, "JSON has no infinities or NaN: " + text);
-        return std::nullopt;
-    }
-    const bool numeric_chars = std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return std::isdigit(c) != 0 || c == '.' || c == 'e' || c == 'E' || c == '-' || c == '+';
-    });
-    if (numeric_chars && std::any_of(text.begin(), text.end(),
-                                     [](unsigned char c) { return std::isdigit(c) != 0; })) {
-        if (const auto number = parse_plain_number(text)) return nlohmann::json(*number);
-    }
-    return nlohmann::json(text);
+    return yaml_to_json(node, path,
+                        [&](const YAML::Node& at, const std::string& field,
+                            const std::string& message) { ctx.error(at, field, message); });
 }
 
 // ---------------------------------------------------------------------------------------------

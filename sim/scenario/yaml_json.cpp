@@ -6,12 +6,10 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "sim/scenario/field_names.hpp"
+
 namespace sim::scenario {
 namespace {
-
-std::string child_field(const std::string& field, const std::string& key) {
-    return field.empty() ? key : field + "." + key;
-}
 
 bool looks_like_int(std::string_view t) {
     if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
@@ -42,7 +40,7 @@ std::optional<nlohmann::json> scalar_to_json(const YAML::Node& node, const std::
     if (tag == "!" || tag == "tag:yaml.org,2002:str") return nlohmann::json(text);
     if (tag != "?" && tag != "tag:yaml.org,2002:int" && tag != "tag:yaml.org,2002:float" &&
         tag != "tag:yaml.org,2002:bool" && tag != "tag:yaml.org,2002:null") {
-        on_error(node, field, "unsupported YAML tag \"" + tag + "\"");
+        on_error(node, field, "unsupported YAML tag " + in_quotes(tag));
         return std::nullopt;
     }
     if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
@@ -80,7 +78,7 @@ std::optional<nlohmann::json> yaml_to_json(const YAML::Node& node, const std::st
             bool ok = true;
             for (std::size_t i = 0; i < node.size(); ++i) {
                 auto element =
-                    yaml_to_json(node[i], field + "[" + std::to_string(i) + "]", on_error);
+                    yaml_to_json(node[i], item_field(field, i), on_error);
                 ok = ok && element.has_value();
                 if (element) array.push_back(std::move(*element));
             }
@@ -91,7 +89,9 @@ std::optional<nlohmann::json> yaml_to_json(const YAML::Node& node, const std::st
             bool ok = true;
             for (auto it = node.begin(); it != node.end(); ++it) {
                 if (!it->first.IsScalar()) {
-                    on_error(it->first, field, "expected a string key");
+                    on_error(it->first, field,
+                             it->first.IsMap() ? "expected a string key, got a mapping"
+                                               : "expected a string key, got a list");
                     ok = false;
                     continue;
                 }
