@@ -3,6 +3,7 @@
 
 #include "sim/cli/command.hpp"
 #include "sim/scenario/loader.hpp"
+#include "sim/scenario/manifest.hpp"
 
 namespace sim::cli {
 namespace {
@@ -13,7 +14,8 @@ constexpr std::string_view kHelp =
     "Checks scenario files without running them: YAML syntax, every field's name, type and\n"
     "value, the times (inside the scenario's duration, windows in order), field paths,\n"
     "regular expressions, image patterns, and that every referenced file (manifests, model\n"
-    "files, payload texts) exists. Every problem in a file is reported, not just the first,\n"
+    "files, payload texts) exists, and that each manifest an apply step names holds usable\n"
+    "Kubernetes objects (apiVersion, kind, metadata.name). Every problem in a file is reported, not just the first,\n"
     "as `file:line:col: field.path: message`.\n"
     "\n"
     "Example:\n"
@@ -47,8 +49,12 @@ int validate_main(std::span<const std::string> args) {
     }
     bool all_ok = true;
     for (const std::string& file : args) {
-        const auto result = sim::scenario::load_scenario(file);
+        auto result = sim::scenario::load_scenario(file);
         if (result.ok()) {
+            // The manifests its apply steps name must be usable Kubernetes objects too.
+            result.diagnostics = sim::scenario::load_scenario_manifests(*result.scenario).diagnostics;
+        }
+        if (result.diagnostics.empty()) {
             std::cout << file << ": ok (" << summary(*result.scenario) << ")\n";
             continue;
         }

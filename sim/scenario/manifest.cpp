@@ -121,6 +121,18 @@ ManifestLoad load_manifest(const std::filesystem::path& path) {
     return out;
 }
 
+ScenarioManifests load_scenario_manifests(const Scenario& scenario) {
+    ScenarioManifests out;
+    for (const TimelineStep& step : scenario.timeline) {
+        const auto* apply = std::get_if<ApplyStep>(&step.action);
+        if (!apply || out.by_path.count(apply->manifest)) continue;
+        ManifestLoad load = load_manifest(apply->manifest);
+        out.diagnostics.insert(out.diagnostics.end(), load.diagnostics.begin(), load.diagnostics.end());
+        out.by_path.emplace(apply->manifest, std::move(load));
+    }
+    return out;
+}
+
 std::string describe(const ManifestObject& object) {
     return object.kind + "/" + (object.namespace_.empty() ? "" : object.namespace_ + "/") +
            object.name;

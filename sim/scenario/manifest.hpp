@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -29,6 +30,14 @@ struct ManifestLoad {
 };
 
 ManifestLoad load_manifest(const std::filesystem::path& path);
+
+// Every manifest the scenario's apply steps name, loaded once each (by resolved path), with
+// all their problems.
+struct ScenarioManifests {
+    std::map<std::filesystem::path, ManifestLoad> by_path;
+    std::vector<Diagnostic> diagnostics;
+};
+ScenarioManifests load_scenario_manifests(const Scenario& scenario);
 
 // "Kind/namespace/name" or "Kind/name".
 std::string describe(const ManifestObject& object);

@@ -91,14 +91,9 @@ class Run {
     }
 
     void load_manifests() {
-        for (const TimelineStep& step : s_.timeline) {
-            const auto* apply = std::get_if<ApplyStep>(&step.action);
-            if (!apply || manifests_.count(apply->manifest)) continue;
-            ManifestLoad load = load_manifest(apply->manifest);
-            for (const Diagnostic& d : load.diagnostics)
-                result_.input_errors.push_back(d);
-            manifests_.emplace(apply->manifest, std::move(load));
-        }
+        ScenarioManifests loaded = load_scenario_manifests(s_);
+        manifests_ = std::move(loaded.by_path);
+        result_.input_errors = std::move(loaded.diagnostics);
     }
 
     void open_outputs() {

@@ -23,4 +23,11 @@ check unrefused-step.yaml 1 'expected the API server to refuse this step, but it
 check failing-expectation.yaml 1 'at 00:00:00: expected 3, observed 2'
 check failing-expectation.yaml 1 'at 00:00:10: no value at status.conditions[type=Bogus].status'
 check bad-manifest.yaml 2 'manifests/no-kind.yaml:1:1: kind: required'
+# validate reads the manifests an apply step names, as run does.
+out=$("$sim_run" validate "$runs/bad-manifest.yaml" 2>&1); code=$?
+if [ "$code" = 2 ] && grep -qF 'manifests/no-kind.yaml:1:1: kind: required' <<<"$out"; then
+  echo "ok: validate reports a bad manifest"
+else
+  echo "FAIL: validate on bad-manifest.yaml: exit $code"; echo "$out"; fail=1
+fi
 exit $fail
