@@ -147,8 +147,7 @@ std::string format_quantity(Quantity q, bool binary) {
             v /= 1024;
             ++idx;
         }
-        return std::to_string(v) +
-               (idx >= 0 ? std::string(kBin[static_cast<std::size_t>(idx)]) : "");
+        return std::to_string(v) + (idx >= 0 ? std::string(kBin[static_cast<std::size_t>(idx)]) : "");
     }
     static constexpr std::array<std::string_view, 6> kDec{"k", "M", "G", "T", "P", "E"};
     int idx = -1;
