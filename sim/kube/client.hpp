@@ -49,6 +49,11 @@ class Client {
     std::optional<ResourceRef> ref_for(const Json& object) const;
     std::optional<ResourceRef> ref_for(const std::string& api_version,
                                        const std::string& kind) const;
+    // What the server serves (discovery), and the entry behind a reference.
+    const std::vector<ResourceInfo>& resources() const { return server_.registry().all(); }
+    const ResourceInfo* resource_info(const ResourceRef& ref) const {
+        return server_.registry().find(ref.group, ref.resource);
+    }
 
   private:
     ApiServer& server_;
