@@ -68,7 +68,7 @@ struct ServerOptions {
     // Unix nanoseconds of virtual time 0 (the scenario's startTime).
     std::int64_t start_unix_nanos = 1'735'689'600LL * 1'000'000'000LL;  // 2025-01-01T00:00:00Z
     // Changes kept for watch resumption; older starting points get 410 Expired.
-    std::size_t watch_history = 10'000;
+    std::size_t watch_history = 4096;
     // Creates default, kube-node-lease, kube-public and kube-system at construction.
     bool bootstrap_namespaces = true;
     // First cluster IP handed to Services (10.96.0.0/12; .1 is the kubernetes service).

@@ -254,6 +254,48 @@ void validate_label_map(const Json& meta, const char* key, FieldErrors& errs) {
     }
 }
 
+// Go's %#v of a metav1.LabelSelector, as ValidateImmutableField prints it.
+std::string render_label_selector(const Json& selector) {
+    std::string out = "v1.LabelSelector{MatchLabels:";
+    const Json labels = selector.is_object() ? selector.value("matchLabels", Json()) : Json();
+    if (labels.is_object() && !labels.empty()) {
+        out += "map[string]string{";
+        bool first = true;
+        for (const auto& [k, v] : labels.items()) {
+            out += (first ? "" : ", ") + quote_value(k) + ":" + render_value(v);
+            first = false;
+        }
+        out += "}";
+    } else {
+        out += "map[string]string(nil)";
+    }
+    out += ", MatchExpressions:";
+    const Json exprs = selector.is_object() ? selector.value("matchExpressions", Json()) : Json();
+    if (exprs.is_array() && !exprs.empty()) {
+        out += "[]v1.LabelSelectorRequirement{";
+        for (std::size_t i = 0; i < exprs.size(); ++i) {
+            const Json& e = exprs[i];
+            out += (i ? ", " : "") + std::string("v1.LabelSelectorRequirement{Key:") +
+                   quote_value(e.value("key", "")) +
+                   ", Operator:" + quote_value(e.value("operator", "")) + ", Values:";
+            const Json values = e.value("values", Json());
+            if (values.is_array() && !values.empty()) {
+                out += "[]string{";
+                for (std::size_t j = 0; j < values.size(); ++j)
+                    out += (j ? ", " : "") + render_value(values[j]);
+                out += "}";
+            } else {
+                out += "[]string(nil)";
+            }
+            out += "}";
+        }
+        out += "}";
+    } else {
+        out += "[]v1.LabelSelectorRequirement(nil)";
+    }
+    return out + "}";
+}
+
 }  // namespace
 
 std::string dns1123_subdomain_error(const std::string& name) {
@@ -324,11 +366,18 @@ FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& objec
 }
 
 FieldErrors validate_object(const ResourceInfo& resource, const Json& object, const Json* old) {
-    (void)old;
     FieldErrors errs;
     const std::string& kind = resource.kind;
     if (kind == "Deployment" || kind == "ReplicaSet") {
         validate_workload(object, errs);
+        // apps/v1 selectors are immutable (ValidateDeploymentUpdate / ValidateReplicaSetUpdate).
+        if (old != nullptr) {
+            const Json* before = find_path(*old, {"spec", "selector"});
+            const Json* after = find_path(object, {"spec", "selector"});
+            if (before != nullptr && after != nullptr && *before != *after)
+                errs.push_back(
+                    invalid("spec.selector", render_label_selector(*after), "field is immutable"));
+        }
     } else if (kind == "Pod") {
         const Json spec = object.value("spec", Json::object());
         validate_pod_spec(spec, "spec", errs);

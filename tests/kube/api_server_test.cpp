@@ -412,3 +412,40 @@ TEST_CASE("admission hooks mutate and reject") {
           "allowed here");
     CHECK(c.client.get(refs::kConfigMaps.in("default"), "forbidden").is_not_found());
 }
+
+TEST_CASE("uids are deterministic by seed and distinct") {
+    const auto uids = [](std::uint64_t seed) {
+        Cluster c(seed);
+        std::vector<std::string> out;
+        for (const char* n : {"a", "b", "c"})
+            out.push_back(meta::uid(c.client.create(config_map(n)).value()));
+        return out;
+    };
+    const auto a = uids(3);
+    CHECK(a == uids(3));
+    CHECK(a != uids(4));
+    CHECK(a[0] != a[1]);
+}
+
+TEST_CASE("a Deployment's selector is immutable") {
+    Cluster c;
+    Json d = c.client.create(deployment("web")).value();
+    d["spec"]["selector"]["matchLabels"]["app"] = "other";
+    d["spec"]["template"]["metadata"]["labels"]["app"] = "other";
+    CHECK(c.client.update(d).error().message() ==
+          "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: "
+          "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"other\"}, "
+          "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
+}
+
+TEST_CASE("pod QoS class on create") {
+    Cluster c;
+    Json p = pod("g");
+    p["spec"]["containers"][0]["resources"] = {{"limits", {{"cpu", "500m"}, {"memory", "128Mi"}}}};
+    const Json created = c.client.create(p).value();
+    CHECK(created["status"]["qosClass"] == "Guaranteed");  // requests default to limits
+    CHECK(created["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "500m");
+    Json b = pod("b");
+    b["spec"]["containers"][0]["resources"] = {{"requests", {{"cpu", "100m"}}}};
+    CHECK(c.client.create(b).value()["status"]["qosClass"] == "Burstable");
+}
