@@ -876,9 +876,11 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
             if (grace > current) grace = current;  // only shortening takes effect
         }
     }
-    if (grace > 0) {
-        const std::int64_t current_grace = om.value("deletionGracePeriodSeconds", -1LL);
-        if (!was_deleting || grace < current_grace) {
+    // A first graceful delete marks the pod; a later, shorter one (down to the kubelet's 0)
+    // moves the deadline in.
+    const std::int64_t current_grace = om.value("deletionGracePeriodSeconds", std::int64_t{-1});
+    if ((!was_deleting && grace > 0) || (was_deleting && grace < current_grace)) {
+        {
             nm["deletionTimestamp"] =
                 sim::kernel::format_rfc3339(now_unix_nanos() + grace * sim::kernel::kSecond);
             nm["deletionGracePeriodSeconds"] = grace;

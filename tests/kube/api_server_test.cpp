@@ -449,3 +449,20 @@ TEST_CASE("pod QoS class on create") {
     b["spec"]["containers"][0]["resources"] = {{"requests", {{"cpu", "100m"}}}};
     CHECK(c.client.create(b).value()["status"]["qosClass"] == "Burstable");
 }
+
+TEST_CASE(
+    "a pod with a finalizer: graceful mark, grace-0 delete, then the finalizer's removal deletes") {
+    Cluster c;
+    Json p = pod("p", "node-1");
+    p["metadata"]["finalizers"] = {"example.com/hold"};
+    REQUIRE(c.client.create(p).ok());
+    const auto ref = refs::kPods.in("default");
+    REQUIRE(c.client.remove(ref, "p").value()["metadata"]["deletionGracePeriodSeconds"] == 30);
+    const Json now = c.client.remove(ref, "p", {.grace_period_seconds = 0}).value();
+    CHECK(now["metadata"]["deletionGracePeriodSeconds"] == 0);
+    CHECK(now["metadata"]["deletionTimestamp"] == "2025-01-01T00:00:00Z");
+    Json released = now;
+    released["metadata"].erase("finalizers");
+    REQUIRE(c.client.update(released).ok());
+    CHECK(c.client.get(ref, "p").is_not_found());
+}
