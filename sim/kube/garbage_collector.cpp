@@ -147,7 +147,11 @@ void GarbageCollector::process_dependent(const std::string& uid) {
     std::size_t waiting = 0;
     for (const auto& o : node.owners) {
         bool foreground = false;
-        if (!owner_exists(o, node.ref.ns, &foreground)) {
+        // An owner in the graph exists; only an unknown uid needs a live check (it may be
+        // gone, or created by a write whose event has not reached us yet).
+        if (const auto known = nodes_.find(o.value("uid", "")); known != nodes_.end()) {
+            foreground = known->second.deleting && known->second.foreground_finalizer;
+        } else if (!owner_exists(o, node.ref.ns, &foreground)) {
             ++dangling;
             continue;
         }
