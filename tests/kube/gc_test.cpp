@@ -113,3 +113,19 @@ TEST_CASE("orphan deletion strips the owner from dependents and keeps them") {
     CHECK_FALSE(rs["metadata"].contains("ownerReferences"));
     CHECK(gc.actions() == 2);  // one ownerReferences patch, one finalizer removal
 }
+
+TEST_CASE("a dependent whose owner never existed is collected") {
+    Cluster c;
+    GarbageCollector gc(c.client);
+    gc.start();
+    Json cm = config_map("stray");
+    meta::add_owner_reference(cm, Json{{"apiVersion", "apps/v1"},
+                                       {"kind", "Deployment"},
+                                       {"name", "ghost"},
+                                       {"uid", "00000000-0000-4000-8000-000000000000"},
+                                       {"controller", true},
+                                       {"blockOwnerDeletion", true}});
+    REQUIRE(c.client.create(cm).ok());
+    c.loop.run_until_idle(1000);
+    CHECK_FALSE(exists(c, refs::kConfigMaps.in("default"), "stray"));
+}
