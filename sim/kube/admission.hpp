@@ -20,10 +20,11 @@ enum class Operation { Create, Update, Delete };
 struct AdmissionRequest {
     Operation operation = Operation::Create;
     const ResourceInfo* resource = nullptr;
-    std::string subresource;             // "", "status", "scale"
+    std::string subresource;  // "", "status", "scale"
     std::string ns;
     std::string name;
-    nlohmann::json* object = nullptr;    // the incoming object (storage version); mutable for mutating hooks
+    nlohmann::json* object =
+        nullptr;  // the incoming object (storage version); mutable for mutating hooks
     const nlohmann::json* old = nullptr;  // the stored object on update and delete
 };
 
@@ -32,20 +33,20 @@ struct AdmissionRequest {
 using AdmissionHook = std::function<void(AdmissionRequest&)>;
 
 struct AdmissionRegistration {
-    std::string group_resource;  // "seldondeployments.machinelearning.seldon.io"; "" = all
-    std::vector<Operation> operations;
+    std::string group_resource{};  // "seldondeployments.machinelearning.seldon.io"; "" = all
+    std::vector<Operation> operations{};
     bool include_subresources = false;
-    AdmissionHook hook;
+    AdmissionHook hook{};
 };
 
 class AdmissionChain {
-public:
+  public:
     void add_mutating(AdmissionRegistration r) { mutating_.push_back(std::move(r)); }
     void add_validating(AdmissionRegistration r) { validating_.push_back(std::move(r)); }
     void run_mutating(AdmissionRequest& request) const { run(mutating_, request); }
     void run_validating(AdmissionRequest& request) const { run(validating_, request); }
 
-private:
+  private:
     static void run(const std::vector<AdmissionRegistration>& hooks, AdmissionRequest& request);
     std::vector<AdmissionRegistration> mutating_;
     std::vector<AdmissionRegistration> validating_;

@@ -19,7 +19,8 @@ constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 constexpr int kGenerateNameAttempts = 8;
 
 Json& meta(Json& object) {
-    if (!object.contains("metadata") || !object["metadata"].is_object()) object["metadata"] = Json::object();
+    if (!object.contains("metadata") || !object["metadata"].is_object())
+        object["metadata"] = Json::object();
     return object["metadata"];
 }
 
@@ -47,18 +48,23 @@ bool is_deleting(const Json& object) {
 
 void copy_or_erase(Json& to, const Json& from, const char* key) {
     const auto it = from.find(key);
-    if (it != from.end()) to[key] = *it;
-    else to.erase(key);
+    if (it != from.end())
+        to[key] = *it;
+    else
+        to.erase(key);
 }
 
 std::string base64(std::string_view in) {
-    static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static constexpr char kTable[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     std::size_t i = 0;
     for (; i + 2 < in.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+        const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                           (static_cast<unsigned char>(in[i + 1]) << 8) |
                            static_cast<unsigned char>(in[i + 2]);
-        for (int s = 18; s >= 0; s -= 6) out += kTable[(v >> s) & 63];
+        for (int s = 18; s >= 0; s -= 6)
+            out += kTable[(v >> s) & 63];
     }
     if (i < in.size()) {
         unsigned v = static_cast<unsigned char>(in[i]) << 16;
@@ -77,13 +83,20 @@ std::optional<std::string> unbase64(std::string_view in) {
     int bits = 0;
     for (const char c : in) {
         int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '+' || c == '-') v = 62;
-        else if (c == '/' || c == '_') v = 63;
-        else if (c == '=') break;
-        else return std::nullopt;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '+' || c == '-')
+            v = 62;
+        else if (c == '/' || c == '_')
+            v = 63;
+        else if (c == '=')
+            break;
+        else
+            return std::nullopt;
         buffer = (buffer << 6) | static_cast<unsigned>(v);
         bits += 6;
         if (bits >= 8) {
@@ -115,7 +128,9 @@ std::string qos_class(const Json& pod) {
             for (const char* name : {"cpu", "memory"}) {
                 if (limits.contains(name) || requests.contains(name)) any = true;
                 if (!limits.contains(name)) guaranteed = false;
-                if (requests.contains(name) && limits.contains(name) && requests[name] != limits[name]) guaranteed = false;
+                if (requests.contains(name) && limits.contains(name) &&
+                    requests[name] != limits[name])
+                    guaranteed = false;
             }
         }
     }
@@ -129,7 +144,8 @@ const Json* get_path(const Json& object, std::string_view path) {
     std::size_t start = 0;
     while (true) {
         const auto dot = path.find('.', start);
-        const std::string key(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        const std::string key(path.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
         if (!at->is_object() || !at->contains(key)) return nullptr;
         at = &(*at)[key];
         if (dot == std::string_view::npos) return at;
@@ -142,7 +158,8 @@ void set_path(Json& object, std::string_view path, Json value) {
     std::size_t start = 0;
     while (true) {
         const auto dot = path.find('.', start);
-        const std::string key(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        const std::string key(path.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
         if (!at->is_object()) *at = Json::object();
         if (dot == std::string_view::npos) {
             (*at)[key] = std::move(value);
@@ -155,7 +172,8 @@ void set_path(Json& object, std::string_view path, Json value) {
 
 }  // namespace
 
-ApiServer::ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& streams, ServerOptions options)
+ApiServer::ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& streams,
+                     ServerOptions options)
     : loop_(loop),
       uid_stream_(streams.get("apiserver/uid")),
       name_stream_(streams.get("apiserver/generate-name")),
@@ -165,11 +183,17 @@ ApiServer::ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& s
       hub_(loop, options.watch_history) {
     if (!options_.bootstrap_namespaces) return;
     for (const char* ns : {"default", "kube-node-lease", "kube-public", "kube-system"})
-        create(refs::kNamespaces, Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}}).value();
+        create(refs::kNamespaces,
+               Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}})
+            .value();
 }
 
-std::int64_t ApiServer::now_unix_nanos() const { return options_.start_unix_nanos + loop_.now(); }
-std::string ApiServer::now_rfc3339() const { return sim::kernel::format_rfc3339(now_unix_nanos()); }
+std::int64_t ApiServer::now_unix_nanos() const {
+    return options_.start_unix_nanos + loop_.now();
+}
+std::string ApiServer::now_rfc3339() const {
+    return sim::kernel::format_rfc3339(now_unix_nanos());
+}
 
 const ResourceInfo& ApiServer::resolve(const ResourceRef& ref, const char* verb) const {
     const ResourceInfo* r = registry_.find(ref.group, ref.resource);
@@ -183,7 +207,8 @@ const ApiServer::Bucket* ApiServer::find_bucket(const ResourceInfo& r) const {
     return it == store_.end() ? nullptr : &it->second;
 }
 
-const Json& ApiServer::existing(const ResourceInfo& r, const std::string& ns, const std::string& name) const {
+const Json& ApiServer::existing(const ResourceInfo& r, const std::string& ns,
+                                const std::string& name) const {
     const Bucket* b = find_bucket(r);
     if (b != nullptr) {
         const auto it = b->find({ns, name});
@@ -196,7 +221,8 @@ std::string ApiServer::scoped_namespace(const ResourceInfo& r, const ResourceRef
     return r.namespaced ? ref.ns : std::string{};
 }
 
-Json ApiServer::present(const ResourceInfo& r, const Json& stored, const std::string& version) const {
+Json ApiServer::present(const ResourceInfo& r, const Json& stored,
+                        const std::string& version) const {
     return from_storage_version(r, stored, version);
 }
 
@@ -204,7 +230,8 @@ std::vector<Json> ApiServer::snapshot(const std::string& group_resource) const {
     std::vector<Json> out;
     const auto it = store_.find(group_resource);
     if (it == store_.end()) return out;
-    for (const auto& [key, object] : it->second) out.push_back(object);
+    for (const auto& [key, object] : it->second)
+        out.push_back(object);
     return out;
 }
 
@@ -216,15 +243,18 @@ std::string ApiServer::new_uid() {
     lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);
     char buf[40];
     std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
-                  static_cast<unsigned long long>(hi >> 32), static_cast<unsigned long long>((hi >> 16) & 0xffff),
-                  static_cast<unsigned long long>(hi & 0xffff), static_cast<unsigned long long>(lo >> 48),
+                  static_cast<unsigned long long>(hi >> 32),
+                  static_cast<unsigned long long>((hi >> 16) & 0xffff),
+                  static_cast<unsigned long long>(hi & 0xffff),
+                  static_cast<unsigned long long>(lo >> 48),
                   static_cast<unsigned long long>(lo & 0xffffffffffffULL));
     return buf;
 }
 
 std::string ApiServer::generate_name(const std::string& prefix) {
     std::string name = prefix.substr(0, std::min(prefix.size(), kMaxGeneratedPrefix));
-    for (int i = 0; i < 5; ++i) name += kNameAlphabet[name_stream_.below(kNameAlphabet.size())];
+    for (int i = 0; i < 5; ++i)
+        name += kNameAlphabet[name_stream_.below(kNameAlphabet.size())];
     return name;
 }
 
@@ -237,8 +267,8 @@ void ApiServer::allocate_cluster_ip(Json& service) {
         return;
     }
     const std::uint32_t ip = next_cluster_ip_++;
-    const std::string text = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
-                             std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+    const std::string text = std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) +
+                             "." + std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
     spec["clusterIP"] = text;
     spec["clusterIPs"] = Json::array({text});
     if (!spec.contains("ipFamilies")) spec["ipFamilies"] = Json::array({"IPv4"});
@@ -257,19 +287,23 @@ void ApiServer::check_namespace_usable(const ResourceInfo& r, const std::string&
                {"apiVersion", "v1"},
                {"metadata", Json::object()},
                {"status", "Failure"},
-               {"message", "unable to create new content in namespace " + ns + " because it is being terminated"},
+               {"message", "unable to create new content in namespace " + ns +
+                               " because it is being terminated"},
                {"reason", "Forbidden"},
-               {"details", Json{{"name", ns}, {"kind", "namespaces"},
-                                {"causes", Json::array({Json{{"reason", "NamespaceTerminating"},
-                                                             {"message", "namespace " + ns + " is being terminated"},
-                                                             {"field", "metadata.namespace"}}})}}},
+               {"details",
+                Json{{"name", ns},
+                     {"kind", "namespaces"},
+                     {"causes",
+                      Json::array({Json{{"reason", "NamespaceTerminating"},
+                                        {"message", "namespace " + ns + " is being terminated"},
+                                        {"field", "metadata.namespace"}}})}}},
                {"code", 403}};
         throw ApiError(std::move(s));
     }
 }
 
-void ApiServer::admit_and_validate(const ResourceInfo& r, Operation op, const std::string& subresource, Json& object,
-                                   const Json* old) {
+void ApiServer::admit_and_validate(const ResourceInfo& r, Operation op,
+                                   const std::string& subresource, Json& object, const Json* old) {
     const std::string name = str(meta_of(object), "name");
     const std::string ns = str(meta_of(object), "namespace");
     AdmissionRequest request{op, &r, subresource, ns, name, &object, old};
@@ -282,13 +316,17 @@ void ApiServer::admit_and_validate(const ResourceInfo& r, Operation op, const st
         const Json before = finalizers_of(*old);
         std::vector<std::string> added;
         for (const auto& f : finalizers_of(object))
-            if (std::find(before.begin(), before.end(), f) == before.end()) added.push_back(f.get<std::string>());
+            if (std::find(before.begin(), before.end(), f) == before.end())
+                added.push_back(f.get<std::string>());
         if (!added.empty()) {
             std::string list = "[]string{";
-            for (std::size_t i = 0; i < added.size(); ++i) list += (i ? ", " : "") + quote_value(added[i]);
-            errs.push_back(forbidden("metadata.finalizers",
-                                     "no new finalizers can be added if the object is being deleted, found new "
-                                     "finalizers " + list + "}"));
+            for (std::size_t i = 0; i < added.size(); ++i)
+                list += (i ? ", " : "") + quote_value(added[i]);
+            errs.push_back(forbidden(
+                "metadata.finalizers",
+                "no new finalizers can be added if the object is being deleted, found new "
+                "finalizers " +
+                    list + "}"));
         }
     }
     if (!errs.empty()) throw invalid_object({r.group, r.kind}, name, errs);
@@ -303,8 +341,11 @@ void ApiServer::bump_generation(const ResourceInfo& r, Json& object, const Json&
     };
     bool bump = false;
     switch (r.generation) {
-        case GenerationRule::None: return;
-        case GenerationRule::Spec: bump = changed("spec"); break;
+        case GenerationRule::None:
+            return;
+        case GenerationRule::Spec:
+            bump = changed("spec");
+            break;
         case GenerationRule::SpecOrAnnotations: {
             const Json a = meta_of(object).value("annotations", Json());
             const Json b = meta_of(old).value("annotations", Json());
@@ -313,9 +354,13 @@ void ApiServer::bump_generation(const ResourceInfo& r, Json& object, const Json&
         }
         case GenerationRule::AllButMetadataAndStatus:
             for (const auto& [k, v] : object.items())
-                if (k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" && changed(k.c_str())) bump = true;
+                if (k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" &&
+                    changed(k.c_str()))
+                    bump = true;
             for (const auto& [k, v] : old.items())
-                if (k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" && !object.contains(k)) bump = true;
+                if (k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" &&
+                    !object.contains(k))
+                    bump = true;
             break;
     }
     if (bump) meta(object)["generation"] = meta_of(old).value("generation", 0LL) + 1;
@@ -326,8 +371,9 @@ void ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) 
     meta(object)["resourceVersion"] = std::to_string(rv);
     const std::string ns = str(meta_of(object), "namespace");
     const std::string name = str(meta_of(object), "name");
-    Change change{rv, r.group_resource(), ns, previous ? WatchEventType::Modified : WatchEventType::Added, object,
-                  previous ? *previous : Json()};
+    Change change{rv,     r.group_resource(),
+                  ns,     previous ? WatchEventType::Modified : WatchEventType::Added,
+                  object, previous ? *previous : Json()};
     bucket(r)[{ns, name}] = std::move(object);
     hub_.record(std::move(change));
 }
@@ -341,7 +387,8 @@ void ApiServer::erase(const ResourceInfo& r, const std::string& ns, const std::s
     const std::uint64_t rv = next_revision();
     Json previous = last;
     meta(last)["resourceVersion"] = std::to_string(rv);  // watcher.go: the delete revision
-    hub_.record(Change{rv, r.group_resource(), ns, WatchEventType::Deleted, std::move(last), std::move(previous)});
+    hub_.record(Change{rv, r.group_resource(), ns, WatchEventType::Deleted, std::move(last),
+                       std::move(previous)});
     if (!ns.empty()) finish_namespace_if_empty(ns);
 }
 
@@ -359,7 +406,8 @@ void ApiServer::finish_namespace_if_empty(const std::string& ns) {
 
 // ---------------------------------------------------------------------------------- create
 
-Result<Json> ApiServer::create(const ResourceRef& ref, Json object, const std::string& subresource) {
+Result<Json> ApiServer::create(const ResourceRef& ref, Json object,
+                               const std::string& subresource) {
     try {
         const ResourceInfo& r = resolve(ref, "create");
         if (subresource == "binding" && r.has_binding) return do_bind(r, ref, object);
@@ -375,18 +423,22 @@ Json ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json ob
     const std::string body_api_version = str(object, "apiVersion");
     const std::string body_kind = str(object, "kind");
     if (!body_kind.empty() && body_kind != r.kind)
-        throw bad_request("the object provided is unrecognized (must be of type " + r.kind + "): kind " +
-                          quote_value(body_kind));
+        throw bad_request("the object provided is unrecognized (must be of type " + r.kind +
+                          "): kind " + quote_value(body_kind));
     if (!body_api_version.empty() && body_api_version != r.api_version(ref.version))
         throw bad_request("the API version in the data (" + body_api_version +
-                          ") does not match the expected API version (" + r.api_version(ref.version) + ")");
+                          ") does not match the expected API version (" +
+                          r.api_version(ref.version) + ")");
     object = to_storage_version(r, std::move(object), ref.version);
     Json& m = meta(object);
     if (r.namespaced) {
         const std::string body_ns = str(m, "namespace");
-        if (body_ns.empty()) m["namespace"] = ref.ns;
+        if (body_ns.empty())
+            m["namespace"] = ref.ns;
         else if (!ref.ns.empty() && body_ns != ref.ns)
-            throw bad_request("the namespace of the provided object does not match the namespace sent on the request");
+            throw bad_request(
+                "the namespace of the provided object does not match the namespace sent on the "
+                "request");
     } else {
         m.erase("namespace");
     }
@@ -403,11 +455,16 @@ Json ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json ob
     md.erase("deletionTimestamp");
     md.erase("deletionGracePeriodSeconds");
     md.erase("selfLink");
-    if (r.generation != GenerationRule::None) md["generation"] = 1;
-    else md.erase("generation");
+    if (r.generation != GenerationRule::None)
+        md["generation"] = 1;
+    else
+        md.erase("generation");
     switch (r.create_status) {
-        case CreateStatus::Keep: break;
-        case CreateStatus::Clear: object.erase("status"); break;
+        case CreateStatus::Keep:
+            break;
+        case CreateStatus::Clear:
+            object.erase("status");
+            break;
         case CreateStatus::PodPending:
             object["status"] = Json{{"phase", "Pending"}, {"qosClass", qos_class(object)}};
             break;
@@ -440,32 +497,45 @@ Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Jso
     const GroupName binding_gr{"", "pods/binding"};
     if (node.empty()) throw invalid_object({"", "Binding"}, name, {required("target.name")});
     if (is_deleting(old))
-        throw conflict(binding_gr, name, "pod " + name + " is being deleted, cannot be assigned to a host");
+        throw conflict(binding_gr, name,
+                       "pod " + name + " is being deleted, cannot be assigned to a host");
     const std::string current = old.value("spec", Json::object()).value("nodeName", "");
     if (!current.empty())
-        throw conflict(binding_gr, name, "pod " + name + " is already assigned to node " + quote_value(current));
+        throw conflict(binding_gr, name,
+                       "pod " + name + " is already assigned to node " + quote_value(current));
     Json pod = old;
     pod["spec"]["nodeName"] = node;
     // pkg/registry/core/pod/storage assignPod: PodScheduled=True.
     Json& conditions = pod["status"]["conditions"];
     if (!conditions.is_array()) conditions = Json::array();
-    Json condition{{"type", "PodScheduled"}, {"status", "True"}, {"lastProbeTime", nullptr},
+    Json condition{{"type", "PodScheduled"},
+                   {"status", "True"},
+                   {"lastProbeTime", nullptr},
                    {"lastTransitionTime", now_rfc3339()}};
-    const auto it = std::find_if(conditions.begin(), conditions.end(),
-                                 [](const Json& c) { return c.value("type", "") == "PodScheduled"; });
-    if (it != conditions.end()) *it = condition;
-    else conditions.push_back(condition);
+    const auto it = std::find_if(conditions.begin(), conditions.end(), [](const Json& c) {
+        return c.value("type", "") == "PodScheduled";
+    });
+    if (it != conditions.end())
+        *it = condition;
+    else
+        conditions.push_back(condition);
     write(r, std::move(pod), &old);
-    return Json{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", Json::object()}, {"status", "Success"}, {"code", 201}};
+    return Json{{"kind", "Status"},
+                {"apiVersion", "v1"},
+                {"metadata", Json::object()},
+                {"status", "Success"},
+                {"code", 201}};
 }
 
 // ------------------------------------------------------------------------------ get, list
 
-Result<Json> ApiServer::get(const ResourceRef& ref, const std::string& name, const std::string& subresource) const {
+Result<Json> ApiServer::get(const ResourceRef& ref, const std::string& name,
+                            const std::string& subresource) const {
     try {
         const ResourceInfo& r = resolve(ref, "get");
         const Json& object = existing(r, scoped_namespace(r, ref), name);
-        if (subresource.empty() || (subresource == "status" && r.has_status)) return present(r, object, ref.version);
+        if (subresource.empty() || (subresource == "status" && r.has_status))
+            return present(r, object, ref.version);
         if (subresource == "scale" && r.scale) return scale_of(r, object);
         throw unknown_path();
     } catch (const ApiError& e) {
@@ -487,18 +557,27 @@ Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options)
             if (decoded) token = Json::parse(*decoded, nullptr, false);
             if (!decoded || !token.is_object() || token.value("v", "") != "meta.k8s.io/v1" ||
                 !token.contains("rv") || !token["rv"].is_number_unsigned())
-                throw bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+                throw bad_request(
+                    "continue key is not valid: incorrect encoded start resourceVersion (version "
+                    "meta.k8s.io/v1)");
             list_rv = token["rv"].get<std::uint64_t>();
             if (list_rv < hub_.compacted_revision())
-                throw expired("The provided continue parameter is too old to display a consistent list result. "
-                              "You can start a new list without the continue parameter, or use the continue token "
-                              "in this response to retrieve the remainder of the results. Continuing with the "
-                              "provided token results in an inconsistent list - objects that were created, "
-                              "modified, or deleted between the time the first chunk was returned and now may "
-                              "show up in the list.");
+                throw expired(
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. "
+                    "You can start a new list without the continue parameter, or use the continue "
+                    "token "
+                    "in this response to retrieve the remainder of the results. Continuing with "
+                    "the "
+                    "provided token results in an inconsistent list - objects that were created, "
+                    "modified, or deleted between the time the first chunk was returned and now "
+                    "may "
+                    "show up in the list.");
             const std::string start = token.value("start", "");
             const auto slash = start.find('/');
-            after = slash == std::string::npos ? Key{"", start} : Key{start.substr(0, slash), start.substr(slash + 1)};
+            after = slash == std::string::npos
+                        ? Key{"", start}
+                        : Key{start.substr(0, slash), start.substr(slash + 1)};
         }
         const std::string ns = scoped_namespace(r, ref);
         Json items = Json::array();
@@ -519,11 +598,16 @@ Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options)
         }
         Json metadata{{"resourceVersion", std::to_string(list_rv)}};
         if (remaining > 0 && last) {
-            const std::string start = r.namespaced ? last->first + "/" + last->second : last->second;
-            metadata["continue"] = base64(Json{{"v", "meta.k8s.io/v1"}, {"rv", list_rv}, {"start", start}}.dump());
+            const std::string start =
+                r.namespaced ? last->first + "/" + last->second : last->second;
+            metadata["continue"] =
+                base64(Json{{"v", "meta.k8s.io/v1"}, {"rv", list_rv}, {"start", start}}.dump());
             if (labels.empty() && fields.empty()) metadata["remainingItemCount"] = remaining;
         }
-        return Json{{"kind", r.list_kind()}, {"apiVersion", r.api_version(ref.version)}, {"metadata", metadata}, {"items", items}};
+        return Json{{"kind", r.list_kind()},
+                    {"apiVersion", r.api_version(ref.version)},
+                    {"metadata", metadata},
+                    {"items", items}};
     } catch (const ApiError& e) {
         return e;
     }
@@ -536,15 +620,16 @@ Result<Json> ApiServer::update(const ResourceRef& ref, const std::string& name, 
     try {
         const ResourceInfo& r = resolve(ref, "update");
         if (subresource == "scale" && r.scale) return update_scale(r, ref, name, object);
-        if (!subresource.empty() && !(subresource == "status" && r.has_status)) throw unknown_path();
+        if (!subresource.empty() && !(subresource == "status" && r.has_status))
+            throw unknown_path();
         return do_update(r, ref, name, std::move(object), subresource, false);
     } catch (const ApiError& e) {
         return e;
     }
 }
 
-Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, Json object,
-                          const std::string& subresource, bool from_patch) {
+Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
+                          Json object, const std::string& subresource, bool from_patch) {
     if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
     const std::string ns = scoped_namespace(r, ref);
     const Json old = existing(r, ns, name);
@@ -552,19 +637,25 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
     Json& m = meta(object);
     const std::string body_name = str(m, "name");
     if (!body_name.empty() && body_name != name)
-        throw bad_request("the name of the object (" + body_name + ") does not match the name on the URL (" + name + ")");
+        throw bad_request("the name of the object (" + body_name +
+                          ") does not match the name on the URL (" + name + ")");
     m["name"] = name;
     const std::string body_ns = str(m, "namespace");
     if (r.namespaced && !body_ns.empty() && body_ns != ns)
-        throw bad_request("the namespace of the provided object does not match the namespace sent on the request");
-    if (r.namespaced) m["namespace"] = ns;
-    else m.erase("namespace");
+        throw bad_request(
+            "the namespace of the provided object does not match the namespace sent on the "
+            "request");
+    if (r.namespaced)
+        m["namespace"] = ns;
+    else
+        m.erase("namespace");
 
     const std::string rv = str(m, "resourceVersion");
     const std::string old_rv = str(meta_of(old), "resourceVersion");
     if (rv.empty() && !from_patch && !r.allows_unconditional_update())
-        throw invalid_object({r.group, r.kind}, name,
-                             {invalid("metadata.resourceVersion", "0x0", "must be specified for an update")});
+        throw invalid_object(
+            {r.group, r.kind}, name,
+            {invalid("metadata.resourceVersion", "0x0", "must be specified for an update")});
     if (!rv.empty() && rv != old_rv) throw optimistic_lock_conflict({r.group, r.plural}, name);
 
     Json next;
@@ -575,7 +666,8 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
         } else {
             next = std::move(object);
             copy_or_erase(next, old, "spec");
-            if (r.kind == "Deployment" || r.kind == "ReplicaSet") copy_or_erase(meta(next), meta_of(old), "labels");
+            if (r.kind == "Deployment" || r.kind == "ReplicaSet")
+                copy_or_erase(meta(next), meta_of(old), "labels");
             if (r.kind == "Pod") copy_or_erase(meta(next), meta_of(old), "ownerReferences");
         }
     } else {
@@ -585,20 +677,23 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
     }
     // Server-managed metadata (rest.BeforeUpdate, FillObjectMetaSystemFields).
     Json& nm = meta(next);
-    for (const char* key : {"uid", "creationTimestamp", "generation", "deletionTimestamp", "deletionGracePeriodSeconds"})
+    for (const char* key : {"uid", "creationTimestamp", "generation", "deletionTimestamp",
+                            "deletionGracePeriodSeconds"})
         copy_or_erase(nm, meta_of(old), key);
     nm.erase("selfLink");
     if (r.kind == "Service") {
         // clusterIP is immutable once allocated.
         for (const char* key : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
-            if (old.contains("spec") && old["spec"].contains(key) && next.contains("spec") && !next["spec"].contains(key))
+            if (old.contains("spec") && old["spec"].contains(key) && next.contains("spec") &&
+                !next["spec"].contains(key))
                 next["spec"][key] = old["spec"][key];
     }
 
     admit_and_validate(r, Operation::Update, subresource, next, &old);
     if (subresource.empty()) bump_generation(r, next, old);
     meta(next)["resourceVersion"] = old_rv;
-    if (next == old) return present(r, old, ref.version);  // etcd3 GuaranteedUpdate: no-op, no write
+    if (next == old)
+        return present(r, old, ref.version);  // etcd3 GuaranteedUpdate: no-op, no write
 
     const bool finalized = is_deleting(next) && finalizers_of(next).empty() &&
                            meta_of(next).value("deletionGracePeriodSeconds", 0LL) == 0;
@@ -627,7 +722,9 @@ Json ApiServer::scale_of(const ResourceInfo& r, const Json& object) const {
     // autoscaling/v1 ScaleSpec.replicas is omitempty; ScaleStatus.replicas is not.
     if (spec_replicas && spec_replicas->is_number_integer() && spec_replicas->get<long long>() != 0)
         spec["replicas"] = *spec_replicas;
-    Json status{{"replicas", status_replicas && status_replicas->is_number_integer() ? *status_replicas : Json(0)}};
+    Json status{{"replicas", status_replicas && status_replicas->is_number_integer()
+                                 ? *status_replicas
+                                 : Json(0)}};
     std::string selector;
     if (s.selector_from_spec_selector) {
         if (const Json* sel = get_path(object, "spec.selector")) {
@@ -641,21 +738,30 @@ Json ApiServer::scale_of(const ResourceInfo& r, const Json& object) const {
             selector = sel->get<std::string>();
     }
     if (!selector.empty()) status["selector"] = selector;
-    return Json{{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"}, {"metadata", metadata}, {"spec", spec}, {"status", status}};
+    return Json{{"kind", "Scale"},
+                {"apiVersion", "autoscaling/v1"},
+                {"metadata", metadata},
+                {"spec", spec},
+                {"status", status}};
 }
 
-Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, const Json& scale) {
+Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
+                             const Json& scale) {
     if (!scale.is_object()) throw bad_request("the body of the request must be a JSON object");
     const std::string ns = scoped_namespace(r, ref);
     const Json& old = existing(r, ns, name);
     const std::string rv = str(meta_of(scale), "resourceVersion");
-    if (!rv.empty() && rv != str(meta_of(old), "resourceVersion")) throw optimistic_lock_conflict({r.group, r.plural}, name);
+    if (!rv.empty() && rv != str(meta_of(old), "resourceVersion"))
+        throw optimistic_lock_conflict({r.group, r.plural}, name);
     const Json replicas = scale.value("spec", Json::object()).value("replicas", Json(0));
     if (!replicas.is_number_integer())
-        throw invalid_object({"autoscaling", "Scale"}, name, {invalid("spec.replicas", render_value(replicas), "must be an integer")});
+        throw invalid_object(
+            {"autoscaling", "Scale"}, name,
+            {invalid("spec.replicas", render_value(replicas), "must be an integer")});
     if (replicas.get<long long>() < 0)
-        throw invalid_object({"autoscaling", "Scale"}, name,
-                             {invalid("spec.replicas", replicas.dump(), "must be greater than or equal to 0")});
+        throw invalid_object(
+            {"autoscaling", "Scale"}, name,
+            {invalid("spec.replicas", replicas.dump(), "must be greater than or equal to 0")});
     Json parent = old;
     set_path(parent, r.scale->spec_replicas_path, replicas);
     ResourceRef storage_ref = ref;
@@ -666,25 +772,30 @@ Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, cons
 
 // ----------------------------------------------------------------------------------- patch
 
-Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& body,
-                              const std::string& subresource) {
+Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, PatchType type,
+                              const Json& body, const std::string& subresource) {
     try {
         const ResourceInfo& r = resolve(ref, "patch");
-        const std::vector<std::string> accepted = {"application/json-patch+json", "application/merge-patch+json",
+        const std::vector<std::string> accepted = {"application/json-patch+json",
+                                                   "application/merge-patch+json",
                                                    "application/apply-patch+yaml"};
         if (type == PatchType::Strategic && !r.supports_strategic_merge())
             throw unsupported_media_type(content_type_of(type), accepted);
         const std::string ns = scoped_namespace(r, ref);
         const auto apply = [&](const Json& current) -> Json {
             switch (type) {
-                case PatchType::Merge: return apply_merge_patch(current, body);
-                case PatchType::Json: return apply_json_patch(current, body);
-                case PatchType::Strategic: return apply_strategic_merge_patch(current, body, r.kind);
+                case PatchType::Merge:
+                    return apply_merge_patch(current, body);
+                case PatchType::Json:
+                    return apply_json_patch(current, body);
+                case PatchType::Strategic:
+                    return apply_strategic_merge_patch(current, body, r.kind);
                 case PatchType::Apply:
-                    // Server-side apply approximated (k8s-semantics.md §2.6): a recursive merge with
-                    // the strategic list keys for built-ins, no field ownership or conflicts.
-                    return r.supports_strategic_merge() ? apply_strategic_merge_patch(current, body, r.kind)
-                                                        : apply_merge_patch(current, body);
+                    // Server-side apply approximated (k8s-semantics.md §2.6): a recursive merge
+                    // with the strategic list keys for built-ins, no field ownership or conflicts.
+                    return r.supports_strategic_merge()
+                               ? apply_strategic_merge_patch(current, body, r.kind)
+                               : apply_merge_patch(current, body);
             }
             return current;
         };
@@ -698,8 +809,10 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
             }
         }
         const Json& old = existing(r, ns, name);
-        if (subresource == "scale" && r.scale) return update_scale(r, ref, name, apply(scale_of(r, old)));
-        if (!subresource.empty() && !(subresource == "status" && r.has_status)) throw unknown_path();
+        if (subresource == "scale" && r.scale)
+            return update_scale(r, ref, name, apply(scale_of(r, old)));
+        if (!subresource.empty() && !(subresource == "status" && r.has_status))
+            throw unknown_path();
         Json patched = apply(present(r, old, ref.version));
         return do_update(r, ref, name, std::move(patched), subresource, true);
     } catch (const ApiError& e) {
@@ -709,7 +822,8 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
 
 // ---------------------------------------------------------------------------------- delete
 
-Result<Json> ApiServer::remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options) {
+Result<Json> ApiServer::remove(const ResourceRef& ref, const std::string& name,
+                               const DeleteOptions& options) {
     try {
         const ResourceInfo& r = resolve(ref, "delete");
         const Json result = do_delete(r, scoped_namespace(r, ref), name, options);
@@ -726,17 +840,21 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
     const Json& om = meta_of(old);
     const GroupName gr{r.group, r.plural};
     if (options.precondition_uid && *options.precondition_uid != str(om, "uid"))
-        throw conflict(gr, name, "Precondition failed: UID in precondition: " + *options.precondition_uid +
-                                     ", UID in object meta: " + str(om, "uid"));
-    if (options.precondition_resource_version && *options.precondition_resource_version != str(om, "resourceVersion"))
-        throw conflict(gr, name, "Precondition failed: ResourceVersion in precondition: " +
-                                     *options.precondition_resource_version +
-                                     ", ResourceVersion in object meta: " + str(om, "resourceVersion"));
+        throw conflict(gr, name,
+                       "Precondition failed: UID in precondition: " + *options.precondition_uid +
+                           ", UID in object meta: " + str(om, "uid"));
+    if (options.precondition_resource_version &&
+        *options.precondition_resource_version != str(om, "resourceVersion"))
+        throw conflict(gr, name,
+                       "Precondition failed: ResourceVersion in precondition: " +
+                           *options.precondition_resource_version +
+                           ", ResourceVersion in object meta: " + str(om, "resourceVersion"));
     if (options.propagation_policy) {
         const std::string& p = *options.propagation_policy;
         if (p != "Orphan" && p != "Background" && p != "Foreground")
             throw invalid_object({"meta.k8s.io", "DeleteOptions"}, "",
-                                 {not_supported("propagationPolicy", quote_value(p), {"Foreground", "Background", "Orphan", "nil"})});
+                                 {not_supported("propagationPolicy", quote_value(p),
+                                                {"Foreground", "Background", "Orphan", "nil"})});
     }
 
     Json next = old;
@@ -747,26 +865,33 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
     std::int64_t grace = 0;
     if (r.kind == "Pod") {
         const Json spec = old.value("spec", Json::object());
-        grace = options.grace_period_seconds.value_or(spec.value("terminationGracePeriodSeconds", 30LL));
+        grace = options.grace_period_seconds.value_or(
+            spec.value("terminationGracePeriodSeconds", 30LL));
         const std::string phase = old.value("status", Json::object()).value("phase", "");
-        if (spec.value("nodeName", "").empty() || phase == "Succeeded" || phase == "Failed") grace = 0;
+        if (spec.value("nodeName", "").empty() || phase == "Succeeded" || phase == "Failed")
+            grace = 0;
         if (grace < 0) grace = 1;
         if (was_deleting) {
             const std::int64_t current = om.value("deletionGracePeriodSeconds", 0LL);
             if (grace > current) grace = current;  // only shortening takes effect
         }
     }
-    if (grace > 0) {
-        const std::int64_t current_grace = om.value("deletionGracePeriodSeconds", -1LL);
-        if (!was_deleting || grace < current_grace) {
-            nm["deletionTimestamp"] = sim::kernel::format_rfc3339(now_unix_nanos() + grace * sim::kernel::kSecond);
+    // A first graceful delete marks the pod; a later, shorter one (down to the kubelet's 0)
+    // moves the deadline in.
+    const std::int64_t current_grace = om.value("deletionGracePeriodSeconds", std::int64_t{-1});
+    if ((!was_deleting && grace > 0) || (was_deleting && grace < current_grace)) {
+        {
+            nm["deletionTimestamp"] =
+                sim::kernel::format_rfc3339(now_unix_nanos() + grace * sim::kernel::kSecond);
             nm["deletionGracePeriodSeconds"] = grace;
         }
     }
 
     // Garbage-collection finalizers (store.go deletionFinalizersForGarbageCollection).
     const Json before = finalizers_of(old);
-    const auto has = [&](const char* f) { return std::find(before.begin(), before.end(), f) != before.end(); };
+    const auto has = [&](const char* f) {
+        return std::find(before.begin(), before.end(), f) != before.end();
+    };
     const std::string policy = options.propagation_policy.value_or("");
     const bool orphan = policy == "Orphan" || (policy.empty() && has("orphan"));
     const bool foreground = policy == "Foreground" || (policy.empty() && has("foregroundDeletion"));
@@ -775,8 +900,10 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
         if (f != "orphan" && f != "foregroundDeletion") finalizers.push_back(f);
     if (orphan) finalizers.push_back("orphan");
     if (foreground) finalizers.push_back("foregroundDeletion");
-    if (finalizers.empty()) nm.erase("finalizers");
-    else nm["finalizers"] = finalizers;
+    if (finalizers.empty())
+        nm.erase("finalizers");
+    else
+        nm["finalizers"] = finalizers;
 
     const bool pending = grace > 0 || !finalizers.empty() || r.kind == "Namespace";
     if (!pending) {
@@ -803,15 +930,15 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
             if (!info.namespaced) continue;
             if (const Bucket* b = find_bucket(info))
                 for (const auto& [key, object] : *b)
-                    if (key.first == name && !is_deleting(object)) victims.emplace_back(&info, key.second);
+                    if (key.first == name && !is_deleting(object))
+                        victims.emplace_back(&info, key.second);
         }
-        for (const auto& [info, victim] : victims) do_delete(*info, name, victim, {});
-        const Json& nsb = bucket(r).at({"", name});
-        if (!finalizers_of(nsb).empty()) return nsb;
-        Json last = nsb;
+        const Json marked = bucket(r).at({"", name});
+        for (const auto& [info, victim] : victims)
+            do_delete(*info, name, victim, {});
         finish_namespace_if_empty(name);
-        const Bucket* b = find_bucket(r);
-        return b && b->contains({"", name}) ? b->at({"", name}) : last;
+        const Bucket& b = bucket(r);
+        return b.contains({"", name}) ? b.at({"", name}) : marked;
     }
     return bucket(r).at({ns, name});
 }
@@ -830,7 +957,8 @@ Result<Json> ApiServer::remove_collection(const ResourceRef& ref, const ListOpti
             const std::string name = str(meta_of(item), "name");
             const std::string ns = r.namespaced ? str(meta_of(item), "namespace") : "";
             const Json result = do_delete(r, ns, name, options);
-            items.push_back(result.value("kind", "") == "Status" ? item : present(r, result, ref.version));
+            items.push_back(result.value("kind", "") == "Status" ? item
+                                                                 : present(r, result, ref.version));
         }
         return Json{{"kind", r.list_kind()},
                     {"apiVersion", r.api_version(ref.version)},
@@ -843,7 +971,8 @@ Result<Json> ApiServer::remove_collection(const ResourceRef& ref, const ListOpti
 
 // ----------------------------------------------------------------------------------- watch
 
-Result<WatchHandle> ApiServer::watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler) {
+Result<WatchHandle> ApiServer::watch(const ResourceRef& ref, const ListOptions& options,
+                                     WatchHandler handler) {
     try {
         const ResourceInfo& r = resolve(ref, "watch");
         WatcherSpec spec;
@@ -868,10 +997,12 @@ Result<WatchHandle> ApiServer::watch(const ResourceRef& ref, const ListOptions& 
         } else {
             const auto n = parse_u64(options.resource_version);
             if (!n)
-                throw invalid_object({"meta.k8s.io", "ListOptions"}, "",
-                                     {invalid("resourceVersion", quote_value(options.resource_version),
-                                              "must be a valid integer")});
-            if (*n < hub_.compacted_revision()) throw too_old_resource_version(*n, hub_.compacted_revision());
+                throw invalid_object(
+                    {"meta.k8s.io", "ListOptions"}, "",
+                    {invalid("resourceVersion", quote_value(options.resource_version),
+                             "must be a valid integer")});
+            if (*n < hub_.compacted_revision())
+                throw too_old_resource_version(*n, hub_.compacted_revision());
             replay = true;
             from = *n;
         }

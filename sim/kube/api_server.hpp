@@ -46,21 +46,21 @@ struct ResourceRef {
 };
 
 struct ListOptions {
-    std::string label_selector;
-    std::string field_selector;
+    std::string label_selector{};
+    std::string field_selector{};
     std::int64_t limit = 0;  // 0: no paging
-    std::string continue_token;
+    std::string continue_token{};
     // List: ignored except for the continue token's. Watch: "" or "0" sends synthetic ADDED
     // events for current objects; "N" replays every change after N (410 when compacted).
-    std::string resource_version;
+    std::string resource_version{};
     bool allow_watch_bookmarks = false;
 };
 
 struct DeleteOptions {
-    std::optional<std::int64_t> grace_period_seconds;
-    std::optional<std::string> propagation_policy;  // "Orphan", "Background", "Foreground"
-    std::optional<std::string> precondition_uid;
-    std::optional<std::string> precondition_resource_version;
+    std::optional<std::int64_t> grace_period_seconds{};
+    std::optional<std::string> propagation_policy{};  // "Orphan", "Background", "Foreground"
+    std::optional<std::string> precondition_uid{};
+    std::optional<std::string> precondition_resource_version{};
 };
 
 struct ServerOptions {
@@ -68,7 +68,7 @@ struct ServerOptions {
     // Unix nanoseconds of virtual time 0 (the scenario's startTime).
     std::int64_t start_unix_nanos = 1'735'689'600LL * 1'000'000'000LL;  // 2025-01-01T00:00:00Z
     // Changes kept for watch resumption; older starting points get 410 Expired.
-    std::size_t watch_history = 10'000;
+    std::size_t watch_history = 4096;
     // Creates default, kube-node-lease, kube-public and kube-system at construction.
     bool bootstrap_namespaces = true;
     // First cluster IP handed to Services (10.96.0.0/12; .1 is the kubernetes service).
@@ -76,8 +76,9 @@ struct ServerOptions {
 };
 
 class ApiServer {
-public:
-    ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& streams, ServerOptions options = {});
+  public:
+    ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& streams,
+              ServerOptions options = {});
     ApiServer(const ApiServer&) = delete;
     ApiServer& operator=(const ApiServer&) = delete;
 
@@ -95,19 +96,22 @@ public:
     // subresource: "" or "binding" (pods; the body is a Binding).
     Result<Json> create(const ResourceRef& ref, Json object, const std::string& subresource = "");
     // subresource: "", "status" or "scale".
-    Result<Json> get(const ResourceRef& ref, const std::string& name, const std::string& subresource = "") const;
+    Result<Json> get(const ResourceRef& ref, const std::string& name,
+                     const std::string& subresource = "") const;
     Result<Json> list(const ResourceRef& ref, const ListOptions& options = {}) const;
     Result<Json> update(const ResourceRef& ref, const std::string& name, Json object,
                         const std::string& subresource = "");
-    Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& patch,
-                       const std::string& subresource = "");
+    Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type,
+                       const Json& patch, const std::string& subresource = "");
     // Returns the deleted object (pods, services), the object still being deleted
     // (graceful/finalizers), or a Success Status.
-    Result<Json> remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options = {});
+    Result<Json> remove(const ResourceRef& ref, const std::string& name,
+                        const DeleteOptions& options = {});
     // Deletes every match; returns the List of what was deleted or marked.
     Result<Json> remove_collection(const ResourceRef& ref, const ListOptions& list_options,
                                    const DeleteOptions& options = {});
-    Result<WatchHandle> watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler);
+    Result<WatchHandle> watch(const ResourceRef& ref, const ListOptions& options,
+                              WatchHandler handler);
 
     // Sends BOOKMARK events at the current revision to watchers that asked for them.
     void send_bookmarks() { hub_.send_bookmarks(revision_); }
@@ -117,27 +121,30 @@ public:
     // garbage collector's owner index; controllers use list()).
     std::vector<Json> snapshot(const std::string& group_resource) const;
 
-private:
+  private:
     using Key = std::pair<std::string, std::string>;  // namespace, name
     using Bucket = std::map<Key, Json>;
 
     const ResourceInfo& resolve(const ResourceRef& ref, const char* verb) const;
     Bucket& bucket(const ResourceInfo& r) { return store_[r.group_resource()]; }
     const Bucket* find_bucket(const ResourceInfo& r) const;
-    const Json& existing(const ResourceInfo& r, const std::string& ns, const std::string& name) const;
+    const Json& existing(const ResourceInfo& r, const std::string& ns,
+                         const std::string& name) const;
     std::string scoped_namespace(const ResourceInfo& r, const ResourceRef& ref) const;
 
     Json do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
-    Json do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, Json object,
-                   const std::string& subresource, bool from_patch);
-    Json do_delete(const ResourceInfo& r, const std::string& ns, const std::string& name, const DeleteOptions& options);
+    Json do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
+                   Json object, const std::string& subresource, bool from_patch);
+    Json do_delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                   const DeleteOptions& options);
     Json do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding);
     Json scale_of(const ResourceInfo& r, const Json& object) const;
-    Json update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name, const Json& scale);
+    Json update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
+                      const Json& scale);
 
     void check_namespace_usable(const ResourceInfo& r, const std::string& ns) const;
-    void admit_and_validate(const ResourceInfo& r, Operation op, const std::string& subresource, Json& object,
-                            const Json* old);
+    void admit_and_validate(const ResourceInfo& r, Operation op, const std::string& subresource,
+                            Json& object, const Json* old);
     std::string generate_name(const std::string& prefix);
     std::string new_uid();
     std::uint64_t next_revision() { return ++revision_; }
@@ -178,7 +185,8 @@ inline const ResourceRef kEndpointSlices{"discovery.k8s.io", "v1", "endpointslic
 inline const ResourceRef kPodDisruptionBudgets{"policy", "v1", "poddisruptionbudgets", ""};
 inline const ResourceRef kLeases{"coordination.k8s.io", "v1", "leases", ""};
 inline const ResourceRef kCrds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", ""};
-inline const ResourceRef kSeldonDeployments{"machinelearning.seldon.io", "v1", "seldondeployments", ""};
+inline const ResourceRef kSeldonDeployments{"machinelearning.seldon.io", "v1", "seldondeployments",
+                                            ""};
 }  // namespace refs
 
 }  // namespace sim::kube

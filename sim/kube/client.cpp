@@ -4,31 +4,41 @@
 
 namespace sim::kube {
 
-Client::Client(ApiServer& server, std::string component) : server_(server), component_(std::move(component)) {}
+Client::Client(ApiServer& server, std::string component)
+    : server_(server), component_(std::move(component)) {}
 
-Result<Json> Client::get(const ResourceRef& ref, const std::string& name) const { return server_.get(ref, name); }
-Result<Json> Client::list(const ResourceRef& ref, const ListOptions& options) const { return server_.list(ref, options); }
-Result<WatchHandle> Client::watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler) {
+Result<Json> Client::get(const ResourceRef& ref, const std::string& name) const {
+    return server_.get(ref, name);
+}
+Result<Json> Client::list(const ResourceRef& ref, const ListOptions& options) const {
+    return server_.list(ref, options);
+}
+Result<WatchHandle> Client::watch(const ResourceRef& ref, const ListOptions& options,
+                                  WatchHandler handler) {
     return server_.watch(ref, options, std::move(handler));
 }
-Result<Json> Client::create(const ResourceRef& ref, const Json& object) { return server_.create(ref, object); }
+Result<Json> Client::create(const ResourceRef& ref, const Json& object) {
+    return server_.create(ref, object);
+}
 Result<Json> Client::update(const ResourceRef& ref, const Json& object) {
     return server_.update(ref, meta::name(object), object);
 }
 Result<Json> Client::update_status(const ResourceRef& ref, const Json& object) {
     return server_.update(ref, meta::name(object), object, "status");
 }
-Result<Json> Client::patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& patch,
-                           const std::string& subresource) {
+Result<Json> Client::patch(const ResourceRef& ref, const std::string& name, PatchType type,
+                           const Json& patch, const std::string& subresource) {
     return server_.patch(ref, name, type, patch, subresource);
 }
-Result<Json> Client::remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options) {
+Result<Json> Client::remove(const ResourceRef& ref, const std::string& name,
+                            const DeleteOptions& options) {
     return server_.remove(ref, name, options);
 }
 Result<Json> Client::get_scale(const ResourceRef& ref, const std::string& name) const {
     return server_.get(ref, name, "scale");
 }
-Result<Json> Client::update_scale(const ResourceRef& ref, const std::string& name, const Json& scale) {
+Result<Json> Client::update_scale(const ResourceRef& ref, const std::string& name,
+                                  const Json& scale) {
     return server_.update(ref, name, scale, "scale");
 }
 Result<Json> Client::bind(const std::string& ns, const std::string& pod, const std::string& node) {
@@ -39,7 +49,8 @@ Result<Json> Client::bind(const std::string& ns, const std::string& pod, const s
     return server_.create(refs::kPods.in(ns), binding, "binding");
 }
 
-std::optional<ResourceRef> Client::ref_for(const std::string& api_version, const std::string& kind) const {
+std::optional<ResourceRef> Client::ref_for(const std::string& api_version,
+                                           const std::string& kind) const {
     const ResourceInfo* r = server_.registry().find_kind(api_version, kind);
     if (r == nullptr) return std::nullopt;
     return ResourceRef{r->group, split_api_version(api_version).second, r->plural, ""};

@@ -12,7 +12,7 @@
 namespace sim::kube {
 
 class Client {
-public:
+  public:
     // `component` names the caller (the field manager / user agent; kept for events and traces).
     explicit Client(ApiServer& server, std::string component = "sim");
 
@@ -24,13 +24,15 @@ public:
     // By resource reference (ref.ns is the namespace).
     Result<Json> get(const ResourceRef& ref, const std::string& name) const;
     Result<Json> list(const ResourceRef& ref, const ListOptions& options = {}) const;
-    Result<WatchHandle> watch(const ResourceRef& ref, const ListOptions& options, WatchHandler handler);
+    Result<WatchHandle> watch(const ResourceRef& ref, const ListOptions& options,
+                              WatchHandler handler);
     Result<Json> create(const ResourceRef& ref, const Json& object);
     Result<Json> update(const ResourceRef& ref, const Json& object);
     Result<Json> update_status(const ResourceRef& ref, const Json& object);
-    Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type, const Json& patch,
-                       const std::string& subresource = "");
-    Result<Json> remove(const ResourceRef& ref, const std::string& name, const DeleteOptions& options = {});
+    Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type,
+                       const Json& patch, const std::string& subresource = "");
+    Result<Json> remove(const ResourceRef& ref, const std::string& name,
+                        const DeleteOptions& options = {});
     Result<Json> get_scale(const ResourceRef& ref, const std::string& name) const;
     Result<Json> update_scale(const ResourceRef& ref, const std::string& name, const Json& scale);
     Result<Json> bind(const std::string& ns, const std::string& pod, const std::string& node);
@@ -45,9 +47,15 @@ public:
 
     // The reference an object would be written through ({} when the kind is unknown).
     std::optional<ResourceRef> ref_for(const Json& object) const;
-    std::optional<ResourceRef> ref_for(const std::string& api_version, const std::string& kind) const;
+    std::optional<ResourceRef> ref_for(const std::string& api_version,
+                                       const std::string& kind) const;
+    // What the server serves (discovery), and the entry behind a reference.
+    const std::vector<ResourceInfo>& resources() const { return server_.registry().all(); }
+    const ResourceInfo* resource_info(const ResourceRef& ref) const {
+        return server_.registry().find(ref.group, ref.resource);
+    }
 
-private:
+  private:
     ApiServer& server_;
     std::string component_;
 };

@@ -17,16 +17,19 @@ Json hpa_v1_to_v2(Json hpa) {
         spec.erase("targetCPUUtilizationPercentage");
         spec["metrics"] = Json::array({Json{
             {"type", "Resource"},
-            {"resource", Json{{"name", "cpu"}, {"target", Json{{"type", "Utilization"}, {"averageUtilization", target}}}}}}});
+            {"resource",
+             Json{{"name", "cpu"},
+                  {"target", Json{{"type", "Utilization"}, {"averageUtilization", target}}}}}}});
     }
     if (hpa.contains("status") && hpa["status"].is_object()) {
         Json& status = hpa["status"];
         if (status.contains("currentCPUUtilizationPercentage")) {
             const Json current = status["currentCPUUtilizationPercentage"];
             status.erase("currentCPUUtilizationPercentage");
-            status["currentMetrics"] = Json::array({Json{
-                {"type", "Resource"},
-                {"resource", Json{{"name", "cpu"}, {"current", Json{{"averageUtilization", current}}}}}}});
+            status["currentMetrics"] = Json::array(
+                {Json{{"type", "Resource"},
+                      {"resource", Json{{"name", "cpu"},
+                                        {"current", Json{{"averageUtilization", current}}}}}}});
         }
     }
     return hpa;
@@ -39,7 +42,8 @@ Json hpa_v2_to_v1(Json hpa) {
             for (const auto& m : spec["metrics"])
                 if (is_cpu_utilization(m) && m["resource"].contains("target") &&
                     m["resource"]["target"].contains("averageUtilization"))
-                    spec["targetCPUUtilizationPercentage"] = m["resource"]["target"]["averageUtilization"];
+                    spec["targetCPUUtilizationPercentage"] =
+                        m["resource"]["target"]["averageUtilization"];
         spec.erase("metrics");
         spec.erase("behavior");
     }
@@ -49,7 +53,8 @@ Json hpa_v2_to_v1(Json hpa) {
             for (const auto& m : status["currentMetrics"])
                 if (is_cpu_utilization(m) && m["resource"].contains("current") &&
                     m["resource"]["current"].contains("averageUtilization"))
-                    status["currentCPUUtilizationPercentage"] = m["resource"]["current"]["averageUtilization"];
+                    status["currentCPUUtilizationPercentage"] =
+                        m["resource"]["current"]["averageUtilization"];
         status.erase("currentMetrics");
         status.erase("conditions");
     }
@@ -60,7 +65,8 @@ Json hpa_v2_to_v1(Json hpa) {
 
 Json to_storage_version(const ResourceInfo& resource, Json object, std::string_view from_version) {
     if (!object.is_object()) return object;
-    if (resource.kind == "HorizontalPodAutoscaler" && from_version == "v1") object = hpa_v1_to_v2(std::move(object));
+    if (resource.kind == "HorizontalPodAutoscaler" && from_version == "v1")
+        object = hpa_v1_to_v2(std::move(object));
     object["apiVersion"] = resource.storage_api_version();
     object["kind"] = resource.kind;
     return object;
@@ -68,7 +74,8 @@ Json to_storage_version(const ResourceInfo& resource, Json object, std::string_v
 
 Json from_storage_version(const ResourceInfo& resource, Json object, std::string_view to_version) {
     if (!object.is_object()) return object;
-    if (resource.kind == "HorizontalPodAutoscaler" && to_version == "v1") object = hpa_v2_to_v1(std::move(object));
+    if (resource.kind == "HorizontalPodAutoscaler" && to_version == "v1")
+        object = hpa_v2_to_v1(std::move(object));
     object["apiVersion"] = resource.api_version(to_version);
     object["kind"] = resource.kind;
     return object;

@@ -47,7 +47,8 @@ void default_container(Json& c) {
     set_if_absent(c, "terminationMessagePath", "/dev/termination-log");
     set_if_absent(c, "terminationMessagePolicy", "File");
     if (c.contains("ports") && c["ports"].is_array())
-        for (auto& p : c["ports"]) set_if_absent(p, "protocol", "TCP");
+        for (auto& p : c["ports"])
+            set_if_absent(p, "protocol", "TCP");
     for (const char* probe : {"livenessProbe", "readinessProbe", "startupProbe"})
         if (c.contains(probe) && c[probe].is_object()) default_probe(c[probe]);
     // SetDefaults_PodSpec / Pod: requests default to limits when absent.
@@ -70,20 +71,23 @@ void default_pod_spec(Json& spec) {
     set_if_absent(spec, "securityContext", Json::object());
     for (const char* list : {"containers", "initContainers"})
         if (spec.contains(list) && spec[list].is_array())
-            for (auto& c : spec[list]) default_container(c);
+            for (auto& c : spec[list])
+                default_container(c);
 }
 
 void default_tolerations_seconds(Json& spec) {
     // plugin/pkg/admission/defaulttolerationseconds: 300 s for not-ready and unreachable,
     // unless the pod already tolerates that taint's NoExecute effect.
-    if (!spec.contains("tolerations") || !spec["tolerations"].is_array()) spec["tolerations"] = Json::array();
+    if (!spec.contains("tolerations") || !spec["tolerations"].is_array())
+        spec["tolerations"] = Json::array();
     Json& tolerations = spec["tolerations"];
     for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
         bool present = false;
         for (const auto& t : tolerations) {
             const std::string effect = t.value("effect", "");
             const std::string op = t.value("operator", "Equal");
-            const bool key_matches = t.value("key", "") == key || (t.value("key", "").empty() && op == "Exists");
+            const bool key_matches =
+                t.value("key", "") == key || (t.value("key", "").empty() && op == "Exists");
             if (key_matches && (effect.empty() || effect == "NoExecute")) present = true;
         }
         if (!present)
@@ -135,21 +139,25 @@ void default_hpa_v2(Json& hpa) {
     Json& spec = child(hpa, "spec");
     set_if_absent(spec, "minReplicas", 1);
     if (!spec.contains("metrics") || !spec["metrics"].is_array() || spec["metrics"].empty())
-        spec["metrics"] = Json::array({Json{
-            {"type", "Resource"},
-            {"resource", Json{{"name", "cpu"}, {"target", Json{{"type", "Utilization"}, {"averageUtilization", 80}}}}}}});
+        spec["metrics"] = Json::array(
+            {Json{{"type", "Resource"},
+                  {"resource",
+                   Json{{"name", "cpu"},
+                        {"target", Json{{"type", "Utilization"}, {"averageUtilization", 80}}}}}}});
     // behavior only when present (SetDefaults_HorizontalPodAutoscalerBehavior).
     if (!spec.contains("behavior") || !spec["behavior"].is_object()) return;
     Json& behavior = spec["behavior"];
     Json& up = child(behavior, "scaleUp");
     set_if_absent(up, "stabilizationWindowSeconds", 0);
     set_if_absent(up, "selectPolicy", "Max");
-    set_if_absent(up, "policies", Json::array({Json{{"type", "Pods"}, {"value", 4}, {"periodSeconds", 15}},
-                                               Json{{"type", "Percent"}, {"value", 100}, {"periodSeconds", 15}}}));
+    set_if_absent(up, "policies",
+                  Json::array({Json{{"type", "Pods"}, {"value", 4}, {"periodSeconds", 15}},
+                               Json{{"type", "Percent"}, {"value", 100}, {"periodSeconds", 15}}}));
     Json& down = child(behavior, "scaleDown");
     set_if_absent(down, "stabilizationWindowSeconds", 300);
     set_if_absent(down, "selectPolicy", "Max");
-    set_if_absent(down, "policies", Json::array({Json{{"type", "Percent"}, {"value", 100}, {"periodSeconds", 15}}}));
+    set_if_absent(down, "policies",
+                  Json::array({Json{{"type", "Percent"}, {"value", 100}, {"periodSeconds", 15}}}));
 }
 
 void apply_defaults(std::string_view kind, Json& object) {

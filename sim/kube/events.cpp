@@ -18,26 +18,28 @@ Json object_reference(const Json& object) {
 EventRecorder::EventRecorder(Client& client, std::string component, std::string host)
     : client_(client), component_(std::move(component)), host_(std::move(host)) {}
 
-Result<Json> EventRecorder::record_event(const Json& involved, const std::string& type, const std::string& reason,
-                                         const std::string& message) {
+Result<Json> EventRecorder::record_event(const Json& involved, const std::string& type,
+                                         const std::string& reason, const std::string& message) {
     const Json ref = object_reference(involved);
     std::string ns = meta::namespace_of(involved);
     if (ns.empty()) ns = "default";
-    const std::string identity = component_ + "\n" + host_ + "\n" + ref.value("kind", "") + "\n" + ns + "\n" +
-                                 ref.value("name", "") + "\n" + ref.value("uid", "") + "\n" + type + "\n" + reason +
-                                 "\n" + message;
+    const std::string identity = component_ + "\n" + host_ + "\n" + ref.value("kind", "") + "\n" +
+                                 ns + "\n" + ref.value("name", "") + "\n" + ref.value("uid", "") +
+                                 "\n" + type + "\n" + reason + "\n" + message;
     const std::string now = client_.now_rfc3339();
     const ResourceRef events = refs::kEvents.in(ns);
     if (const auto it = written_.find(identity); it != written_.end()) {
         const Result<Json> current = client_.get(events, it->second);
         if (current) {
-            const Json patch{{"count", current.value().value("count", 1) + 1}, {"lastTimestamp", now}};
+            const Json patch{{"count", current.value().value("count", 1) + 1},
+                             {"lastTimestamp", now}};
             return client_.patch(events, it->second, PatchType::Merge, patch);
         }
         written_.erase(it);
     }
     char suffix[32];
-    std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(client_.now_unix_nanos()));
+    std::snprintf(suffix, sizeof suffix, "%llx",
+                  static_cast<unsigned long long>(client_.now_unix_nanos()));
     std::string name = meta::name(involved) + "." + suffix;
     Json source{{"component", component_}};
     if (!host_.empty()) source["host"] = host_;

@@ -15,14 +15,14 @@
 namespace sim::kube {
 
 class EventRecorder {
-public:
+  public:
     EventRecorder(Client& client, std::string component, std::string host = "");
 
     // type: "Normal" or "Warning". Returns the written Event (or the API error).
-    Result<Json> record_event(const Json& involved, const std::string& type, const std::string& reason,
-                              const std::string& message);
+    Result<Json> record_event(const Json& involved, const std::string& type,
+                              const std::string& reason, const std::string& message);
 
-private:
+  private:
     Client& client_;
     std::string component_;
     std::string host_;

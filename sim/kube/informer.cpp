@@ -27,29 +27,34 @@ void Informer::relist() {
     const Result<Json> listed = client_.list(ref_, selectors_);
     if (!listed) {
         // Retry after a second of virtual time, as the reflector's backoff would.
-        client_.loop().schedule_after(sim::kernel::kSecond, [this, alive = std::weak_ptr<bool>(alive_)] {
-            if (!alive.expired() && running_) relist();
-        });
+        client_.loop().schedule_after(sim::kernel::kSecond,
+                                      [this, alive = std::weak_ptr<bool>(alive_)] {
+                                          if (!alive.expired() && running_) relist();
+                                      });
         return;
     }
     std::map<std::string, Json> fresh;
-    for (const auto& item : listed.value()["items"]) fresh.emplace(meta::key_of(item), item);
+    for (const auto& item : listed.value()["items"])
+        fresh.emplace(meta::key_of(item), item);
     const std::string rv = listed.value()["metadata"].value("resourceVersion", "");
     // Deliver the differences (all adds on the first list) in one event, then watch.
-    client_.loop().schedule_after(0, [this, alive = std::weak_ptr<bool>(alive_), fresh = std::move(fresh), rv] {
-        if (alive.expired() || !running_) return;
-        std::map<std::string, Json> old = std::move(cache_);
-        cache_ = fresh;
-        last_rv_ = rv;
-        for (const auto& [key, object] : old)
-            if (!cache_.contains(key)) notify_delete(object);
-        for (const auto& [key, object] : cache_) {
-            const auto it = old.find(key);
-            if (it == old.end()) notify_add(object);
-            else if (it->second != object) notify_update(it->second, object);
-        }
-        synced_ = true;
-    });
+    client_.loop().schedule_after(
+        0, [this, alive = std::weak_ptr<bool>(alive_), fresh = std::move(fresh), rv] {
+            if (alive.expired() || !running_) return;
+            std::map<std::string, Json> old = std::move(cache_);
+            cache_ = fresh;
+            last_rv_ = rv;
+            for (const auto& [key, object] : old)
+                if (!cache_.contains(key)) notify_delete(object);
+            for (const auto& [key, object] : cache_) {
+                const auto it = old.find(key);
+                if (it == old.end())
+                    notify_add(object);
+                else if (it->second != object)
+                    notify_update(it->second, object);
+            }
+            synced_ = true;
+        });
     ++relists_;
     watch_from(rv);
 }
@@ -57,7 +62,8 @@ void Informer::relist() {
 void Informer::watch_from(const std::string& rv) {
     ListOptions options = selectors_;
     options.resource_version = rv;
-    Result<WatchHandle> w = client_.watch(ref_, options, [this](const WatchEvent& e) { on_event(e); });
+    Result<WatchHandle> w =
+        client_.watch(ref_, options, [this](const WatchEvent& e) { on_event(e); });
     if (!w) {
         // 410 on start: the history moved past our list; list again.
         client_.loop().schedule_after(0, [this, alive = std::weak_ptr<bool>(alive_)] {

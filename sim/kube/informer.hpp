@@ -23,7 +23,7 @@ struct InformerHandlers {
 };
 
 class Informer {
-public:
+  public:
     Informer(Client& client, ResourceRef ref, ListOptions selectors = {});
     Informer(const Informer&) = delete;
     Informer& operator=(const Informer&) = delete;
@@ -45,7 +45,7 @@ public:
     const std::string& last_resource_version() const { return last_rv_; }
     std::size_t relists() const { return relists_; }
 
-private:
+  private:
     void relist();
     void watch_from(const std::string& rv);
     void on_event(const WatchEvent& event);

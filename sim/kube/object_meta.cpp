@@ -12,7 +12,8 @@ const Json& metadata(const Json& object) {
 }
 
 Json& metadata(Json& object) {
-    if (!object.contains("metadata") || !object["metadata"].is_object()) object["metadata"] = Json::object();
+    if (!object.contains("metadata") || !object["metadata"].is_object())
+        object["metadata"] = Json::object();
     return object["metadata"];
 }
 
@@ -24,17 +25,29 @@ std::string text(const Json& object, const char* key) {
 
 }  // namespace
 
-std::string name(const Json& object) { return text(object, "name"); }
-std::string namespace_of(const Json& object) { return text(object, "namespace"); }
-std::string uid(const Json& object) { return text(object, "uid"); }
-std::string resource_version(const Json& object) { return text(object, "resourceVersion"); }
-std::int64_t generation(const Json& object) { return metadata(object).value("generation", std::int64_t{0}); }
+std::string name(const Json& object) {
+    return text(object, "name");
+}
+std::string namespace_of(const Json& object) {
+    return text(object, "namespace");
+}
+std::string uid(const Json& object) {
+    return text(object, "uid");
+}
+std::string resource_version(const Json& object) {
+    return text(object, "resourceVersion");
+}
+std::int64_t generation(const Json& object) {
+    return metadata(object).value("generation", std::int64_t{0});
+}
 bool is_being_deleted(const Json& object) {
     const Json& m = metadata(object);
     return m.contains("deletionTimestamp") && !m["deletionTimestamp"].is_null();
 }
 
-Labels labels(const Json& object) { return object_labels(object); }
+Labels labels(const Json& object) {
+    return object_labels(object);
+}
 
 void set_label(Json& object, const std::string& key, const std::string& value) {
     Json& m = metadata(object);
@@ -53,14 +66,16 @@ std::optional<std::string> annotation(const Json& object, const std::string& key
 
 void set_annotation(Json& object, const std::string& key, const std::string& value) {
     Json& m = metadata(object);
-    if (!m.contains("annotations") || !m["annotations"].is_object()) m["annotations"] = Json::object();
+    if (!m.contains("annotations") || !m["annotations"].is_object())
+        m["annotations"] = Json::object();
     m["annotations"][key] = value;
 }
 
 bool has_finalizer(const Json& object, const std::string& finalizer) {
     const Json& m = metadata(object);
     const auto f = m.find("finalizers");
-    return f != m.end() && f->is_array() && std::find(f->begin(), f->end(), Json(finalizer)) != f->end();
+    return f != m.end() && f->is_array() &&
+           std::find(f->begin(), f->end(), Json(finalizer)) != f->end();
 }
 
 void add_finalizer(Json& object, const std::string& finalizer) {
@@ -76,8 +91,10 @@ void remove_finalizer(Json& object, const std::string& finalizer) {
     Json kept = Json::array();
     for (const auto& f : m["finalizers"])
         if (f != finalizer) kept.push_back(f);
-    if (kept.empty()) m.erase("finalizers");
-    else m["finalizers"] = std::move(kept);
+    if (kept.empty())
+        m.erase("finalizers");
+    else
+        m["finalizers"] = std::move(kept);
 }
 
 Json controller_ref(const Json& owner) {
@@ -105,7 +122,8 @@ bool is_controlled_by(const Json& object, const Json& owner) {
 
 void add_owner_reference(Json& object, const Json& reference) {
     Json& m = metadata(object);
-    if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array()) m["ownerReferences"] = Json::array();
+    if (!m.contains("ownerReferences") || !m["ownerReferences"].is_array())
+        m["ownerReferences"] = Json::array();
     for (auto& r : m["ownerReferences"])
         if (r.value("uid", "") == reference.value("uid", "")) {
             r = reference;

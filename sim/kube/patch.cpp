@@ -45,7 +45,8 @@ Json strip_directives(const Json& value) {
     return value;
 }
 
-Json merge_map(const Json& original, const Json& patch, std::string_view kind, const std::string& path);
+Json merge_map(const Json& original, const Json& patch, std::string_view kind,
+               const std::string& path);
 
 bool same_key(const Json& a, const Json& b, const std::string& key) {
     const auto x = a.find(key);
@@ -53,7 +54,8 @@ bool same_key(const Json& a, const Json& b, const std::string& key) {
     return x != a.end() && y != b.end() && *x == *y;
 }
 
-Json merge_list(const Json& original, const Json& patch, std::string_view kind, const std::string& path) {
+Json merge_list(const Json& original, const Json& patch, std::string_view kind,
+                const std::string& path) {
     const std::string key = strategic_merge_key(kind, path);
     if (key.empty() || !original.is_array()) return strip_directives(patch);
     Json out = original;
@@ -92,9 +94,10 @@ void apply_element_order(Json& list, const Json& order, const std::string& key) 
     for (const auto& want : order) {
         for (std::size_t i = 0; i < list.size(); ++i) {
             if (used[i]) continue;
-            const bool match = key == "$primitive" || key.empty() ? list[i] == want
-                                                                   : list[i].is_object() && want.is_object() &&
-                                                                         same_key(list[i], want, key);
+            const bool match =
+                key == "$primitive" || key.empty()
+                    ? list[i] == want
+                    : list[i].is_object() && want.is_object() && same_key(list[i], want, key);
             if (match) {
                 sorted.push_back(list[i]);
                 used[i] = true;
@@ -107,7 +110,8 @@ void apply_element_order(Json& list, const Json& order, const std::string& key) 
     list = std::move(sorted);
 }
 
-Json merge_map(const Json& original, const Json& patch, std::string_view kind, const std::string& path) {
+Json merge_map(const Json& original, const Json& patch, std::string_view kind,
+               const std::string& path) {
     if (!patch.is_object()) return strip_directives(patch);
     const std::string directive = patch.value("$patch", "");
     if (directive == "replace") return strip_directives(patch);
@@ -131,14 +135,17 @@ Json merge_map(const Json& original, const Json& patch, std::string_view kind, c
         }
         const auto existing = out.find(k);
         if (existing == out.end()) {
-            const Json inserted = v.is_object() && v.value("$patch", "") == "delete" ? Json() : strip_directives(v);
+            const Json inserted =
+                v.is_object() && v.value("$patch", "") == "delete" ? Json() : strip_directives(v);
             if (!inserted.is_null()) out[k] = inserted;
             continue;
         }
         if (v.is_object() && existing->is_object()) {
             Json merged = merge_map(*existing, v, kind, child);
-            if (merged.is_null()) out.erase(k);
-            else *existing = std::move(merged);
+            if (merged.is_null())
+                out.erase(k);
+            else
+                *existing = std::move(merged);
         } else if (v.is_array() && existing->is_array()) {
             *existing = merge_list(*existing, v, kind, child);
         } else {
@@ -149,9 +156,11 @@ Json merge_map(const Json& original, const Json& patch, std::string_view kind, c
         if (k.rfind("$setElementOrder/", 0) != 0) continue;
         const std::string list = k.substr(std::string("$setElementOrder/").size());
         if (out.contains(list))
-            apply_element_order(out[list], v, strategic_merge_key(kind, path.empty() ? list : path + "." + list));
+            apply_element_order(out[list], v,
+                                strategic_merge_key(kind, path.empty() ? list : path + "." + list));
     }
-    if (const auto retain = patch.find("$retainKeys"); retain != patch.end() && retain->is_array()) {
+    if (const auto retain = patch.find("$retainKeys");
+        retain != patch.end() && retain->is_array()) {
         Json kept = Json::object();
         for (const auto& [k, v] : out.items())
             if (std::find(retain->begin(), retain->end(), Json(k)) != retain->end()) kept[k] = v;
@@ -165,20 +174,29 @@ Json merge_map(const Json& original, const Json& patch, std::string_view kind, c
 bool patch_type_from_content_type(std::string_view content_type, PatchType& out) {
     const auto semi = content_type.find(';');
     const std::string_view base = content_type.substr(0, semi);
-    if (base == "application/merge-patch+json") out = PatchType::Merge;
-    else if (base == "application/json-patch+json") out = PatchType::Json;
-    else if (base == "application/strategic-merge-patch+json") out = PatchType::Strategic;
-    else if (base == "application/apply-patch+yaml") out = PatchType::Apply;
-    else return false;
+    if (base == "application/merge-patch+json")
+        out = PatchType::Merge;
+    else if (base == "application/json-patch+json")
+        out = PatchType::Json;
+    else if (base == "application/strategic-merge-patch+json")
+        out = PatchType::Strategic;
+    else if (base == "application/apply-patch+yaml")
+        out = PatchType::Apply;
+    else
+        return false;
     return true;
 }
 
 std::string content_type_of(PatchType type) {
     switch (type) {
-        case PatchType::Merge: return "application/merge-patch+json";
-        case PatchType::Json: return "application/json-patch+json";
-        case PatchType::Strategic: return "application/strategic-merge-patch+json";
-        case PatchType::Apply: return "application/apply-patch+yaml";
+        case PatchType::Merge:
+            return "application/merge-patch+json";
+        case PatchType::Json:
+            return "application/json-patch+json";
+        case PatchType::Strategic:
+            return "application/strategic-merge-patch+json";
+        case PatchType::Apply:
+            return "application/apply-patch+yaml";
     }
     return "";
 }
@@ -190,7 +208,8 @@ Json apply_merge_patch(const Json& target, const Json& patch) {
 }
 
 Json apply_json_patch(const Json& target, const Json& patch) {
-    if (!patch.is_array()) throw bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+    if (!patch.is_array())
+        throw bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
     for (const auto& op : patch) {
         if (!op.is_object() || !op.contains("op") || !op.contains("path"))
             throw bad_request("json patch operation must have \"op\" and \"path\"");
@@ -199,9 +218,12 @@ Json apply_json_patch(const Json& target, const Json& patch) {
         return target.patch(patch);
     } catch (const nlohmann::json::exception& e) {
         // patch.go: NewGenericServerResponse(422, ...) with the library's message.
-        Json s{{"kind", "Status"},          {"apiVersion", "v1"},
-               {"metadata", Json::object()}, {"status", "Failure"},
-               {"message", e.what()},        {"reason", "Invalid"},
+        Json s{{"kind", "Status"},
+               {"apiVersion", "v1"},
+               {"metadata", Json::object()},
+               {"status", "Failure"},
+               {"message", e.what()},
+               {"reason", "Invalid"},
                {"details", Json{{"causes", Json::array({Json{{"reason", "UnexpectedServerResponse"},
                                                              {"message", e.what()}}})}}},
                {"code", 422}};

@@ -26,8 +26,8 @@ nlohmann::json apply_json_patch(const nlohmann::json& target, const nlohmann::js
 // patchStrategy:merge are merged by their patchMergeKey; other lists are replaced. Supports
 // `$patch: delete|replace|merge`, `$retainKeys`, `$setElementOrder/<list>` and
 // `$deleteFromPrimitiveList/<list>`; a null value deletes the key.
-nlohmann::json apply_strategic_merge_patch(const nlohmann::json& target, const nlohmann::json& patch,
-                                           std::string_view kind);
+nlohmann::json apply_strategic_merge_patch(const nlohmann::json& target,
+                                           const nlohmann::json& patch, std::string_view kind);
 
 // The merge key of the list at `path` (dotted field names, no indices) in `kind`: "name",
 // "containerPort", ...; "" when the list is replaced whole; "$primitive" for a merged set.

@@ -51,7 +51,9 @@ std::pair<std::string, std::string> split_api_version(std::string_view api_versi
     return {std::string(api_version.substr(0, slash)), std::string(api_version.substr(slash + 1))};
 }
 
-void Registry::add(ResourceInfo info) { resources_.push_back(std::move(info)); }
+void Registry::add(ResourceInfo info) {
+    resources_.push_back(std::move(info));
+}
 
 const ResourceInfo* Registry::find(std::string_view group, std::string_view plural) const {
     for (const auto& r : resources_)
@@ -101,9 +103,15 @@ Registry Registry::standard() {
     pod.has_binding = true;
     pod.create_status = CreateStatus::PodPending;
     pod.return_deleted_object = true;
-    pod.field_labels = {"spec.nodeName",       "spec.restartPolicy",      "spec.schedulerName",
-                        "spec.serviceAccountName", "spec.hostNetwork",    "status.phase",
-                        "status.podIP",        "status.podIPs",           "status.nominatedNodeName"};
+    pod.field_labels = {"spec.nodeName",
+                        "spec.restartPolicy",
+                        "spec.schedulerName",
+                        "spec.serviceAccountName",
+                        "spec.hostNetwork",
+                        "status.phase",
+                        "status.podIP",
+                        "status.podIPs",
+                        "status.nominatedNodeName"};
     reg.add(pod);
 
     auto svc = core("Service", "services", "service");
@@ -120,11 +128,16 @@ Registry Registry::standard() {
 
     auto ev = core("Event", "events", "event");
     ev.short_names = {"ev"};
-    ev.field_labels = {"involvedObject.kind",       "involvedObject.namespace",
-                       "involvedObject.name",       "involvedObject.uid",
-                       "involvedObject.apiVersion", "involvedObject.resourceVersion",
-                       "involvedObject.fieldPath",  "reason",
-                       "reportingComponent",        "source",
+    ev.field_labels = {"involvedObject.kind",
+                       "involvedObject.namespace",
+                       "involvedObject.name",
+                       "involvedObject.uid",
+                       "involvedObject.apiVersion",
+                       "involvedObject.resourceVersion",
+                       "involvedObject.fieldPath",
+                       "reason",
+                       "reportingComponent",
+                       "source",
                        "type"};
     reg.add(ev);
 
@@ -163,8 +176,8 @@ Registry Registry::standard() {
     hpa.create_status = CreateStatus::Clear;
     reg.add(hpa);
 
-    auto slice = in_group("discovery.k8s.io", {"v1"}, "EndpointSlice", "endpointslices",
-                          "endpointslice");
+    auto slice =
+        in_group("discovery.k8s.io", {"v1"}, "EndpointSlice", "endpointslices", "endpointslice");
     reg.add(slice);
 
     auto pdb = in_group("policy", {"v1"}, "PodDisruptionBudget", "poddisruptionbudgets",

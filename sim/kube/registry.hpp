@@ -67,7 +67,7 @@ struct ResourceInfo {
 };
 
 class Registry {
-public:
+  public:
     // The resources of the issue: core (namespaces, nodes, pods, services, endpoints, events,
     // configmaps, secrets), apps, autoscaling v2+v1, discovery.k8s.io, policy,
     // coordination.k8s.io, apiextensions.k8s.io and machinelearning.seldon.io.
@@ -83,7 +83,7 @@ public:
     const ResourceInfo* resolve(std::string_view name) const;
     const std::vector<ResourceInfo>& all() const { return resources_; }
 
-private:
+  private:
     std::vector<ResourceInfo> resources_;  // registration order, which discovery keeps
 };
 

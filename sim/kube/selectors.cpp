@@ -11,7 +11,9 @@ using Op = LabelRequirement::Op;
 
 // ---- validation of keys and values (apimachinery/pkg/util/validation/validation.go) ----
 
-bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool alnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 bool is_label_name_part(std::string_view s) {
     if (s.empty() || s.size() > 63 || !alnum(s.front()) || !alnum(s.back())) return false;
@@ -23,8 +25,8 @@ bool is_dns1123_subdomain(std::string_view s) {
     if (s.empty() || s.size() > 253) return false;
     if (!std::isalnum(static_cast<unsigned char>(s.front())) || !alnum(s.back())) return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
-        return (std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-                c == '-' || c == '.');
+        return (std::islower(static_cast<unsigned char>(c)) ||
+                std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.');
     });
 }
 
@@ -39,8 +41,9 @@ const char* kValueMsg =
 
 void validate_key(const std::string& key) {
     const auto slash = key.find('/');
-    const std::string_view name = slash == std::string::npos ? std::string_view(key)
-                                                             : std::string_view(key).substr(slash + 1);
+    const std::string_view name = slash == std::string::npos
+                                      ? std::string_view(key)
+                                      : std::string_view(key).substr(slash + 1);
     if (slash != std::string::npos && !is_dns1123_subdomain(std::string_view(key).substr(0, slash)))
         throw bad_request("key: Invalid value: " + quote_value(key) +
                           ": prefix part a lowercase RFC 1123 subdomain must consist of lower case "
@@ -52,21 +55,39 @@ void validate_key(const std::string& key) {
 
 void validate_value(const std::string& value, std::size_t index) {
     if (value.empty() || is_label_name_part(value)) return;
-    throw bad_request("values[" + std::to_string(index) + "][key]: Invalid value: " +
-                      quote_value(value) + ": " + kValueMsg);
+    throw bad_request("values[" + std::to_string(index) +
+                      "][key]: Invalid value: " + quote_value(value) + ": " + kValueMsg);
 }
 
 // ---- the label selector lexer (labels/lexer in selector.go) ----
 
-enum class Tok { End, Identifier, Comma, OpenPar, ClosedPar, Equals, DoubleEquals, NotEquals, Not, Gt, Lt, In, NotIn };
+enum class Tok {
+    End,
+    Identifier,
+    Comma,
+    OpenPar,
+    ClosedPar,
+    Equals,
+    DoubleEquals,
+    NotEquals,
+    Not,
+    Gt,
+    Lt,
+    In,
+    NotIn
+};
 
 struct Token {
     Tok kind;
     std::string text;
 };
 
-bool is_special(char c) { return c == '=' || c == '!' || c == '(' || c == ')' || c == ',' || c == '>' || c == '<'; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_special(char c) {
+    return c == '=' || c == '!' || c == '(' || c == ')' || c == ',' || c == '>' || c == '<';
+}
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::vector<Token> lex(std::string_view s) {
     std::vector<Token> out;
@@ -79,20 +100,22 @@ std::vector<Token> lex(std::string_view s) {
         }
         if (is_special(c)) {
             const std::string two(s.substr(i, 2));
-            if (two == "==") out.push_back({Tok::DoubleEquals, two}), i += 2;
-            else if (two == "!=") out.push_back({Tok::NotEquals, two}), i += 2;
+            if (two == "==")
+                out.push_back({Tok::DoubleEquals, two}), i += 2;
+            else if (two == "!=")
+                out.push_back({Tok::NotEquals, two}), i += 2;
             else {
-                static const std::map<char, Tok> single = {{'=', Tok::Equals}, {'!', Tok::Not},
-                                                           {'(', Tok::OpenPar}, {')', Tok::ClosedPar},
-                                                           {',', Tok::Comma},  {'>', Tok::Gt},
-                                                           {'<', Tok::Lt}};
+                static const std::map<char, Tok> single = {
+                    {'=', Tok::Equals}, {'!', Tok::Not}, {'(', Tok::OpenPar}, {')', Tok::ClosedPar},
+                    {',', Tok::Comma},  {'>', Tok::Gt},  {'<', Tok::Lt}};
                 out.push_back({single.at(c), std::string(1, c)});
                 ++i;
             }
             continue;
         }
         std::size_t j = i;
-        while (j < s.size() && !is_space(s[j]) && !is_special(s[j])) ++j;
+        while (j < s.size() && !is_space(s[j]) && !is_special(s[j]))
+            ++j;
         std::string word(s.substr(i, j - i));
         const Tok kind = word == "in" ? Tok::In : word == "notin" ? Tok::NotIn : Tok::Identifier;
         out.push_back({kind, std::move(word)});
@@ -103,7 +126,7 @@ std::vector<Token> lex(std::string_view s) {
 }
 
 class Parser {
-public:
+  public:
     explicit Parser(std::string_view text) : tokens_(lex(text)) {}
 
     std::vector<LabelRequirement> parse() {
@@ -111,7 +134,8 @@ public:
         if (peek().kind == Tok::End) return out;
         while (true) {
             const Token& t = peek();
-            if (t.kind != Tok::Identifier && t.kind != Tok::Not && t.kind != Tok::In && t.kind != Tok::NotIn)
+            if (t.kind != Tok::Identifier && t.kind != Tok::Not && t.kind != Tok::In &&
+                t.kind != Tok::NotIn)
                 fail(t, "!, identifier, or 'end of string'");
             out.push_back(requirement());
             const Token& after = next();
@@ -121,7 +145,7 @@ public:
         }
     }
 
-private:
+  private:
     const Token& peek() const { return tokens_[pos_]; }
     const Token& next() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
     [[noreturn]] static void fail(const Token& t, std::string_view expected) {
@@ -130,7 +154,8 @@ private:
 
     std::string key() {
         const Token& t = next();
-        if (t.kind != Tok::Identifier && t.kind != Tok::In && t.kind != Tok::NotIn) fail(t, "identifier");
+        if (t.kind != Tok::Identifier && t.kind != Tok::In && t.kind != Tok::NotIn)
+            fail(t, "identifier");
         validate_key(t.text);
         return t.text;
     }
@@ -147,15 +172,32 @@ private:
         const Token& op = peek();
         switch (op.kind) {
             case Tok::End:
-            case Tok::Comma: r.op = Op::Exists; return r;
-            case Tok::Equals: r.op = Op::Equals; break;
-            case Tok::DoubleEquals: r.op = Op::DoubleEquals; break;
-            case Tok::NotEquals: r.op = Op::NotEquals; break;
-            case Tok::In: r.op = Op::In; break;
-            case Tok::NotIn: r.op = Op::NotIn; break;
-            case Tok::Gt: r.op = Op::GreaterThan; break;
-            case Tok::Lt: r.op = Op::LessThan; break;
-            default: fail(op, "in, notin, =, ==, !=, gt, lt");
+            case Tok::Comma:
+                r.op = Op::Exists;
+                return r;
+            case Tok::Equals:
+                r.op = Op::Equals;
+                break;
+            case Tok::DoubleEquals:
+                r.op = Op::DoubleEquals;
+                break;
+            case Tok::NotEquals:
+                r.op = Op::NotEquals;
+                break;
+            case Tok::In:
+                r.op = Op::In;
+                break;
+            case Tok::NotIn:
+                r.op = Op::NotIn;
+                break;
+            case Tok::Gt:
+                r.op = Op::GreaterThan;
+                break;
+            case Tok::Lt:
+                r.op = Op::LessThan;
+                break;
+            default:
+                fail(op, "in, notin, =, ==, !=, gt, lt");
         }
         next();
         if (r.op == Op::In || r.op == Op::NotIn) {
@@ -170,7 +212,8 @@ private:
     std::string exact_value() {
         const Token& t = peek();
         if (t.kind == Tok::End || t.kind == Tok::Comma) return "";
-        if (t.kind != Tok::Identifier && t.kind != Tok::In && t.kind != Tok::NotIn) fail(t, "identifier");
+        if (t.kind != Tok::Identifier && t.kind != Tok::In && t.kind != Tok::NotIn)
+            fail(t, "identifier");
         return next().text;
     }
 
@@ -196,18 +239,22 @@ private:
 
     static void check(LabelRequirement& r) {
         if ((r.op == Op::In || r.op == Op::NotIn) && r.values.empty())
-            throw bad_request("values: Invalid value: []string{}: for 'in', 'notin' operators, "
-                              "values set can't be empty");
+            throw bad_request(
+                "values: Invalid value: []string{}: for 'in', 'notin' operators, "
+                "values set can't be empty");
         if (r.op == Op::GreaterThan || r.op == Op::LessThan) {
             const std::string& v = r.values.front();
-            const bool integer = !v.empty() && std::all_of(v.begin() + (v[0] == '-' ? 1 : 0), v.end(),
-                                                           [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+            const bool integer =
+                !v.empty() && std::all_of(v.begin() + (v[0] == '-' ? 1 : 0), v.end(), [](char c) {
+                    return std::isdigit(static_cast<unsigned char>(c));
+                });
             if (!integer || v == "-")
                 throw bad_request("values[0]: Invalid value: " + quote_value(v) +
                                   ": for 'Gt', 'Lt' operators, the value must be an integer");
             return;
         }
-        for (std::size_t i = 0; i < r.values.size(); ++i) validate_value(r.values[i], i);
+        for (std::size_t i = 0; i < r.values.size(); ++i)
+            validate_value(r.values[i], i);
         std::sort(r.values.begin(), r.values.end());
         r.values.erase(std::unique(r.values.begin(), r.values.end()), r.values.end());
     }
@@ -218,7 +265,8 @@ private:
 
 std::string join(const std::vector<std::string>& values) {
     std::string out;
-    for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + values[i];
+    for (std::size_t i = 0; i < values.size(); ++i)
+        out += (i ? "," : "") + values[i];
     return out;
 }
 
@@ -233,11 +281,15 @@ bool LabelRequirement::matches(const Labels& labels) const {
     switch (op) {
         case Op::Equals:
         case Op::DoubleEquals:
-        case Op::In: return has && contains(it->second);
+        case Op::In:
+            return has && contains(it->second);
         case Op::NotEquals:
-        case Op::NotIn: return !has || !contains(it->second);
-        case Op::Exists: return has;
-        case Op::DoesNotExist: return !has;
+        case Op::NotIn:
+            return !has || !contains(it->second);
+        case Op::Exists:
+            return has;
+        case Op::DoesNotExist:
+            return !has;
         case Op::GreaterThan:
         case Op::LessThan: {
             if (!has) return false;
@@ -257,15 +309,24 @@ bool LabelRequirement::matches(const Labels& labels) const {
 
 std::string LabelRequirement::to_string() const {
     switch (op) {
-        case Op::Equals: return key + "=" + values.front();
-        case Op::DoubleEquals: return key + "==" + values.front();
-        case Op::NotEquals: return key + "!=" + values.front();
-        case Op::In: return key + " in (" + join(values) + ")";
-        case Op::NotIn: return key + " notin (" + join(values) + ")";
-        case Op::Exists: return key;
-        case Op::DoesNotExist: return "!" + key;
-        case Op::GreaterThan: return key + ">" + values.front();
-        case Op::LessThan: return key + "<" + values.front();
+        case Op::Equals:
+            return key + "=" + values.front();
+        case Op::DoubleEquals:
+            return key + "==" + values.front();
+        case Op::NotEquals:
+            return key + "!=" + values.front();
+        case Op::In:
+            return key + " in (" + join(values) + ")";
+        case Op::NotIn:
+            return key + " notin (" + join(values) + ")";
+        case Op::Exists:
+            return key;
+        case Op::DoesNotExist:
+            return "!" + key;
+        case Op::GreaterThan:
+            return key + ">" + values.front();
+        case Op::LessThan:
+            return key + "<" + values.front();
     }
     return key;
 }
@@ -304,11 +365,13 @@ LabelSelector LabelSelector::from_json(const Json& selector) {
             const std::string op = e.value("operator", "");
             std::vector<std::string> values;
             if (const auto vs = e.find("values"); vs != e.end() && vs->is_array())
-                for (const auto& v : *vs) values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+                for (const auto& v : *vs)
+                    values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
             if (op == "In" || op == "NotIn") {
                 if (values.empty())
-                    throw bad_request("values: Invalid value: []string{}: for 'in', 'notin' operators, "
-                                      "values set can't be empty");
+                    throw bad_request(
+                        "values: Invalid value: []string{}: for 'in', 'notin' operators, "
+                        "values set can't be empty");
                 r.op = op == "In" ? Op::In : Op::NotIn;
             } else if (op == "Exists" || op == "DoesNotExist") {
                 if (!values.empty())
@@ -318,7 +381,8 @@ LabelSelector LabelSelector::from_json(const Json& selector) {
             } else {
                 throw bad_request(quote_value(op) + " is not a valid label selector operator");
             }
-            for (std::size_t i = 0; i < values.size(); ++i) validate_value(values[i], i);
+            for (std::size_t i = 0; i < values.size(); ++i)
+                validate_value(values[i], i);
             std::sort(values.begin(), values.end());
             values.erase(std::unique(values.begin(), values.end()), values.end());
             r.values = std::move(values);
@@ -336,7 +400,9 @@ bool LabelSelector::matches(const Labels& labels) const {
                        [&](const auto& r) { return r.matches(labels); });
 }
 
-bool LabelSelector::matches_object(const Json& object) const { return matches(object_labels(object)); }
+bool LabelSelector::matches_object(const Json& object) const {
+    return matches(object_labels(object));
+}
 
 std::string LabelSelector::to_string() const {
     std::string out;
@@ -372,20 +438,25 @@ FieldSelector FieldSelector::parse(std::string_view text) {
                 ++i;
                 continue;
             }
-            if (term.compare(i, 2, "!=") == 0) at = i, width = 2, equals = false;
-            else if (term.compare(i, 2, "==") == 0) at = i, width = 2;
-            else if (term[i] == '=') at = i, width = 1;
+            if (term.compare(i, 2, "!=") == 0)
+                at = i, width = 2, equals = false;
+            else if (term.compare(i, 2, "==") == 0)
+                at = i, width = 2;
+            else if (term[i] == '=')
+                at = i, width = 1;
             if (at != std::string::npos) break;
         }
         if (at == std::string::npos)
-            throw bad_request("invalid selector: '" + std::string(text) + "'; can't understand '" + term + "'");
+            throw bad_request("invalid selector: '" + std::string(text) + "'; can't understand '" +
+                              term + "'");
         const auto unescape = [&](std::string_view v) {
             std::string out;
             for (std::size_t i = 0; i < v.size(); ++i) {
                 if (v[i] == '\\' && i + 1 < v.size()) {
                     const char n = v[i + 1];
                     if (n != '\\' && n != ',' && n != '=')
-                        throw bad_request("invalid field selector: invalid escape sequence: \\" + std::string(1, n));
+                        throw bad_request("invalid field selector: invalid escape sequence: \\" +
+                                          std::string(1, n));
                     out += n;
                     ++i;
                 } else {
@@ -394,7 +465,8 @@ FieldSelector FieldSelector::parse(std::string_view text) {
             }
             return out;
         };
-        s.requirements_.push_back({term.substr(0, at), equals, unescape(std::string_view(term).substr(at + width))});
+        s.requirements_.push_back(
+            {term.substr(0, at), equals, unescape(std::string_view(term).substr(at + width))});
     }
     return s;
 }
@@ -421,7 +493,8 @@ std::string selectable_field_value(const Json& object, std::string_view field) {
     std::size_t start = 0;
     while (start <= field.size()) {
         const auto dot = field.find('.', start);
-        const std::string part(field.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        const std::string part(field.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
         if (!at->is_object()) return "";
         const auto it = at->find(part);
         if (it == at->end()) {

@@ -17,7 +17,17 @@ namespace sim::kube {
 using Labels = std::map<std::string, std::string>;
 
 struct LabelRequirement {
-    enum class Op { Equals, DoubleEquals, NotEquals, In, NotIn, Exists, DoesNotExist, GreaterThan, LessThan };
+    enum class Op {
+        Equals,
+        DoubleEquals,
+        NotEquals,
+        In,
+        NotIn,
+        Exists,
+        DoesNotExist,
+        GreaterThan,
+        LessThan
+    };
     std::string key;
     Op op = Op::Exists;
     std::vector<std::string> values;  // sorted for In/NotIn
@@ -27,7 +37,7 @@ struct LabelRequirement {
 };
 
 class LabelSelector {
-public:
+  public:
     // Matches everything.
     LabelSelector() = default;
     // Matches nothing (a nil metav1.LabelSelector).
@@ -46,7 +56,7 @@ public:
     std::string to_string() const;
     const std::vector<LabelRequirement>& requirements() const { return requirements_; }
 
-private:
+  private:
     std::vector<LabelRequirement> requirements_;
     bool nothing_ = false;
 };
@@ -58,7 +68,7 @@ struct FieldRequirement {
 };
 
 class FieldSelector {
-public:
+  public:
     FieldSelector() = default;
     // Parses "a=b,c!=d" with backslash escapes; 400 `invalid selector: ...` when malformed.
     static FieldSelector parse(std::string_view text);
@@ -69,7 +79,7 @@ public:
     bool empty() const { return requirements_.empty(); }
     const std::vector<FieldRequirement>& requirements() const { return requirements_; }
 
-private:
+  private:
     std::vector<FieldRequirement> requirements_;
 };
 

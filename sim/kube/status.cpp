@@ -7,8 +7,8 @@ namespace sim::kube {
 namespace {
 
 Json failure(int code, std::string_view reason, std::string_view message) {
-    return Json{{"kind", "Status"},     {"apiVersion", "v1"},         {"metadata", Json::object()},
-                {"status", "Failure"},  {"message", message},          {"reason", reason},
+    return Json{{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", Json::object()},
+                {"status", "Failure"}, {"message", message}, {"reason", reason},
                 {"code", code}};
 }
 
@@ -21,13 +21,20 @@ Json details(const GroupName& what, std::string_view name) {
 
 std::string type_text(FieldError::Type type) {
     switch (type) {
-        case FieldError::Type::Required: return "Required value";
-        case FieldError::Type::Invalid: return "Invalid value";
-        case FieldError::Type::NotSupported: return "Unsupported value";
-        case FieldError::Type::Duplicate: return "Duplicate value";
-        case FieldError::Type::Forbidden: return "Forbidden";
-        case FieldError::Type::TooLong: return "Too long";
-        case FieldError::Type::NotFound: return "Not found";
+        case FieldError::Type::Required:
+            return "Required value";
+        case FieldError::Type::Invalid:
+            return "Invalid value";
+        case FieldError::Type::NotSupported:
+            return "Unsupported value";
+        case FieldError::Type::Duplicate:
+            return "Duplicate value";
+        case FieldError::Type::Forbidden:
+            return "Forbidden";
+        case FieldError::Type::TooLong:
+            return "Too long";
+        case FieldError::Type::NotFound:
+            return "Not found";
     }
     return "Internal error";
 }
@@ -36,7 +43,8 @@ std::string type_text(FieldError::Type type) {
 
 std::string FieldError::body() const {
     std::string s = type_text(type);
-    const bool shows_value = type != Type::Required && type != Type::Forbidden && type != Type::TooLong;
+    const bool shows_value =
+        type != Type::Required && type != Type::Forbidden && type != Type::TooLong;
     if (shows_value) s += ": " + (bad_value.empty() ? std::string{"null"} : bad_value);
     if (!detail.empty()) s += ": " + detail;
     return s;
@@ -44,13 +52,20 @@ std::string FieldError::body() const {
 
 std::string FieldError::reason() const {
     switch (type) {
-        case Type::Required: return "FieldValueRequired";
-        case Type::Invalid: return "FieldValueInvalid";
-        case Type::NotSupported: return "FieldValueNotSupported";
-        case Type::Duplicate: return "FieldValueDuplicate";
-        case Type::Forbidden: return "FieldValueForbidden";
-        case Type::TooLong: return "FieldValueTooLong";
-        case Type::NotFound: return "FieldValueNotFound";
+        case Type::Required:
+            return "FieldValueRequired";
+        case Type::Invalid:
+            return "FieldValueInvalid";
+        case Type::NotSupported:
+            return "FieldValueNotSupported";
+        case Type::Duplicate:
+            return "FieldValueDuplicate";
+        case Type::Forbidden:
+            return "FieldValueForbidden";
+        case Type::TooLong:
+            return "FieldValueTooLong";
+        case Type::NotFound:
+            return "FieldValueNotFound";
     }
     return "InternalError";
 }
@@ -69,7 +84,8 @@ FieldError not_supported(std::string field, std::string bad_value,
         if (i) detail += ", ";
         detail += quote_value(supported[i]);
     }
-    return {FieldError::Type::NotSupported, std::move(field), std::move(bad_value), std::move(detail)};
+    return {FieldError::Type::NotSupported, std::move(field), std::move(bad_value),
+            std::move(detail)};
 }
 FieldError forbidden(std::string field, std::string detail) {
     return {FieldError::Type::Forbidden, std::move(field), {}, std::move(detail)};
@@ -111,7 +127,8 @@ ApiError::ApiError(Json status)
       status_(std::move(status)) {}
 
 ApiError not_found(const GroupName& resource, std::string_view name) {
-    Json s = failure(404, "NotFound", quote_value(name).insert(0, resource.qualified() + " ") + " not found");
+    Json s = failure(404, "NotFound",
+                     quote_value(name).insert(0, resource.qualified() + " ") + " not found");
     s["details"] = details(resource, name);
     return ApiError(std::move(s));
 }
@@ -154,7 +171,8 @@ ApiError invalid_object(const GroupName& kind, std::string_view name, const Fiel
         message += ": " + messages.front();
     } else if (messages.size() > 1) {
         message += ": [";
-        for (std::size_t i = 0; i < messages.size(); ++i) message += (i ? ", " : "") + messages[i];
+        for (std::size_t i = 0; i < messages.size(); ++i)
+            message += (i ? ", " : "") + messages[i];
         message += "]";
     }
     Json s = failure(422, "Invalid", message);
@@ -163,7 +181,9 @@ ApiError invalid_object(const GroupName& kind, std::string_view name, const Fiel
     return ApiError(std::move(s));
 }
 
-ApiError bad_request(std::string_view message) { return ApiError(failure(400, "BadRequest", message)); }
+ApiError bad_request(std::string_view message) {
+    return ApiError(failure(400, "BadRequest", message));
+}
 
 ApiError method_not_allowed(const GroupName& resource, std::string_view action) {
     Json s = failure(405, "MethodNotAllowed",
@@ -181,7 +201,9 @@ ApiError unknown_path() {
     return ApiError(std::move(s));
 }
 
-ApiError expired(std::string_view message) { return ApiError(failure(410, "Expired", message)); }
+ApiError expired(std::string_view message) {
+    return ApiError(failure(410, "Expired", message));
+}
 
 ApiError too_old_resource_version(std::uint64_t requested, std::uint64_t oldest_minus_one) {
     return expired("too old resource version: " + std::to_string(requested) + " (" +
@@ -193,13 +215,14 @@ ApiError unsupported_media_type(std::string_view content_type,
     (void)content_type;
     std::string message =
         "the body of the request was in an unknown format - accepted media types include: ";
-    for (std::size_t i = 0; i < accepted.size(); ++i) message += (i ? ", " : "") + accepted[i];
+    for (std::size_t i = 0; i < accepted.size(); ++i)
+        message += (i ? ", " : "") + accepted[i];
     return ApiError(failure(415, "UnsupportedMediaType", message));
 }
 
 ApiError internal_error(std::string_view message) {
-    return ApiError(failure(500, "InternalError",
-                            "Internal error occurred: " + std::string(message)));
+    return ApiError(
+        failure(500, "InternalError", "Internal error occurred: " + std::string(message)));
 }
 
 Json success_status(const GroupName& resource, std::string_view name, std::string_view uid) {

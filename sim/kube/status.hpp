@@ -59,14 +59,14 @@ std::string quote_value(std::string_view text);
 std::string render_value(const Json& value);
 
 class ApiError : public std::runtime_error {
-public:
+  public:
     explicit ApiError(Json status);
     const Json& status() const { return status_; }
     int code() const { return status_.value("code", 500); }
     std::string reason() const { return status_.value("reason", std::string{}); }
     std::string message() const { return status_.value("message", std::string{}); }
 
-private:
+  private:
     Json status_;
 };
 
@@ -91,8 +91,8 @@ Json success_status(const GroupName& resource, std::string_view name, std::strin
 // Either a value or the API error that prevented it, like client-go's (obj, err).
 template <class T>
 class Result {
-public:
-    Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  public:
+    Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
     Result(ApiError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     bool ok() const { return v_.index() == 0; }
@@ -108,7 +108,7 @@ public:
     bool is_conflict() const { return !ok() && error().reason() == "Conflict"; }
     bool is_already_exists() const { return !ok() && error().reason() == "AlreadyExists"; }
 
-private:
+  private:
     void check() const {
         if (!ok()) throw std::get<1>(v_);
     }

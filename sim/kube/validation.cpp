@@ -12,12 +12,15 @@ namespace {
 using Json = nlohmann::json;
 
 bool lower_alnum(char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c));
 }
 
 bool is_label(const std::string& s, bool alpha_first) {
     if (s.empty() || s.size() > 63) return false;
-    if (alpha_first ? !std::islower(static_cast<unsigned char>(s.front())) : !lower_alnum(s.front())) return false;
+    if (alpha_first ? !std::islower(static_cast<unsigned char>(s.front()))
+                    : !lower_alnum(s.front()))
+        return false;
     if (!lower_alnum(s.back())) return false;
     return std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
 }
@@ -37,7 +40,8 @@ const Json* find_path(const Json& object, std::initializer_list<const char*> pat
     return at;
 }
 
-void check_non_negative(const Json& spec, const char* key, const std::string& field, FieldErrors& errs) {
+void check_non_negative(const Json& spec, const char* key, const std::string& field,
+                        FieldErrors& errs) {
     const auto it = spec.find(key);
     if (it == spec.end() || it->is_null()) return;
     if (!it->is_number_integer()) {
@@ -71,7 +75,8 @@ void validate_containers(const Json& pod_spec, const std::string& base, FieldErr
                 const Json& port = c["ports"][p];
                 const long long n = port.value("containerPort", 0LL);
                 if (n < 1 || n > 65535)
-                    errs.push_back(invalid(field_at(at + ".ports", p) + ".containerPort", std::to_string(n),
+                    errs.push_back(invalid(field_at(at + ".ports", p) + ".containerPort",
+                                           std::to_string(n),
                                            "must be between 1 and 65535, inclusive"));
             }
     }
@@ -81,8 +86,10 @@ void validate_pod_spec(const Json& spec, const std::string& base, FieldErrors& e
     validate_containers(spec, base, errs);
     const std::string policy = spec.value("restartPolicy", "Always");
     if (policy != "Always" && policy != "OnFailure" && policy != "Never")
-        errs.push_back(not_supported(base + ".restartPolicy", quote_value(policy), {"Always", "Never", "OnFailure"}));
-    check_non_negative(spec, "terminationGracePeriodSeconds", base + ".terminationGracePeriodSeconds", errs);
+        errs.push_back(not_supported(base + ".restartPolicy", quote_value(policy),
+                                     {"Always", "Never", "OnFailure"}));
+    check_non_negative(spec, "terminationGracePeriodSeconds",
+                       base + ".terminationGracePeriodSeconds", errs);
 }
 
 // Deployment and ReplicaSet: replicas, selector, template labels, pod template.
@@ -95,11 +102,13 @@ void validate_workload(const Json& object, FieldErrors& errs) {
     if (selector == nullptr || selector->is_null()) {
         errs.push_back(required("spec.selector"));
     } else {
-        const bool empty_selector = (!selector->contains("matchLabels") || (*selector)["matchLabels"].empty()) &&
-                                    (!selector->contains("matchExpressions") || (*selector)["matchExpressions"].empty());
+        const bool empty_selector =
+            (!selector->contains("matchLabels") || (*selector)["matchLabels"].empty()) &&
+            (!selector->contains("matchExpressions") || (*selector)["matchExpressions"].empty());
         if (empty_selector) {
-            errs.push_back(invalid("spec.selector", "v1.LabelSelector{MatchLabels:map[string]string(nil), "
-                                                    "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}",
+            errs.push_back(invalid("spec.selector",
+                                   "v1.LabelSelector{MatchLabels:map[string]string(nil), "
+                                   "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}",
                                    "empty selector is invalid for deployment"));
         } else {
             try {
@@ -126,17 +135,21 @@ void validate_workload(const Json& object, FieldErrors& errs) {
     validate_pod_spec(pod_spec ? *pod_spec : empty, "spec.template.spec", errs);
     const std::string policy = pod_spec ? pod_spec->value("restartPolicy", "Always") : "Always";
     if (policy != "Always")
-        errs.push_back(not_supported("spec.template.spec.restartPolicy", quote_value(policy), {"Always"}));
+        errs.push_back(
+            not_supported("spec.template.spec.restartPolicy", quote_value(policy), {"Always"}));
 }
 
 void validate_service(const Json& svc, FieldErrors& errs) {
     const Json spec = svc.value("spec", Json::object());
     const std::string type = spec.value("type", "ClusterIP");
-    if (type != "ClusterIP" && type != "NodePort" && type != "LoadBalancer" && type != "ExternalName")
-        errs.push_back(not_supported("spec.type", quote_value(type), {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort"}));
+    if (type != "ClusterIP" && type != "NodePort" && type != "LoadBalancer" &&
+        type != "ExternalName")
+        errs.push_back(not_supported("spec.type", quote_value(type),
+                                     {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort"}));
     const bool headless = spec.value("clusterIP", "") == "None";
     const Json ports = spec.value("ports", Json::array());
-    if (type != "ExternalName" && !headless && ports.empty()) errs.push_back(required("spec.ports"));
+    if (type != "ExternalName" && !headless && ports.empty())
+        errs.push_back(required("spec.ports"));
     for (std::size_t i = 0; i < ports.size(); ++i) {
         const long long port = ports[i].value("port", 0LL);
         if (port < 1 || port > 65535)
@@ -154,11 +167,15 @@ void validate_hpa(const Json& hpa, FieldErrors& errs) {
     if (ref.value("name", "").empty()) errs.push_back(required("spec.scaleTargetRef.name"));
     const long long min = spec.value("minReplicas", 1LL);
     const long long max = spec.value("maxReplicas", 0LL);
-    if (min < 1) errs.push_back(invalid("spec.minReplicas", std::to_string(min), "must be greater than or equal to 1"));
+    if (min < 1)
+        errs.push_back(
+            invalid("spec.minReplicas", std::to_string(min), "must be greater than or equal to 1"));
     if (max < 1) {
-        errs.push_back(invalid("spec.maxReplicas", std::to_string(max), "must be greater than or equal to 1"));
+        errs.push_back(
+            invalid("spec.maxReplicas", std::to_string(max), "must be greater than or equal to 1"));
     } else if (max < min) {
-        errs.push_back(invalid("spec.maxReplicas", std::to_string(max), "must be greater than or equal to `minReplicas`"));
+        errs.push_back(invalid("spec.maxReplicas", std::to_string(max),
+                               "must be greater than or equal to `minReplicas`"));
     }
 }
 
@@ -177,52 +194,106 @@ void validate_seldon_schema(const Json& sdep, FieldErrors& errs) {
     for (std::size_t i = 0; i < preds->size(); ++i) {
         const Json& p = (*preds)[i];
         const std::string at = field_at("spec.predictors", i);
-        if (!p.contains("graph")) errs.push_back(required(at + ".graph"));
-        else if (!p["graph"].contains("name")) errs.push_back(required(at + ".graph.name"));
+        if (!p.contains("graph"))
+            errs.push_back(required(at + ".graph"));
+        else if (!p["graph"].contains("name"))
+            errs.push_back(required(at + ".graph.name"));
         if (!p.contains("name")) errs.push_back(required(at + ".name"));
-        if (p.contains("replicas") && p["replicas"].is_number_integer() && p["replicas"].get<long long>() < 0)
-            errs.push_back(invalid(at + ".replicas", p["replicas"].dump(), "must be greater than or equal to 0"));
+        if (p.contains("replicas") && p["replicas"].is_number_integer() &&
+            p["replicas"].get<long long>() < 0)
+            errs.push_back(invalid(at + ".replicas", p["replicas"].dump(),
+                                   "must be greater than or equal to 0"));
     }
-    if (spec->contains("replicas") && (*spec)["replicas"].is_number_integer() && (*spec)["replicas"].get<long long>() < 0)
-        errs.push_back(invalid("spec.replicas", (*spec)["replicas"].dump(), "must be greater than or equal to 0"));
+    if (spec->contains("replicas") && (*spec)["replicas"].is_number_integer() &&
+        (*spec)["replicas"].get<long long>() < 0)
+        errs.push_back(invalid("spec.replicas", (*spec)["replicas"].dump(),
+                               "must be greater than or equal to 0"));
 }
 
 void validate_label_map(const Json& meta, const char* key, FieldErrors& errs) {
     const auto it = meta.find(key);
     if (it == meta.end() || it->is_null()) return;
     if (!it->is_object()) {
-        errs.push_back(invalid(std::string("metadata.") + key, render_value(*it), "must be a map of strings"));
+        errs.push_back(
+            invalid(std::string("metadata.") + key, render_value(*it), "must be a map of strings"));
         return;
     }
     for (const auto& [k, v] : it->items()) {
         if (!v.is_string()) {
-            errs.push_back(invalid(std::string("metadata.") + key, render_value(v), "values must be strings"));
+            errs.push_back(
+                invalid(std::string("metadata.") + key, render_value(v), "values must be strings"));
             continue;
         }
         if (std::string(key) != "labels") continue;
         try {
             LabelSelector::parse(k);  // validates the key
         } catch (const ApiError&) {
-            errs.push_back(invalid("metadata.labels", quote_value(k),
-                                   "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-                                   "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  "
-                                   "or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
+            errs.push_back(invalid(
+                "metadata.labels", quote_value(k),
+                "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+                "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  "
+                "or '123-abc', regex used for validation is "
+                "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
             continue;
         }
         const std::string value = v.get<std::string>();
-        const bool ok = value.empty() ||
-                        (value.size() <= 63 && std::isalnum(static_cast<unsigned char>(value.front())) &&
-                         std::isalnum(static_cast<unsigned char>(value.back())) &&
-                         std::all_of(value.begin(), value.end(), [](char c) {
-                             return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-                         }));
+        const bool ok = value.empty() || (value.size() <= 63 &&
+                                          std::isalnum(static_cast<unsigned char>(value.front())) &&
+                                          std::isalnum(static_cast<unsigned char>(value.back())) &&
+                                          std::all_of(value.begin(), value.end(), [](char c) {
+                                              return std::isalnum(static_cast<unsigned char>(c)) ||
+                                                     c == '-' || c == '_' || c == '.';
+                                          }));
         if (!ok)
-            errs.push_back(invalid("metadata.labels", quote_value(value),
-                                   "a valid label must be an empty string or consist of alphanumeric characters, "
-                                   "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
-                                   "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
-                                   "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+            errs.push_back(invalid(
+                "metadata.labels", quote_value(value),
+                "a valid label must be an empty string or consist of alphanumeric characters, "
+                "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. "
+                "'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+                "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
     }
+}
+
+// Go's %#v of a metav1.LabelSelector, as ValidateImmutableField prints it.
+std::string render_label_selector(const Json& selector) {
+    std::string out = "v1.LabelSelector{MatchLabels:";
+    const Json labels = selector.is_object() ? selector.value("matchLabels", Json()) : Json();
+    if (labels.is_object() && !labels.empty()) {
+        out += "map[string]string{";
+        bool first = true;
+        for (const auto& [k, v] : labels.items()) {
+            out += (first ? "" : ", ") + quote_value(k) + ":" + render_value(v);
+            first = false;
+        }
+        out += "}";
+    } else {
+        out += "map[string]string(nil)";
+    }
+    out += ", MatchExpressions:";
+    const Json exprs = selector.is_object() ? selector.value("matchExpressions", Json()) : Json();
+    if (exprs.is_array() && !exprs.empty()) {
+        out += "[]v1.LabelSelectorRequirement{";
+        for (std::size_t i = 0; i < exprs.size(); ++i) {
+            const Json& e = exprs[i];
+            out += (i ? ", " : "") + std::string("v1.LabelSelectorRequirement{Key:") +
+                   quote_value(e.value("key", "")) +
+                   ", Operator:" + quote_value(e.value("operator", "")) + ", Values:";
+            const Json values = e.value("values", Json());
+            if (values.is_array() && !values.empty()) {
+                out += "[]string{";
+                for (std::size_t j = 0; j < values.size(); ++j)
+                    out += (j ? ", " : "") + render_value(values[j]);
+                out += "}";
+            } else {
+                out += "[]string(nil)";
+            }
+            out += "}";
+        }
+        out += "}";
+    } else {
+        out += "[]v1.LabelSelectorRequirement(nil)";
+    }
+    return out + "}";
 }
 
 }  // namespace
@@ -233,33 +304,41 @@ std::string dns1123_subdomain_error(const std::string& name) {
         std::size_t start = 0;
         while (ok && start <= name.size()) {
             const auto dot = name.find('.', start);
-            const std::string part = name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+            const std::string part =
+                name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
             ok = !part.empty() && lower_alnum(part.front()) && lower_alnum(part.back()) &&
-                 std::all_of(part.begin(), part.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+                 std::all_of(part.begin(), part.end(),
+                             [](char c) { return lower_alnum(c) || c == '-'; });
             if (dot == std::string::npos) break;
             start = dot + 1;
         }
     }
     if (ok) return "";
     if (name.size() > 253) return "must be no more than 253 characters";
-    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-           "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+           "or '.', "
+           "and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+           "for "
            "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 }
 
 std::string dns1123_label_error(const std::string& name) {
     if (is_label(name, false)) return "";
     if (name.size() > 63) return "must be no more than 63 characters";
-    return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-           "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+    return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+           "and must "
+           "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
+           "used for "
            "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 }
 
 std::string dns1035_label_error(const std::string& name) {
     if (is_label(name, true)) return "";
     if (name.size() > 63) return "must be no more than 63 characters";
-    return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-           "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
+    return "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "
+           "an "
+           "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
+           "'abc-123', "
            "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 }
 
@@ -271,9 +350,12 @@ FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& objec
         errs.push_back(required("metadata.name", "name or generateName is required"));
     } else {
         std::string e;
-        if (resource.kind == "Service") e = dns1035_label_error(name);
-        else if (resource.kind == "Namespace") e = dns1123_label_error(name);
-        else e = dns1123_subdomain_error(name);
+        if (resource.kind == "Service")
+            e = dns1035_label_error(name);
+        else if (resource.kind == "Namespace")
+            e = dns1123_label_error(name);
+        else
+            e = dns1123_subdomain_error(name);
         if (!e.empty()) errs.push_back(invalid("metadata.name", quote_value(name), e));
     }
     if (resource.namespaced && meta.value("namespace", "").empty())
@@ -284,11 +366,18 @@ FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& objec
 }
 
 FieldErrors validate_object(const ResourceInfo& resource, const Json& object, const Json* old) {
-    (void)old;
     FieldErrors errs;
     const std::string& kind = resource.kind;
     if (kind == "Deployment" || kind == "ReplicaSet") {
         validate_workload(object, errs);
+        // apps/v1 selectors are immutable (ValidateDeploymentUpdate / ValidateReplicaSetUpdate).
+        if (old != nullptr) {
+            const Json* before = find_path(*old, {"spec", "selector"});
+            const Json* after = find_path(object, {"spec", "selector"});
+            if (before != nullptr && after != nullptr && *before != *after)
+                errs.push_back(
+                    invalid("spec.selector", render_label_selector(*after), "field is immutable"));
+        }
     } else if (kind == "Pod") {
         const Json spec = object.value("spec", Json::object());
         validate_pod_spec(spec, "spec", errs);

@@ -6,16 +6,23 @@ using Json = nlohmann::json;
 
 std::string to_string(WatchEventType type) {
     switch (type) {
-        case WatchEventType::Added: return "ADDED";
-        case WatchEventType::Modified: return "MODIFIED";
-        case WatchEventType::Deleted: return "DELETED";
-        case WatchEventType::Bookmark: return "BOOKMARK";
-        case WatchEventType::Error: return "ERROR";
+        case WatchEventType::Added:
+            return "ADDED";
+        case WatchEventType::Modified:
+            return "MODIFIED";
+        case WatchEventType::Deleted:
+            return "DELETED";
+        case WatchEventType::Bookmark:
+            return "BOOKMARK";
+        case WatchEventType::Error:
+            return "ERROR";
     }
     return "ERROR";
 }
 
-Json WatchEvent::to_json() const { return Json{{"type", to_string(type)}, {"object", object}}; }
+Json WatchEvent::to_json() const {
+    return Json{{"type", to_string(type)}, {"object", object}};
+}
 
 WatchHandle& WatchHandle::operator=(WatchHandle&& other) noexcept {
     if (this != &other) {
@@ -59,8 +66,10 @@ bool WatchHub::translate(const Watcher& w, const Change& c, WatchEvent& out) con
             out = {WatchEventType::Deleted, w.spec.present(c.object)};
             return true;
         case WatchEventType::Modified:
-            if (now && before) out = {WatchEventType::Modified, w.spec.present(c.object)};
-            else if (now) out = {WatchEventType::Added, w.spec.present(c.object)};
+            if (now && before)
+                out = {WatchEventType::Modified, w.spec.present(c.object)};
+            else if (now)
+                out = {WatchEventType::Added, w.spec.present(c.object)};
             else if (before) {
                 // cache_watcher.go: the old state with the new resourceVersion.
                 Json old = c.previous;
@@ -70,7 +79,8 @@ bool WatchHub::translate(const Watcher& w, const Change& c, WatchEvent& out) con
                 return false;
             }
             return true;
-        default: return false;
+        default:
+            return false;
     }
 }
 

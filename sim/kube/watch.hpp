@@ -57,7 +57,7 @@ class WatchHub;
 
 // Stops the watch when destroyed (or on stop()); events already scheduled are dropped.
 class WatchHandle {
-public:
+  public:
     WatchHandle() = default;
     WatchHandle(WatchHub* hub, std::uint64_t id) : hub_(hub), id_(id) {}
     WatchHandle(WatchHandle&& other) noexcept { *this = std::move(other); }
@@ -70,13 +70,13 @@ public:
     bool active() const { return hub_ != nullptr; }
     std::uint64_t id() const { return id_; }
 
-private:
+  private:
     WatchHub* hub_ = nullptr;
     std::uint64_t id_ = 0;
 };
 
 class WatchHub {
-public:
+  public:
     WatchHub(sim::kernel::EventLoop& loop, std::size_t history_capacity)
         : loop_(loop), capacity_(history_capacity) {}
 
@@ -88,8 +88,9 @@ public:
 
     // Registers a watcher and schedules `initial` (synthetic ADDED events) followed by the
     // history after `from_revision` when `replay` is set. Returns the handle.
-    WatchHandle add(WatcherSpec spec, WatchHandler handler, const std::vector<nlohmann::json>& initial,
-                    bool replay, std::uint64_t from_revision);
+    WatchHandle add(WatcherSpec spec, WatchHandler handler,
+                    const std::vector<nlohmann::json>& initial, bool replay,
+                    std::uint64_t from_revision);
 
     // Sends a BOOKMARK at `revision` to every watcher that asked for bookmarks.
     void send_bookmarks(std::uint64_t revision);
@@ -97,7 +98,7 @@ public:
     void remove(std::uint64_t id);
     std::size_t watcher_count() const { return watchers_.size(); }
 
-private:
+  private:
     struct Watcher {
         WatcherSpec spec;
         WatchHandler handler;

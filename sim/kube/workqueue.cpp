@@ -39,7 +39,8 @@ Nanos TokenBucket::reserve(Nanos now) {
     return static_cast<Nanos>(static_cast<double>(kSecond) * (-tokens_ / qps_));
 }
 
-ControllerRateLimiter::ControllerRateLimiter() : exponential_(5 * kMillisecond, 1000 * kSecond), bucket_(10.0, 100) {}
+ControllerRateLimiter::ControllerRateLimiter()
+    : exponential_(5 * kMillisecond, 1000 * kSecond), bucket_(10.0, 100) {}
 
 Nanos ControllerRateLimiter::when(const std::string& item, Nanos now) {
     const Nanos a = exponential_.when(item);
@@ -47,10 +48,12 @@ Nanos ControllerRateLimiter::when(const std::string& item, Nanos now) {
     return std::max(a, b);
 }
 
-WorkQueue::WorkQueue(sim::kernel::EventLoop& loop, std::string name) : loop_(loop), name_(std::move(name)) {}
+WorkQueue::WorkQueue(sim::kernel::EventLoop& loop, std::string name)
+    : loop_(loop), name_(std::move(name)) {}
 
 WorkQueue::~WorkQueue() {
-    for (const auto& [key, w] : waiting_) loop_.cancel(w.event);
+    for (const auto& [key, w] : waiting_)
+        loop_.cancel(w.event);
 }
 
 void WorkQueue::add(const std::string& key) {
@@ -74,15 +77,18 @@ void WorkQueue::add_after(const std::string& key, Nanos delay) {
         loop_.cancel(it->second.event);
         waiting_.erase(it);
     }
-    const auto event = loop_.schedule_at(ready_at, [this, key, alive = std::weak_ptr<bool>(alive_)] {
-        if (alive.expired()) return;
-        waiting_.erase(key);
-        add(key);
-    });
+    const auto event =
+        loop_.schedule_at(ready_at, [this, key, alive = std::weak_ptr<bool>(alive_)] {
+            if (alive.expired()) return;
+            waiting_.erase(key);
+            add(key);
+        });
     waiting_[key] = Waiting{ready_at, event};
 }
 
-void WorkQueue::add_rate_limited(const std::string& key) { add_after(key, limiter_.when(key, loop_.now())); }
+void WorkQueue::add_rate_limited(const std::string& key) {
+    add_after(key, limiter_.when(key, loop_.now()));
+}
 
 std::optional<std::string> WorkQueue::get() {
     if (queue_.empty()) return std::nullopt;
@@ -103,7 +109,8 @@ void WorkQueue::done(const std::string& key) {
 
 void WorkQueue::shut_down() {
     shutting_down_ = true;
-    for (const auto& [key, w] : waiting_) loop_.cancel(w.event);
+    for (const auto& [key, w] : waiting_)
+        loop_.cancel(w.event);
     waiting_.clear();
 }
 

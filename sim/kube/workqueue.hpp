@@ -23,13 +23,14 @@
 namespace sim::kube {
 
 class ItemExponentialFailureRateLimiter {
-public:
-    ItemExponentialFailureRateLimiter(sim::kernel::Nanos base, sim::kernel::Nanos max) : base_(base), max_(max) {}
+  public:
+    ItemExponentialFailureRateLimiter(sim::kernel::Nanos base, sim::kernel::Nanos max)
+        : base_(base), max_(max) {}
     sim::kernel::Nanos when(const std::string& item);
     void forget(const std::string& item) { failures_.erase(item); }
     int num_requeues(const std::string& item) const;
 
-private:
+  private:
     sim::kernel::Nanos base_;
     sim::kernel::Nanos max_;
     std::map<std::string, int> failures_;
@@ -38,11 +39,11 @@ private:
 // golang.org/x/time/rate.Limiter used through Reserve(): the delay until a token is available
 // at `now`, taking it (tokens may go negative, queueing later callers behind).
 class TokenBucket {
-public:
+  public:
     TokenBucket(double qps, int burst) : qps_(qps), burst_(burst), tokens_(burst) {}
     sim::kernel::Nanos reserve(sim::kernel::Nanos now);
 
-private:
+  private:
     double qps_;
     int burst_;
     double tokens_;
@@ -52,19 +53,19 @@ private:
 
 // workqueue.DefaultControllerRateLimiter(): MaxOf(exponential(5ms, 1000s), bucket(10, 100)).
 class ControllerRateLimiter {
-public:
+  public:
     ControllerRateLimiter();
     sim::kernel::Nanos when(const std::string& item, sim::kernel::Nanos now);
     void forget(const std::string& item) { exponential_.forget(item); }
     int num_requeues(const std::string& item) const { return exponential_.num_requeues(item); }
 
-private:
+  private:
     ItemExponentialFailureRateLimiter exponential_;
     TokenBucket bucket_;
 };
 
 class WorkQueue {
-public:
+  public:
     explicit WorkQueue(sim::kernel::EventLoop& loop, std::string name = "");
     WorkQueue(const WorkQueue&) = delete;
     WorkQueue& operator=(const WorkQueue&) = delete;
@@ -93,7 +94,7 @@ public:
     // controller drains the queue from it. One notification is pending at a time.
     void set_ready_callback(std::function<void()> callback) { ready_ = std::move(callback); }
 
-private:
+  private:
     void notify();
 
     sim::kernel::EventLoop& loop_;
