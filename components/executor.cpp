@@ -196,7 +196,7 @@ void GraphExecutor::walk(const std::shared_ptr<Request>& request, const Predicti
     const bool call_model = node.type == "MODEL";
     const bool call_transform = node.type == "TRANSFORMER" || node.has_method("TRANSFORM_INPUT");
     if (!call_model && !call_transform) {
-        children(request, node, std::move(body), 0, std::move(done));
+        children(request, node, std::move(body), std::move(done));
         return;
     }
     caller_.call(node, call_model ? Method::kPredict : Method::kTransformInput, std::move(body),
@@ -205,7 +205,7 @@ void GraphExecutor::walk(const std::shared_ptr<Request>& request, const Predicti
                          done(as_error(std::move(reply)));
                          return;
                      }
-                     children(request, node, std::move(reply.body), 0, std::move(done));
+                     children(request, node, std::move(reply.body), std::move(done));
                  });
 }
 
@@ -250,7 +250,7 @@ void GraphExecutor::route(const std::shared_ptr<Request>& /*request*/, const Pre
 }
 
 void GraphExecutor::children(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
-                             std::string body, int /*unused*/, Done done) {
+                             std::string body, Done done) {
     if (node.children.empty()) {
         transform_output(node, std::move(body), std::move(done));
         return;
@@ -372,13 +372,15 @@ void GraphExecutor::feedback(std::string body, Done done) {
         done(executor_error(std::string("Failed to parse feedback: ") + e.what()));
         return;
     }
-    feedback_walk(graph_, std::make_shared<const std::string>(std::move(body)), routing,
+    feedback_walk(graph_, std::make_shared<const std::string>(std::move(body)),
+                  std::make_shared<const std::map<std::string, int>>(std::move(routing)),
                   std::move(done));
 }
 
 void GraphExecutor::feedback_walk(const PredictiveUnit& node,
                                   std::shared_ptr<const std::string> body,
-                                  const std::map<std::string, int>& routing, Done done) {
+                                  std::shared_ptr<const std::map<std::string, int>> routing,
+                                  Done done) {
     // After the children: the node's own /send-feedback for MODEL, ROUTER or SEND_FEEDBACK.
     auto own = [this, &node, body](std::optional<HttpReply> first_child, Done finish) {
         if (node.type == "MODEL" || node.type == "ROUTER" || node.has_method("SEND_FEEDBACK")) {
@@ -391,7 +393,7 @@ void GraphExecutor::feedback_walk(const PredictiveUnit& node,
         finish(first_child ? std::move(*first_child) : HttpReply{200, *body});
     };
     int branch = -1;
-    if (const auto it = routing.find(node.name); it != routing.end()) branch = it->second;
+    if (const auto it = routing->find(node.name); it != routing->end()) branch = it->second;
     if (node.children.empty() || branch == -2) {
         own(std::nullopt, std::move(done));
         return;

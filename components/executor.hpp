@@ -96,14 +96,14 @@ class GraphExecutor {
     void walk(const std::shared_ptr<Request>& request, const PredictiveUnit& node, std::string body,
               Done done);
     void children(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
-                  std::string body, int route, Done done);
+                  std::string body, Done done);
     void aggregate(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
                    std::vector<std::string> outputs, Done done);
     void transform_output(const PredictiveUnit& node, std::string body, Done done);
     void route(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
                const std::string& body, std::function<void(int)> next, Done fail);
     void feedback_walk(const PredictiveUnit& node, std::shared_ptr<const std::string> body,
-                       const std::map<std::string, int>& routing, Done done);
+                       std::shared_ptr<const std::map<std::string, int>> routing, Done done);
 
     PredictiveUnit graph_;
     ComponentCaller& caller_;
