@@ -115,6 +115,28 @@ PredictiveUnit graph_from_json(const Json& json) {
     return unit_from_json(json, "graph");
 }
 
+std::string html_escape_json(std::string_view body) {
+    std::string out;
+    out.reserve(body.size());
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const char c = body[i];
+        if (c == '<') {
+            out += "\\u003c";
+        } else if (c == '>') {
+            out += "\\u003e";
+        } else if (c == '&') {
+            out += "\\u0026";
+        } else if (c == '\xE2' && i + 2 < body.size() && body[i + 1] == '\x80' &&
+                   (body[i + 2] == '\xA8' || body[i + 2] == '\xA9')) {
+            out += body[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::vector<const PredictiveUnit*> graph_nodes(const PredictiveUnit& root) {
     std::vector<const PredictiveUnit*> out;
     collect(root, out);
@@ -186,6 +208,7 @@ void GraphExecutor::predict(std::string body, Done done) {
                      // Not JSON: passed on untouched, as the executor passes bodies.
                  }
              }
+             reply.body = html_escape_json(reply.body);
              done(std::move(reply));
          });
 }
@@ -374,7 +397,10 @@ void GraphExecutor::feedback(std::string body, Done done) {
     }
     feedback_walk(graph_, std::make_shared<const std::string>(std::move(body)),
                   std::make_shared<const std::map<std::string, int>>(std::move(routing)),
-                  std::move(done));
+                  [done = std::move(done)](HttpReply reply) {
+                      reply.body = html_escape_json(reply.body);
+                      done(std::move(reply));
+                  });
 }
 
 void GraphExecutor::feedback_walk(const PredictiveUnit& node,
