@@ -115,6 +115,28 @@ PredictiveUnit graph_from_json(const Json& json) {
     return unit_from_json(json, "graph");
 }
 
+std::string html_escape_json(std::string_view body) {
+    std::string out;
+    out.reserve(body.size());
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const char c = body[i];
+        if (c == '<') {
+            out += "\\u003c";
+        } else if (c == '>') {
+            out += "\\u003e";
+        } else if (c == '&') {
+            out += "\\u0026";
+        } else if (c == '\xE2' && i + 2 < body.size() && body[i + 1] == '\x80' &&
+                   (body[i + 2] == '\xA8' || body[i + 2] == '\xA9')) {
+            out += body[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+            i += 2;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 std::vector<const PredictiveUnit*> graph_nodes(const PredictiveUnit& root) {
     std::vector<const PredictiveUnit*> out;
     collect(root, out);
@@ -186,6 +208,7 @@ void GraphExecutor::predict(std::string body, Done done) {
                      // Not JSON: passed on untouched, as the executor passes bodies.
                  }
              }
+             reply.body = html_escape_json(reply.body);
              done(std::move(reply));
          });
 }
@@ -196,7 +219,7 @@ void GraphExecutor::walk(const std::shared_ptr<Request>& request, const Predicti
     const bool call_model = node.type == "MODEL";
     const bool call_transform = node.type == "TRANSFORMER" || node.has_method("TRANSFORM_INPUT");
     if (!call_model && !call_transform) {
-        children(request, node, std::move(body), 0, std::move(done));
+        children(request, node, std::move(body), std::move(done));
         return;
     }
     caller_.call(node, call_model ? Method::kPredict : Method::kTransformInput, std::move(body),
@@ -205,7 +228,7 @@ void GraphExecutor::walk(const std::shared_ptr<Request>& request, const Predicti
                          done(as_error(std::move(reply)));
                          return;
                      }
-                     children(request, node, std::move(reply.body), 0, std::move(done));
+                     children(request, node, std::move(reply.body), std::move(done));
                  });
 }
 
@@ -250,7 +273,7 @@ void GraphExecutor::route(const std::shared_ptr<Request>& /*request*/, const Pre
 }
 
 void GraphExecutor::children(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
-                             std::string body, int /*unused*/, Done done) {
+                             std::string body, Done done) {
     if (node.children.empty()) {
         transform_output(node, std::move(body), std::move(done));
         return;
@@ -372,13 +395,18 @@ void GraphExecutor::feedback(std::string body, Done done) {
         done(executor_error(std::string("Failed to parse feedback: ") + e.what()));
         return;
     }
-    feedback_walk(graph_, std::make_shared<const std::string>(std::move(body)), routing,
-                  std::move(done));
+    feedback_walk(graph_, std::make_shared<const std::string>(std::move(body)),
+                  std::make_shared<const std::map<std::string, int>>(std::move(routing)),
+                  [done = std::move(done)](HttpReply reply) {
+                      reply.body = html_escape_json(reply.body);
+                      done(std::move(reply));
+                  });
 }
 
 void GraphExecutor::feedback_walk(const PredictiveUnit& node,
                                   std::shared_ptr<const std::string> body,
-                                  const std::map<std::string, int>& routing, Done done) {
+                                  std::shared_ptr<const std::map<std::string, int>> routing,
+                                  Done done) {
     // After the children: the node's own /send-feedback for MODEL, ROUTER or SEND_FEEDBACK.
     auto own = [this, &node, body](std::optional<HttpReply> first_child, Done finish) {
         if (node.type == "MODEL" || node.type == "ROUTER" || node.has_method("SEND_FEEDBACK")) {
@@ -391,7 +419,7 @@ void GraphExecutor::feedback_walk(const PredictiveUnit& node,
         finish(first_child ? std::move(*first_child) : HttpReply{200, *body});
     };
     int branch = -1;
-    if (const auto it = routing.find(node.name); it != routing.end()) branch = it->second;
+    if (const auto it = routing->find(node.name); it != routing->end()) branch = it->second;
     if (node.children.empty() || branch == -2) {
         own(std::nullopt, std::move(done));
         return;

@@ -7,8 +7,10 @@
 //      built-in RANDOM_ABTEST implementation, else -1; then /aggregate for a COMBINER (or
 //      method AGGREGATE), else the first child's output;
 //   3. transform output: OUTPUT_TRANSFORMER or method TRANSFORM_OUTPUT -> /transform-output.
-// Bodies pass byte for byte between nodes. A component's non-200 reply ends the request with
-// that status and body; transport failures and executor errors give HTTP 500 with
+// Bodies pass byte for byte between nodes; the final body goes through Go's json.HTMLEscape
+// (<, >, & and U+2028/U+2029 as \u escapes), as the executor's REST server does. A component's
+// non-200 reply ends the request with that status and body; transport failures and executor errors
+// give HTTP 500 with
 // {"status":{"code":500,"info":...,"status":"FAILURE"}}.
 //
 // Calls go through the abstract, asynchronous ComponentCaller so the cluster layer can put
@@ -96,20 +98,24 @@ class GraphExecutor {
     void walk(const std::shared_ptr<Request>& request, const PredictiveUnit& node, std::string body,
               Done done);
     void children(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
-                  std::string body, int route, Done done);
+                  std::string body, Done done);
     void aggregate(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
                    std::vector<std::string> outputs, Done done);
     void transform_output(const PredictiveUnit& node, std::string body, Done done);
     void route(const std::shared_ptr<Request>& request, const PredictiveUnit& node,
                const std::string& body, std::function<void(int)> next, Done fail);
     void feedback_walk(const PredictiveUnit& node, std::shared_ptr<const std::string> body,
-                       const std::map<std::string, int>& routing, Done done);
+                       std::shared_ptr<const std::map<std::string, int>> routing, Done done);
 
     PredictiveUnit graph_;
     ComponentCaller& caller_;
     sim::kernel::Random* abtest_random_;
     ExecutorOptions options_;
 };
+
+// Go's encoding/json.HTMLEscape: <, > and & become \u003c, \u003e, \u0026 and the line and
+// paragraph separators U+2028/U+2029 become \u2028/\u2029; everything else is unchanged.
+std::string html_escape_json(std::string_view body);
 
 // The route value in a /route reply (executor/api/util/utils.go): the first element of
 // data.ndarray (of its first row if nested), data.tensor.values[0], or a bare [n].

@@ -2,62 +2,116 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 namespace components::model {
 
-TermIndex::TermIndex(const std::vector<std::string>& terms, std::string_view what) {
-    index_.reserve(terms.size());
-    for (std::size_t i = 0; i < terms.size(); ++i) {
-        const auto [it, inserted] =
-            index_.emplace(fnv_hash(terms[i]), static_cast<std::uint32_t>(i));
-        if (!inserted) {
-            throw ModelError(std::string(what) + ": terms \"" + terms[it->second] + "\" and \"" +
-                             terms[i] + "\" have the same 64-bit FNV-1a hash");
-        }
+void HashIndex::build(const std::vector<std::pair<std::uint64_t, std::uint32_t>>& entries) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * entries.size())
+        capacity *= 2;
+    keys_.assign(capacity, 0);
+    values_.assign(capacity, kMissing);
+    mask_ = capacity - 1;
+    for (const auto& [hash, value] : entries) {
+        std::size_t i = slot(hash);
+        while (values_[i] != kMissing && keys_[i] != hash)
+            i = (i + 1) & mask_;
+        keys_[i] = hash;
+        values_[i] = value;
     }
 }
 
+namespace {
+
+// Registers `text` under its hash; throws if a different string already has that hash, in
+// which case lookups by hash could not tell them apart.
+std::uint64_t checked_hash(std::unordered_map<std::uint64_t, std::string>& seen,
+                           std::string_view text, std::string_view what) {
+    const std::uint64_t hash = fnv_hash(text);
+    const auto [it, inserted] = seen.try_emplace(hash, text);
+    if (!inserted && it->second != text) {
+        throw ModelError(std::string(what) + ": \"" + it->second + "\" and \"" + std::string(text) +
+                         "\" have the same 64-bit FNV-1a hash");
+    }
+    return hash;
+}
+
+}  // namespace
+
 SentimentPredictor::SentimentPredictor(std::shared_ptr<const SentimentModel> model)
-    : model_(std::move(model)),
-      stop_words_(model_->stop_words, "stop_words"),
-      vocabulary_(model_->vocabulary, "vocabulary") {
-    const std::size_t features = model_->feature_count();
-    const std::size_t rows = model_->coef_rows;
+    : model_(std::move(model)) {
+    const SentimentModel& m = *model_;
+    {
+        std::unordered_map<std::uint64_t, std::string> seen;
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+        for (std::size_t i = 0; i < m.stop_words.size(); ++i) {
+            entries.emplace_back(checked_hash(seen, m.stop_words[i], "stop_words"),
+                                 static_cast<std::uint32_t>(i));
+        }
+        stop_words_.build(entries);
+    }
+    {
+        // Every term, and every proper token prefix of a multi-token term ("a b c" gives
+        // "a" and "a b"), merged by hash into one entry.
+        std::unordered_map<std::uint64_t, std::string> seen;
+        std::unordered_map<std::uint64_t, std::uint32_t> value_of;
+        std::vector<std::uint64_t> order;  // first-seen order keeps the build deterministic
+        const auto mark = [&](std::string_view text, std::uint32_t feature, bool longer) {
+            const std::uint64_t hash = checked_hash(seen, text, "vocabulary");
+            auto [it, inserted] = value_of.try_emplace(hash, kNoFeature);
+            if (inserted) order.push_back(hash);
+            if (feature != kNoFeature) it->second = (it->second & kLonger) | feature;
+            if (longer) it->second |= kLonger;
+        };
+        for (std::size_t f = 0; f < m.vocabulary.size(); ++f) {
+            const std::string& term = m.vocabulary[f];
+            mark(term, static_cast<std::uint32_t>(f), false);
+            for (std::size_t space = term.find(' '); space != std::string::npos;
+                 space = term.find(' ', space + 1)) {
+                mark(std::string_view(term).substr(0, space), kNoFeature, true);
+            }
+        }
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> entries;
+        entries.reserve(order.size());
+        for (const std::uint64_t hash : order)
+            entries.emplace_back(hash, value_of.at(hash));
+        ngrams_.build(entries);
+    }
+    const std::size_t features = m.feature_count();
+    const std::size_t rows = m.coef_rows;
     coef_by_feature_.resize(features * rows);
     for (std::size_t r = 0; r < rows; ++r) {
         for (std::size_t f = 0; f < features; ++f) {
-            coef_by_feature_[f * rows + r] = model_->coef[r * features + f];
+            coef_by_feature_[f * rows + r] = m.coef[r * features + f];
         }
     }
     counts_.assign(features, 0.0);
     scores_.assign(rows, 0.0);
-    lowered_.reserve(1024);
+    lowered_.reserve(4096);
     tokens_.reserve(256);
     kept_.reserve(256);
     touched_.reserve(1024);
 }
 
 bool SentimentPredictor::is_stop_word(std::string_view token) const {
-    const std::int64_t i = stop_words_.find(fnv_hash(token));
-    return i >= 0 && model_->stop_words[static_cast<std::size_t>(i)] == token;
+    const std::uint32_t i = stop_words_.find(fnv_hash(token));
+    return i != HashIndex::kMissing && model_->stop_words[i] == token;
 }
 
-std::int64_t SentimentPredictor::feature_of(std::size_t first, std::size_t n,
-                                            std::uint64_t hash) const {
-    const std::int64_t index = vocabulary_.find(hash);
-    if (index < 0) return -1;
-    // Confirm: the term must be exactly the tokens joined by single spaces.
-    std::string_view term = model_->vocabulary[static_cast<std::size_t>(index)];
+bool SentimentPredictor::term_matches(std::uint32_t feature, std::size_t first,
+                                      std::size_t n) const {
+    std::string_view term = model_->vocabulary[feature];
     for (std::size_t k = 0; k < n; ++k) {
         const std::string_view token = kept_[first + k];
         if (k > 0) {
-            if (term.empty() || term.front() != ' ') return -1;
+            if (term.empty() || term.front() != ' ') return false;
             term.remove_prefix(1);
         }
-        if (!term.starts_with(token)) return -1;
+        if (!term.starts_with(token)) return false;
         term.remove_prefix(token.size());
     }
-    return term.empty() ? index : -1;
+    return term.empty();
 }
 
 void SentimentPredictor::count_features() {
@@ -69,12 +123,14 @@ void SentimentPredictor::count_features() {
         for (std::size_t n = 1; n <= max_n && first + n <= n_tokens; ++n) {
             if (n > 1) hash = fnv_continue(hash, " ");
             hash = fnv_continue(hash, kept_[first + n - 1]);
-            if (n < min_n) continue;
-            const std::int64_t f = feature_of(first, n, hash);
-            if (f < 0) continue;
-            const auto feature = static_cast<std::size_t>(f);
-            if (counts_[feature] == 0.0) touched_.push_back(static_cast<std::uint32_t>(feature));
-            counts_[feature] += 1.0;
+            const std::uint32_t entry = ngrams_.find(hash);
+            if (entry == HashIndex::kMissing) break;  // no term is or starts with this n-gram
+            const std::uint32_t feature = entry & ~kLonger;
+            if (n >= min_n && feature != kNoFeature && term_matches(feature, first, n)) {
+                if (counts_[feature] == 0.0) touched_.push_back(feature);
+                counts_[feature] += 1.0;
+            }
+            if ((entry & kLonger) == 0) break;
         }
     }
 }

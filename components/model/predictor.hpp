@@ -10,7 +10,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "components/model/model.hpp"
@@ -18,20 +17,30 @@
 
 namespace components::model {
 
-// Hash -> index of a term list. Built once; throws ModelError if two terms share a hash
-// (then lookups could not be exact). Never iterated.
-class TermIndex {
+// An open-addressing hash table from 64-bit FNV-1a hashes to 32-bit values (linear probing,
+// power-of-two capacity, at most half full). Built once at model load; lookups never
+// allocate; never iterated. The caller guarantees distinct strings have distinct hashes
+// (checked while building, see SentimentPredictor).
+class HashIndex {
   public:
-    TermIndex() = default;
-    TermIndex(const std::vector<std::string>& terms, std::string_view what);
-    // Index of the term with this hash, or -1. The caller confirms the bytes.
-    std::int64_t find(std::uint64_t hash) const {
-        const auto it = index_.find(hash);
-        return it == index_.end() ? -1 : static_cast<std::int64_t>(it->second);
+    static constexpr std::uint32_t kMissing = 0xFFFFFFFFu;
+    void build(const std::vector<std::pair<std::uint64_t, std::uint32_t>>& entries);
+    std::uint32_t find(std::uint64_t hash) const {
+        if (mask_ == 0) return kMissing;
+        for (std::size_t i = slot(hash);; i = (i + 1) & mask_) {
+            const std::uint32_t value = values_[i];
+            if (value == kMissing) return kMissing;
+            if (keys_[i] == hash) return value;
+        }
     }
 
   private:
-    std::unordered_map<std::uint64_t, std::uint32_t> index_;
+    std::size_t slot(std::uint64_t hash) const {
+        return static_cast<std::size_t>(hash ^ (hash >> 29)) & mask_;
+    }
+    std::vector<std::uint64_t> keys_;
+    std::vector<std::uint32_t> values_;
+    std::size_t mask_ = 0;
 };
 
 class SentimentPredictor {
@@ -52,13 +61,18 @@ class SentimentPredictor {
 
   private:
     bool is_stop_word(std::string_view token) const;
-    // Feature index of tokens kept_[first..first+n) joined by spaces, or -1.
-    std::int64_t feature_of(std::size_t first, std::size_t n, std::uint64_t hash) const;
+    // True if vocabulary term `feature` is exactly tokens kept_[first..first+n) joined by spaces.
+    bool term_matches(std::uint32_t feature, std::size_t first, std::size_t n) const;
     void count_features();
 
     std::shared_ptr<const SentimentModel> model_;
-    TermIndex stop_words_;
-    TermIndex vocabulary_;
+    HashIndex stop_words_;  // hash -> stop word index
+    // hash of an n-gram -> feature index (low 31 bits; kNoFeature when the n-gram is only a
+    // prefix) | kLonger when some vocabulary term extends it by more tokens. Prefix entries
+    // let the n-gram loop stop as soon as no longer term can match.
+    HashIndex ngrams_;
+    static constexpr std::uint32_t kLonger = 0x80000000u;
+    static constexpr std::uint32_t kNoFeature = 0x7FFFFFFEu;  // | kLonger must differ from kMissing
     std::vector<double> coef_by_feature_;  // feature-major: coef_by_feature_[f * rows + r]
 
     // Per-request scratch, reused.

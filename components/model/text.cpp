@@ -44,22 +44,28 @@ char32_t decode(std::string_view text, std::size_t& i) {
     return cp;
 }
 
-void encode(char32_t cp, std::string& out) {
+// Writes the UTF-8 bytes of `cp` to `out`; returns how many (1 to 4).
+std::size_t encode(char32_t cp, char* out) {
     if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        out[0] = static_cast<char>(cp);
+        return 1;
     }
+    if (cp < 0x800) {
+        out[0] = static_cast<char>(0xC0 | (cp >> 6));
+        out[1] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = static_cast<char>(0xE0 | (cp >> 12));
+        out[1] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = static_cast<char>(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = static_cast<char>(0xF0 | (cp >> 18));
+    out[1] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = static_cast<char>(0x80 | (cp & 0x3F));
+    return 4;
 }
 
 // Simple one-to-one lowercase mappings of Python's str.lower() for the common alphabets.
@@ -115,31 +121,66 @@ bool is_word(char32_t cp) {
 
 }  // namespace
 
+namespace {
+
+// Word-character flags and lowercase bytes of ASCII, the fast path.
+struct AsciiTable {
+    bool word[128];
+    char lower[128];
+    AsciiTable() {
+        for (int c = 0; c < 128; ++c) {
+            word[c] = is_word(static_cast<char32_t>(c));
+            lower[c] = static_cast<char>(to_lower(static_cast<char32_t>(c)));
+        }
+    }
+};
+
+}  // namespace
+
 void tokenize(std::string_view text, std::string& lowered, std::vector<TokenSpan>& tokens) {
-    lowered.clear();
+    static const AsciiTable ascii;
     tokens.clear();
+    // Lowercasing keeps each code point's UTF-8 length, except a malformed byte that becomes
+    // U+FFFD (3 bytes), so 3x the input always suffices: no reallocation inside the loop
+    // (and none at all once the buffer has grown to the longest text seen).
+    lowered.resize(3 * text.size());
+    char* out = lowered.data();
+    std::size_t size = 0;
     std::size_t i = 0;
     std::size_t run_begin = 0;
     std::size_t run_chars = 0;
-    const auto close_run = [&] {
-        if (run_chars >= 2) {
-            tokens.push_back({static_cast<std::uint32_t>(run_begin),
-                              static_cast<std::uint32_t>(lowered.size() - run_begin)});
-        }
-        run_chars = 0;
-    };
     while (i < text.size()) {
-        const char32_t cp = to_lower(decode(text, i));
-        if (!is_word(cp)) {
-            close_run();
-            encode(cp, lowered);
-            continue;
+        const auto byte = static_cast<unsigned char>(text[i]);
+        char bytes[4];
+        std::size_t n = 1;
+        bool word = false;
+        if (byte < 0x80) {
+            word = ascii.word[byte];
+            bytes[0] = ascii.lower[byte];
+            ++i;
+        } else {
+            const char32_t cp = to_lower(decode(text, i));
+            word = is_word(cp);
+            n = encode(cp, bytes);
         }
-        if (run_chars == 0) run_begin = lowered.size();
-        ++run_chars;
-        encode(cp, lowered);
+        if (word) {
+            if (run_chars == 0) run_begin = size;
+            ++run_chars;
+        } else {
+            if (run_chars >= 2) {
+                tokens.push_back({static_cast<std::uint32_t>(run_begin),
+                                  static_cast<std::uint32_t>(size - run_begin)});
+            }
+            run_chars = 0;
+        }
+        for (std::size_t k = 0; k < n; ++k)
+            out[size++] = bytes[k];
     }
-    close_run();
+    if (run_chars >= 2) {
+        tokens.push_back(
+            {static_cast<std::uint32_t>(run_begin), static_cast<std::uint32_t>(size - run_begin)});
+    }
+    lowered.resize(size);
 }
 
 }  // namespace components::model

@@ -1,4 +1,8 @@
 // `sim-run predict`: runs the sentiment model on texts and prints one JSON line per text.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -29,13 +33,58 @@ void print_prediction(cm::SentimentPredictor& predictor, const std::string& text
     std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+// --bench: times the inference path itself (the one place a wall clock is allowed: it
+// measures the model, it never feeds a simulation). Batched: every text once per round, best
+// round; single: the median of per-text latencies over one round.
+void bench(cm::SentimentPredictor& predictor, const std::vector<std::string>& texts, int rounds) {
+    using Clock = std::chrono::steady_clock;
+    std::vector<double> probabilities(predictor.class_count());
+    double checksum = 0.0;
+    for (const std::string& t : texts)
+        checksum += static_cast<double>(predictor.predict_proba(t, probabilities));
+    double best_seconds = 1e300;
+    for (int r = 0; r < rounds; ++r) {
+        const auto start = Clock::now();
+        for (const std::string& t : texts)
+            checksum += static_cast<double>(predictor.predict_proba(t, probabilities));
+        best_seconds =
+            std::min(best_seconds, std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    std::vector<double> latencies;
+    latencies.reserve(texts.size());
+    for (const std::string& t : texts) {
+        const auto start = Clock::now();
+        checksum += probabilities[predictor.predict_proba(t, probabilities)];
+        latencies.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    }
+    std::sort(latencies.begin(), latencies.end());
+    const double median = latencies[latencies.size() / 2];
+    const double p99 = latencies[std::min(latencies.size() - 1, latencies.size() * 99 / 100)];
+    std::printf(
+        "{\"texts\":%zu,\"rounds\":%d,\"batch_texts_per_second\":%.1f,"
+        "\"single_median_us\":%.3f,\"single_p99_us\":%.3f,\"checksum\":%.6f}\n",
+        texts.size(), rounds, static_cast<double>(texts.size()) / best_seconds, median * 1e6,
+        p99 * 1e6, checksum);
+}
+
 int predict_main(std::span<const std::string> args) {
     std::string model_path;
     std::string input_path;
     std::vector<std::string> texts;
+    int bench_rounds = 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a == "--model" || a == "--input") {
+        if (a == "--bench") {
+            if (i + 1 >= args.size())
+                return usage_error(kPredictCommand, "--bench needs a number of rounds");
+            const std::string& v = args[++i];
+            const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), bench_rounds);
+            if (ec != std::errc() || end != v.data() + v.size() || bench_rounds < 1 ||
+                bench_rounds > 1000) {
+                return usage_error(kPredictCommand,
+                                   "--bench: expected rounds in [1, 1000], got \"" + v + "\"");
+            }
+        } else if (a == "--model" || a == "--input") {
             if (i + 1 >= args.size()) return usage_error(kPredictCommand, a + " needs a value");
             (a == "--model" ? model_path : input_path) = args[++i];
         } else if (a == "--") {
@@ -77,9 +126,14 @@ int predict_main(std::span<const std::string> args) {
         std::string line;
         while (std::getline(*in, line)) {
             if (!line.empty() && line.back() == '\r') line.pop_back();
-            print_prediction(predictor, line, probabilities);
+            if (bench_rounds > 0) {
+                texts.push_back(line);
+            } else {
+                print_prediction(predictor, line, probabilities);
+            }
         }
     }
+    if (bench_rounds > 0) bench(predictor, texts, bench_rounds);
     return kExitOk;
 }
 
@@ -87,12 +141,14 @@ int predict_main(std::span<const std::string> args) {
 
 extern const Command kPredictCommand{
     "predict", "run the sentiment model on texts (one JSON line each)",
-    "Usage: sim-run predict --model MODEL.json [--input FILE] [TEXT...]\n\n"
+    "Usage: sim-run predict --model MODEL.json [--input FILE] [--bench ROUNDS] [TEXT...]\n\n"
     "Prints, in input order, one JSON line per text:\n"
     "  "
     "{\"text\":...,\"label\":...,\"probabilities\":{\"negative\":..,\"neutral\":..,\"positive\":..}"
     "}\n"
-    "TEXT arguments come first, then the lines of --input (one text per line; - reads stdin).\n\n"
+    "TEXT arguments come first, then the lines of --input (one text per line; - reads stdin).\n"
+    "--bench ROUNDS times the model on the texts instead (used by scripts/bench-model): the best\n"
+    "of ROUNDS batched passes and the median single-text latency, on one core, as JSON.\n\n"
     "Example:\n  sim-run predict --model fixtures/models/sentiment-v1.json \"This is amazing!\"\n",
     predict_main};
 

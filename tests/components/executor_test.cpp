@@ -265,6 +265,16 @@ TEST_CASE("feedback walks routed children, calling MODEL and ROUTER nodes", "[ex
     CHECK(out->status == 500);
 }
 
+TEST_CASE("the executor HTML-escapes its final body like Go's json.HTMLEscape", "[executor]") {
+    CHECK(html_escape_json(R"({"strData":"a<b>&c\u2028"})") ==
+          R"({"strData":"a\u003cb\u003e\u0026c\u2028"})");
+    CHECK(html_escape_json("x\xE2\x80\xA8y\xE2\x80\xA9") == R"(x\u2028y\u2029)");
+    Harness h;
+    h.builtin("echo", "echo");
+    const HttpReply r = h.predict(R"({"name":"echo","type":"MODEL"})", R"({"strData":"<b>"})");
+    CHECK(r.body.find(R"("strData":"\u003cb\u003e")") != std::string::npos);
+}
+
 TEST_CASE("route values: ndarray, nested ndarray, tensor, bare list", "[executor]") {
     int r = 0;
     CHECK((parse_route(R"({"data":{"ndarray":[[2]]}})", r) && r == 2));

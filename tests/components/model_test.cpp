@@ -90,6 +90,26 @@ TEST_CASE("an n-gram whose hash matches but bytes differ is not a feature", "[mo
     CHECK(a == b);
 }
 
+TEST_CASE("n-grams whose prefixes are not features are still found", "[model]") {
+    // "very good product" is a feature but neither "very" nor "very good" is: the lookup must
+    // walk through prefix-only entries (a bug once made those look like empty slots).
+    json j = tiny_model_json();
+    j["vectorizer"]["ngram_range"] = {1, 3};
+    j["vectorizer"]["vocabulary"] = {"bad", "good", "very good product"};
+    SentimentPredictor predictor(
+        std::make_shared<const SentimentModel>(parse_model_json(j.dump(), "m.json")));
+    std::vector<double> with(3), without(3);
+    predictor.predict_proba("very good product", with);
+    predictor.predict_proba("good", without);
+    // "very good product" holds features good (1.2) and "very good product" (2.0).
+    const double norm = std::sqrt(1.2 * 1.2 + 2.0 * 2.0);
+    const auto expected = softmax({-1.2 / norm - 2.0 / norm + 0.1, 0.5 * 1.2 / norm + 0.2,
+                                   1.2 / norm + 1.5 * 2.0 / norm - 0.3});
+    for (int i = 0; i < 3; ++i)
+        CHECK(with[i] == Approx(expected[i]).epsilon(1e-14));
+    CHECK(with != without);
+}
+
 TEST_CASE("model JSON round-trips exactly", "[model]") {
     const SentimentModel model = tiny_model();
     const SentimentModel back = parse_model_json(model_to_json(model), "again.json");
