@@ -6,9 +6,9 @@
 // it measures the simulator, it never feeds it).
 #include <charconv>
 #include <chrono>
-#include <optional>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 

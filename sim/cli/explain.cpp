@@ -26,6 +26,25 @@ constexpr std::string_view kHelp =
     "\n"
     "Exit codes: as for `sim-run run` (0 held, 1 failed, 2 bad input).\n";
 
+// Prints `text` indented by two spaces, words wrapped at 92 columns; line breaks in the text
+// (paragraphs of a YAML `>` block) are kept.
+void print_wrapped(const std::string& text) {
+    constexpr std::size_t kWidth = 92;
+    std::istringstream paragraphs(text);
+    for (std::string paragraph; std::getline(paragraphs, paragraph);) {
+        std::istringstream words(paragraph);
+        std::string line;
+        for (std::string word; words >> word;) {
+            if (!line.empty() && line.size() + 1 + word.size() > kWidth) {
+                std::cout << "  " << line << "\n";
+                line.clear();
+            }
+            line += (line.empty() ? "" : " ") + word;
+        }
+        std::cout << "  " << line << "\n";
+    }
+}
+
 int explain_main(std::span<const std::string> args) {
     ScenarioArgs parsed;
     if (const auto error = parse_scenario_args(args, /*allow_run_options=*/false, parsed)) {
@@ -35,11 +54,8 @@ int explain_main(std::span<const std::string> args) {
     if (!scenario) return kExitBadInput;
 
     std::cout << scenario->metadata.name << "\n";
-    std::istringstream description(scenario->metadata.description.empty()
-                                       ? "(this scenario has no description)"
-                                       : scenario->metadata.description);
-    for (std::string line; std::getline(description, line);)
-        std::cout << "  " << line << "\n";
+    print_wrapped(scenario->metadata.description.empty() ? "(this scenario has no description)"
+                                                         : scenario->metadata.description);
     std::cout << "\n";
 
     scenario::RunOptions options;

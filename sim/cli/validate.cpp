@@ -15,7 +15,8 @@ constexpr std::string_view kHelp =
     "value, the times (inside the scenario's duration, windows in order), field paths,\n"
     "regular expressions, image patterns, and that every referenced file (manifests, model\n"
     "files, payload texts) exists, and that each manifest an apply step names holds usable\n"
-    "Kubernetes objects (apiVersion, kind, metadata.name). Every problem in a file is reported, not just the first,\n"
+    "Kubernetes objects (apiVersion, kind, metadata.name). Every problem in a file is reported, "
+    "not just the first,\n"
     "as `file:line:col: field.path: message`.\n"
     "\n"
     "Example:\n"
@@ -52,7 +53,8 @@ int validate_main(std::span<const std::string> args) {
         auto result = sim::scenario::load_scenario(file);
         if (result.ok()) {
             // The manifests its apply steps name must be usable Kubernetes objects too.
-            result.diagnostics = sim::scenario::load_scenario_manifests(*result.scenario).diagnostics;
+            result.diagnostics =
+                sim::scenario::load_scenario_manifests(*result.scenario).diagnostics;
         }
         if (result.diagnostics.empty()) {
             std::cout << file << ": ok (" << summary(*result.scenario) << ")\n";

@@ -182,6 +182,8 @@ void ExpectationTracker::decide(State& s, Nanos now, bool passed, std::string ob
         .str("result", passed ? "pass" : "fail")
         .str("observed", s.result.observed);
     if (!passed) line.str("message", s.result.message);
+    line.end();
+    if (on_decided_) on_decided_(s.result);
 }
 
 std::vector<ExpectationResult> ExpectationTracker::results() const {

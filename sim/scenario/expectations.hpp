@@ -50,6 +50,10 @@ class ExpectationTracker {
     void close(Nanos end, kernel::TraceWriter& trace);
 
     std::vector<ExpectationResult> results() const;
+    // Called once per expectation, when it is decided (for narration).
+    void on_decided(std::function<void(const ExpectationResult&)> callback) {
+        on_decided_ = std::move(callback);
+    }
 
   private:
     struct State {
@@ -61,6 +65,7 @@ class ExpectationTracker {
                 kernel::TraceWriter& trace);
 
     std::vector<State> states_;
+    std::function<void(const ExpectationResult&)> on_decided_;
 };
 
 }  // namespace sim::scenario

@@ -17,8 +17,8 @@
 #include <system_error>
 
 #include "sim/scenario/field_names.hpp"
-#include "sim/scenario/yaml_json.hpp"
 #include "sim/scenario/glob.hpp"
+#include "sim/scenario/yaml_json.hpp"
 
 namespace sim::scenario {
 
@@ -108,8 +108,12 @@ bool is_quoted(const YAML::Node& node) {
 }
 
 // Field-path helpers: "spec" + "traffic" -> "spec.traffic"; + 0 -> "spec.traffic[0]".
-std::string child(const std::string& path, std::string_view key) { return child_field(path, key); }
-std::string item(const std::string& path, std::size_t index) { return item_field(path, index); }
+std::string child(const std::string& path, std::string_view key) {
+    return child_field(path, key);
+}
+std::string item(const std::string& path, std::size_t index) {
+    return item_field(path, index);
+}
 
 std::string join(const std::vector<std::string_view>& words) {
     std::string out;

@@ -95,7 +95,8 @@ ManifestLoad load_manifest(const std::filesystem::path& path) {
         try {
             document = YAML::Load(text.text);
         } catch (const YAML::Exception& e) {
-            out.diagnostics.push_back({location_of(path, shift(e.mark)), "", "YAML syntax: " + e.msg});
+            out.diagnostics.push_back(
+                {location_of(path, shift(e.mark)), "", "YAML syntax: " + e.msg});
             continue;
         }
         if (document.IsNull()) continue;  // an empty document, or only comments
@@ -127,7 +128,8 @@ ScenarioManifests load_scenario_manifests(const Scenario& scenario) {
         const auto* apply = std::get_if<ApplyStep>(&step.action);
         if (!apply || out.by_path.count(apply->manifest)) continue;
         ManifestLoad load = load_manifest(apply->manifest);
-        out.diagnostics.insert(out.diagnostics.end(), load.diagnostics.begin(), load.diagnostics.end());
+        out.diagnostics.insert(out.diagnostics.end(), load.diagnostics.begin(),
+                               load.diagnostics.end());
         out.by_path.emplace(apply->manifest, std::move(load));
     }
     return out;

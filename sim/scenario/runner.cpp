@@ -8,9 +8,9 @@
 
 #include "sim/cluster/nodes.hpp"
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/overloaded.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kernel/trace.hpp"
-#include "sim/kernel/overloaded.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/scenario/expectations.hpp"
@@ -70,6 +70,10 @@ class Run {
         TraceWriter trace(trace_file_.is_open() ? &trace_file_ : nullptr);
         trace_ = &trace;
         expectations_.emplace(s_.expectations);
+        expectations_->on_decided([this](const ExpectationResult& r) {
+            narrate((r.passed ? "expectation holds: " : "expectation FAILS: ") + r.name +
+                    (r.passed ? "" : " (" + r.message + ")"));
+        });
 
         trace_start();
         build_nodes();
@@ -145,6 +149,9 @@ class Run {
                     .str("memory", kube::format_quantity(spec.memory, true))
                     .num("pods", spec.pods.value())
                     .raw("taints", json_string_list(taints));
+                narrate("node " + spec.name + " joins the cluster with " +
+                        kube::format_quantity(spec.cpu, false) + " CPU and " +
+                        kube::format_quantity(spec.memory, true) + " memory");
                 StepOutcome registered;
                 auto created = client_.create(kube::refs::kNodes, cluster::node_object(spec));
                 record(registered, "create", "Node/" + spec.name, created);
@@ -161,9 +168,6 @@ class Run {
                     throw std::runtime_error("cannot register node " + spec.name + ": " +
                                              registered.refusal);
                 }
-                narrate("node " + spec.name + " joins the cluster with " +
-                        kube::format_quantity(spec.cpu, false) + " CPU and " +
-                        kube::format_quantity(spec.memory, true) + " memory");
             }
         }
     }
@@ -174,6 +178,14 @@ class Run {
         if (!call.resource_version.empty()) line.str("resourceVersion", call.resource_version);
         if (!call.uid.empty()) line.str("uid", call.uid);
         if (!call.reason.empty()) line.str("reason", call.reason).str("message", call.message);
+        line.end();
+        if (call.reason.empty()) {
+            narrate("  the API server accepts: " + call.verb + " " + call.object + " (" +
+                    std::to_string(call.code) + ", resourceVersion " + call.resource_version + ")");
+        } else {
+            narrate("  the API server answers " + std::to_string(call.code) + " " + call.reason +
+                    ": " + call.message);
+        }
     }
 
     void schedule_timeline() {
@@ -257,7 +269,6 @@ class Run {
     // its message matches errorMatches); an expected refusal that does not come fails it too.
     void judge(const TimelineStep& step, const StepOutcome& outcome) {
         if (outcome.refused) {
-            narrate("the API server refuses: " + outcome.refusal);
             if (!step.expect_error) {
                 fail_step(step, "the API server refused this step: " + outcome.refusal);
             } else if (step.error_matches && !step.error_matches->search(outcome.refusal)) {
@@ -281,49 +292,50 @@ class Run {
         line.str("action", "fault");
         std::optional<Nanos> lasts;
         std::string what;
-        std::visit(Overloaded{
-                       [&](const PodKillFault& f) {
-                           what = "podKill";
-                           trace_victims(line.str("fault", what), f.namespace_, f.selector, f.count);
-                       },
-                       [&](const OomKillFault& f) {
-                           what = "oomKill";
-                           trace_victims(line.str("fault", what), f.namespace_, f.selector, f.count);
-                       },
-                       [&](const CrashLoopFault& f) {
-                           what = "crashLoop";
-                           line.str("fault", what).str("image", f.image);
-                           lasts = f.for_duration;
-                       },
-                       [&](const ImagePullErrorFault& f) {
-                           what = "imagePullError";
-                           line.str("fault", what).str("image", f.image);
-                           lasts = f.for_duration;
-                       },
-                       [&](const SlowFault& f) {
-                           what = "slow";
-                           line.str("fault", what)
-                               .str("image", f.image)
-                               .str("addLatency", format_duration(f.add_latency));
-                           lasts = f.for_duration;
-                       },
-                       [&](const ErrorsFault& f) {
-                           what = "errors";
-                           line.str("fault", what).str("image", f.image).real("rate", f.rate);
-                           lasts = f.for_duration;
-                       },
-                       [&](const OperatorDownFault& f) {
-                           what = "operatorDown";
-                           line.str("fault", what);
-                           lasts = f.for_duration;
-                       },
-                       [&](const NodeDownFault& f) {
-                           what = "nodeDown";
-                           line.str("fault", what).str("node", f.node);
-                           lasts = f.for_duration;
-                       },
-                   },
-                   fault);
+        std::visit(
+            Overloaded{
+                [&](const PodKillFault& f) {
+                    what = "podKill";
+                    trace_victims(line.str("fault", what), f.namespace_, f.selector, f.count);
+                },
+                [&](const OomKillFault& f) {
+                    what = "oomKill";
+                    trace_victims(line.str("fault", what), f.namespace_, f.selector, f.count);
+                },
+                [&](const CrashLoopFault& f) {
+                    what = "crashLoop";
+                    line.str("fault", what).str("image", f.image);
+                    lasts = f.for_duration;
+                },
+                [&](const ImagePullErrorFault& f) {
+                    what = "imagePullError";
+                    line.str("fault", what).str("image", f.image);
+                    lasts = f.for_duration;
+                },
+                [&](const SlowFault& f) {
+                    what = "slow";
+                    line.str("fault", what)
+                        .str("image", f.image)
+                        .str("addLatency", format_duration(f.add_latency));
+                    lasts = f.for_duration;
+                },
+                [&](const ErrorsFault& f) {
+                    what = "errors";
+                    line.str("fault", what).str("image", f.image).real("rate", f.rate);
+                    lasts = f.for_duration;
+                },
+                [&](const OperatorDownFault& f) {
+                    what = "operatorDown";
+                    line.str("fault", what);
+                    lasts = f.for_duration;
+                },
+                [&](const NodeDownFault& f) {
+                    what = "nodeDown";
+                    line.str("fault", what).str("node", f.node);
+                    lasts = f.for_duration;
+                },
+            },
+            fault);
         if (lasts) line.str("for", format_duration(*lasts));
         narrate("fault " + what + " begins" + (lasts ? " for " + format_duration(*lasts) : ""));
         if (lasts) {

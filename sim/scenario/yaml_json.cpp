@@ -77,8 +77,7 @@ std::optional<nlohmann::json> yaml_to_json(const YAML::Node& node, const std::st
             nlohmann::json array = nlohmann::json::array();
             bool ok = true;
             for (std::size_t i = 0; i < node.size(); ++i) {
-                auto element =
-                    yaml_to_json(node[i], item_field(field, i), on_error);
+                auto element = yaml_to_json(node[i], item_field(field, i), on_error);
                 ok = ok && element.has_value();
                 if (element) array.push_back(std::move(*element));
             }

@@ -12,8 +12,8 @@
 namespace sim::scenario {
 
 // Called for each problem: the offending node, the dotted field path, and a message.
-using YamlErrorSink =
-    std::function<void(const YAML::Node& node, const std::string& field, const std::string& message)>;
+using YamlErrorSink = std::function<void(const YAML::Node& node, const std::string& field,
+                                         const std::string& message)>;
 
 // Converts `node`; nullopt when any part could not be converted (each problem reported).
 // `field` is the dotted path of `node` itself, for messages.
