@@ -192,6 +192,13 @@ TEST_CASE("parameters are typed and validated like the wrapper", "[components]")
     CHECK_THROWS_WITH(server("epsilon-greedy", {}, &random), Catch::Contains("n_branches"));
     CHECK_THROWS_WITH(server("epsilon-greedy", {{"n_branches", "INT", "0"}}, &random),
                       Catch::Contains("n_branches"));
+    CHECK_THROWS_WITH(
+        server("epsilon-greedy", {{"n_branches", "INT", "2"}, {"alpha", "FLOAT", "1"}}, &random),
+        Catch::Contains("unexpected keyword argument 'alpha'"));
+    CHECK_THROWS_WITH(server("sklearn-server", {{"model_name", "STRING", "x"}}),
+                      Catch::Contains("unexpected keyword argument 'model_name'"));
+    // The reference SentimentClassifier takes **kwargs (model_name in its manifest).
+    CHECK_NOTHROW(server("sentiment-model", {{"model_name", "STRING", "sentiment-classifier"}}));
 }
 
 TEST_CASE("average-combiner: element-wise mean, error on shape mismatch", "[components]") {
