@@ -423,8 +423,35 @@ bool is_builtin_component(std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+namespace {
+
+// Python components take their parameters as constructor keyword arguments, so an unknown one
+// is a TypeError when the container starts. Components taking **kwargs accept anything.
+void check_keywords(std::string_view component, const Parameters& p,
+                    const std::vector<std::string_view>& allowed) {
+    if (const auto name = p.unknown(allowed)) {
+        throw MicroserviceError(std::string(component) +
+                                    ": __init__() got an unexpected keyword argument '" + *name +
+                                    "'",
+                                protocol::kBadParameter);
+    }
+}
+
+}  // namespace
+
 std::unique_ptr<Component> make_builtin_component(std::string_view name, const Parameters& p,
                                                   const ComponentContext& c) {
+    // Constructor signatures: SKLearnServer.py, EpsilonGreedy.py, ThompsonSampling.py.
+    if (name == "sklearn-server") check_keywords(name, p, {"model_uri", "method"});
+    if (name == "random-abtest") check_keywords(name, p, {"ratioA"});
+    if (name == "epsilon-greedy") {
+        check_keywords(
+            name, p,
+            {"n_branches", "epsilon", "verbose", "best_branch", "seed", "history", "branch_names"});
+    }
+    if (name == "thompson-sampling") {
+        check_keywords(name, p, {"n_branches", "verbose", "seed", "history", "branch_names"});
+    }
     if (name == "sentiment-model") return std::make_unique<SentimentModelComponent>(p, c);
     if (name == "sklearn-server") return std::make_unique<SklearnServerComponent>(p, c);
     if (name == "echo") return std::make_unique<EchoComponent>();

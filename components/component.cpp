@@ -90,6 +90,13 @@ bool Parameters::has(std::string_view name) const {
     return find(name) != nullptr;
 }
 
+std::optional<std::string> Parameters::unknown(const std::vector<std::string_view>& allowed) const {
+    for (const Parameter& p : parameters_) {
+        if (std::find(allowed.begin(), allowed.end(), p.name) == allowed.end()) return p.name;
+    }
+    return std::nullopt;
+}
+
 std::int64_t Parameters::get_int(std::string_view name, std::int64_t fallback) const {
     const Parameter* p = find(name);
     if (!p) return fallback;

@@ -57,6 +57,8 @@ class Parameters {
     std::string get_string(std::string_view name, std::string fallback) const;
     bool get_bool(std::string_view name, bool fallback) const;
     std::size_t size() const { return parameters_.size(); }
+    // The first parameter whose name is not in `allowed`, if any.
+    std::optional<std::string> unknown(const std::vector<std::string_view>& allowed) const;
 
   private:
     const Parameter* find(std::string_view name) const;

@@ -169,9 +169,9 @@ LbfgsResult minimise_lbfgs(const Objective& f, Eigen::VectorXd x0, const LbfgsOp
         LineSearch search(f, x, direction, value, slope, options.max_line_search_steps);
         double value_new = 0.0;
         if (!search.run(initial_step, x_new, g_new, value_new)) {
-            result.stop_reason = "line search found no acceptable step";
+            result.stop_reason = "objective flat to rounding: the line search made no progress";
             result.iterations = iteration;
-            result.converged = result.gradient_max_abs <= 1e3 * options.gradient_tolerance;
+            result.converged = result.gradient_max_abs <= options.acceptable_gradient;
             break;
         }
         Eigen::VectorXd s = x_new - x;

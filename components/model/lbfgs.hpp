@@ -16,6 +16,9 @@ struct LbfgsOptions {
     // Stop when (f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= this (scipy's ftol criterion).
     double relative_decrease_tolerance = 1e-15;
     int max_line_search_steps = 50;  // scipy's maxls
+    // When the line search can make no more progress (the objective is flat to rounding), the
+    // run still counts as converged if max |g_i| is at most this.
+    double acceptable_gradient = 1e-4;
 };
 
 struct LbfgsResult {

@@ -52,6 +52,7 @@ struct TrainingResult {
     bool converged = false;
     double objective = 0.0;
     double gradient_max_abs = 0.0;
+    std::string stop_reason;
     bool evaluated = false;  // false when test_size is 0
     Evaluation evaluation;
 };

@@ -102,8 +102,8 @@ int train_main(std::span<const std::string> args) {
         for (const std::string& c : result.model.classes)
             std::cout << ' ' << c;
         std::cout << "\nL-BFGS: " << result.iterations << " iterations, "
-                  << (result.converged ? "converged" : "NOT converged") << ", max |gradient| "
-                  << result.gradient_max_abs << "\n";
+                  << (result.converged ? "converged" : "NOT converged") << " ("
+                  << result.stop_reason << "), max |gradient| " << result.gradient_max_abs << "\n";
         if (result.evaluated) {
             char accuracy[32];
             std::snprintf(accuracy, sizeof accuracy, "%.4f", result.evaluation.accuracy);
@@ -113,8 +113,9 @@ int train_main(std::span<const std::string> args) {
         cm::save_model_file(result.model, out_path);
         std::cout << "\nModel written to " << out_path << "\n";
         if (!result.converged) {
-            std::cerr << "sim-run train: warning: L-BFGS did not converge in " << options.max_iter
-                      << " iterations; raise --max-iter\n";
+            std::cerr << "sim-run train: warning: L-BFGS stopped before converging ("
+                      << result.stop_reason << ", max |gradient| " << result.gradient_max_abs
+                      << "); the model was written anyway\n";
         }
     } catch (const cm::CsvError& e) {
         std::cerr << "sim-run train: " << e.what() << "\n";

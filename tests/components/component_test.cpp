@@ -1,3 +1,4 @@
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -191,6 +192,13 @@ TEST_CASE("parameters are typed and validated like the wrapper", "[components]")
     CHECK_THROWS_WITH(server("epsilon-greedy", {}, &random), Catch::Contains("n_branches"));
     CHECK_THROWS_WITH(server("epsilon-greedy", {{"n_branches", "INT", "0"}}, &random),
                       Catch::Contains("n_branches"));
+    CHECK_THROWS_WITH(
+        server("epsilon-greedy", {{"n_branches", "INT", "2"}, {"alpha", "FLOAT", "1"}}, &random),
+        Catch::Contains("unexpected keyword argument 'alpha'"));
+    CHECK_THROWS_WITH(server("sklearn-server", {{"model_name", "STRING", "x"}}),
+                      Catch::Contains("unexpected keyword argument 'model_name'"));
+    // The reference SentimentClassifier takes **kwargs (model_name in its manifest).
+    CHECK_NOTHROW(server("sentiment-model", {{"model_name", "STRING", "sentiment-classifier"}}));
 }
 
 TEST_CASE("average-combiner: element-wise mean, error on shape mismatch", "[components]") {
@@ -284,4 +292,57 @@ TEST_CASE("Beta draws have the right mean", "[components][routers]") {
     for (int i = 0; i < 20000; ++i)
         small += sample_beta(random, 0.5, 0.5);
     CHECK(small / 20000 == Approx(0.5).margin(0.01));
+}
+
+// ---- property: any body gets a response or the wrapper's error, never an exception --------
+
+namespace {
+
+rc::Gen<Json> arbitrary_json(int depth) {
+    auto leaf =
+        rc::gen::oneOf(rc::gen::just(Json(nullptr)),
+                       rc::gen::map(rc::gen::arbitrary<bool>(), [](bool b) { return Json(b); }),
+                       rc::gen::map(rc::gen::inRange(-5, 5), [](int i) { return Json(i); }),
+                       rc::gen::map(rc::gen::elementOf(std::vector<std::string>{
+                                        "", "ndarray", "tensor", "data", "text", "great"}),
+                                    [](std::string s) { return Json(s); }));
+    if (depth == 0) return leaf;
+    const std::vector<std::string> keys{"data",    "ndarray", "tensor",   "shape",   "values",
+                                        "names",   "strData", "jsonData", "binData", "meta",
+                                        "routing", "tags",    "request",  "reward"};
+    return rc::gen::oneOf(leaf,
+                          rc::gen::map(rc::gen::container<std::vector<Json>>(
+                                           rc::gen::resize(3, arbitrary_json(depth - 1))),
+                                       [](std::vector<Json> v) { return Json(v); }),
+                          rc::gen::map(rc::gen::container<std::map<std::string, Json>>(
+                                           rc::gen::resize(3, rc::gen::elementOf(keys)),
+                                           rc::gen::resize(3, arbitrary_json(depth - 1))),
+                                       [](std::map<std::string, Json> m) { return Json(m); }));
+}
+
+}  // namespace
+
+TEST_CASE("any body gets a response or the wrapper's error", "[components][property]") {
+    sim::kernel::Random random = sim::kernel::Random::stream(5, "fuzz");
+    std::vector<ComponentServer> servers;
+    servers.push_back(server("sentiment-model"));
+    servers.push_back(server("sklearn-server"));
+    servers.push_back(server("echo"));
+    servers.push_back(server("average-combiner"));
+    servers.push_back(server("epsilon-greedy", {{"n_branches", "INT", "2"}}, &random, "eg"));
+    servers.push_back(server("thompson-sampling", {{"n_branches", "INT", "2"}}, &random, "ts"));
+    rc::prop("status 200, 400 or 500 with a JSON body", [&] {
+        const bool raw = *rc::gen::arbitrary<bool>();
+        const std::string body =
+            raw ? *rc::gen::arbitrary<std::string>() : (*arbitrary_json(4)).dump();
+        const auto method = static_cast<Method>(*rc::gen::inRange(0, 6));
+        ComponentServer& s = servers[*rc::gen::inRange<std::size_t>(0, servers.size())];
+        const HttpReply reply = s.handle(method, body);
+        RC_ASSERT((reply.status == 200 || reply.status == 400 || reply.status == 500));
+        const Json parsed = Json::parse(reply.body);
+        if (reply.status != 200) {
+            RC_ASSERT(parsed["status"]["status"] == 1);
+            RC_ASSERT(parsed["status"]["code"] == -1);
+        }
+    });
 }

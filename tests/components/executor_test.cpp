@@ -7,6 +7,7 @@
 
 #include "components/builtins.hpp"
 #include "components/executor.hpp"
+#include "components/model/model.hpp"
 
 using namespace components;
 using protocol::Json;
@@ -365,4 +366,91 @@ TEST_CASE("random graphs with random failures: exactly one answer per request",
         RC_ASSERT(answers == 1);
         RC_ASSERT((last.status == 200 || last.status == 400 || last.status == 500));
     });
+}
+
+// ---- end to end with the built-in components -----------------------------------------------
+
+namespace {
+
+std::shared_ptr<const model::SentimentModel> load_fixture(const std::string& uri) {
+    static std::map<std::string, std::shared_ptr<const model::SentimentModel>> cache;
+    auto& slot = cache[uri];
+    if (!slot) slot = std::make_shared<const model::SentimentModel>(model::load_model_file(uri));
+    return slot;
+}
+
+struct Cluster {
+    std::map<std::string, std::unique_ptr<ComponentServer>> servers;
+    std::map<std::string, std::unique_ptr<sim::kernel::Random>> streams;
+    DirectCaller caller;
+    void add(const std::string& node, std::string_view impl,
+             std::vector<Parameter> parameters = {}) {
+        streams[node] =
+            std::make_unique<sim::kernel::Random>(sim::kernel::Random::stream(42, "node/" + node));
+        ComponentContext c;
+        c.random = streams[node].get();
+        c.load_model = load_fixture;
+        c.default_model_uri = SIM_SOURCE_DIR "/fixtures/models/sentiment-v1.json";
+        servers[node] = std::make_unique<ComponentServer>(
+            node, node + ":1.0",
+            make_builtin_component(impl, Parameters(std::move(parameters)), c));
+        caller.add(node, *servers[node]);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("A/B test of two model versions through RANDOM_ABTEST", "[executor][e2e]") {
+    Cluster c;
+    c.add("v1", "sentiment-model", {{"method", "STRING", "predict_proba"}});
+    c.add("v2", "sentiment-model",
+          {{"method", "STRING", "predict_proba"},
+           {"model", "STRING", SIM_SOURCE_DIR "/fixtures/models/sentiment-v2.json"}});
+    sim::kernel::Random abtest = sim::kernel::Random::stream(42, "executor/abtest");
+    GraphExecutor executor(
+        graph_from_json(Json::parse(R"({"name":"ab","implementation":"RANDOM_ABTEST",
+        "parameters":[{"name":"ratioA","type":"FLOAT","value":"0.9"}],
+        "children":[{"name":"v1","type":"MODEL"},{"name":"v2","type":"MODEL"}]})")),
+        c.caller, &abtest);
+    std::map<std::string, int> served;
+    for (int i = 0; i < 500; ++i) {
+        executor.predict(R"({"data":{"ndarray":[["This is absolutely amazing!"]]}})",
+                         [&](HttpReply r) {
+                             REQUIRE(r.status == 200);
+                             const Json body = Json::parse(r.body);
+                             CHECK(body["data"]["names"] == Json::parse(R"(["t:0","t:1","t:2"])"));
+                             for (const auto& [node, image] : body["meta"]["requestPath"].items())
+                                 ++served[node];
+                         });
+    }
+    CHECK(served["v1"] + served["v2"] == 500);
+    CHECK(served["v1"] == Approx(450).margin(25));
+}
+
+TEST_CASE("an epsilon-greedy router learns from feedback through the executor", "[executor][e2e]") {
+    Cluster c;
+    c.add("eg", "epsilon-greedy", {{"n_branches", "INT", "3"}, {"epsilon", "FLOAT", "0.05"}});
+    for (const char* m : {"a", "b", "c"})
+        c.add(m, "echo");
+    GraphExecutor executor(graph_from_json(Json::parse(R"({"name":"eg","type":"ROUTER","children":[
+        {"name":"a","type":"MODEL"},{"name":"b","type":"MODEL"},{"name":"c","type":"MODEL"}]})")),
+                           c.caller, nullptr, {.inject_routing = true});
+    // Branch b pays off 80 % of the time, the others 20 %.
+    sim::kernel::Random rewards = sim::kernel::Random::stream(42, "rewards");
+    int b_late = 0;
+    for (int i = 0; i < 2000; ++i) {
+        const std::string request = R"({"data":{"ndarray":[[1]]}})";
+        Json response;
+        executor.predict(request, [&](HttpReply r) {
+            REQUIRE(r.status == 200);
+            response = Json::parse(r.body);
+        });
+        const int branch = response["meta"]["routing"]["eg"].get<int>();
+        if (i >= 1000 && branch == 1) ++b_late;
+        const double reward = rewards.bernoulli(branch == 1 ? 0.8 : 0.2) ? 1.0 : 0.0;
+        const Json feedback = {
+            {"request", Json::parse(request)}, {"response", response}, {"reward", reward}};
+        executor.feedback(feedback.dump(), [&](HttpReply r) { REQUIRE(r.status == 200); });
+    }
+    CHECK(b_late >= 900);
 }
