@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "components/model/predictor.hpp"
+#include "sim/kernel/det_math.hpp"
 
 namespace components {
 namespace {
@@ -385,7 +386,8 @@ double sample_gamma(Random& random, double shape) {
     if (shape < 1.0) {
         // Gamma(a) = Gamma(a + 1) * U^(1/a).
         const double u = random.uniform01();
-        return sample_gamma(random, shape + 1.0) * std::pow(u, 1.0 / shape);
+        return sample_gamma(random, shape + 1.0) *
+               sim::kernel::det_exp(sim::kernel::det_log(u) / shape);
     }
     const double d = shape - 1.0 / 3.0;
     const double c = 1.0 / std::sqrt(9.0 * d);
@@ -399,7 +401,8 @@ double sample_gamma(Random& random, double shape) {
         v = v * v * v;
         const double u = random.uniform01();
         if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
-        if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+        if (sim::kernel::det_log(u) < 0.5 * x * x + d * (1.0 - v + sim::kernel::det_log(v)))
+            return d * v;
     }
 }
 

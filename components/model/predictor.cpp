@@ -4,6 +4,8 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "sim/kernel/det_math.hpp"
+
 namespace components::model {
 
 void HashIndex::build(const std::vector<std::pair<std::uint64_t, std::uint32_t>>& entries) {
@@ -154,7 +156,7 @@ std::size_t SentimentPredictor::predict_proba(std::string_view text,
     double sum_squares = 0.0;
     for (const std::uint32_t f : touched_) {
         double tf = counts_[f];
-        if (m.sublinear_tf) tf = std::log(tf) + 1.0;
+        if (m.sublinear_tf) tf = sim::kernel::det_log(tf) + 1.0;
         counts_[f] = tf * m.idf[f];
         sum_squares += counts_[f] * counts_[f];
     }
@@ -173,7 +175,7 @@ std::size_t SentimentPredictor::predict_proba(std::string_view text,
 
     if (m.binary()) {
         // scikit-learn's one-vs-rest binary model: P(class 1) = expit(score).
-        const double p1 = 1.0 / (1.0 + std::exp(-scores_[0]));
+        const double p1 = 1.0 / (1.0 + sim::kernel::det_exp(-scores_[0]));
         probabilities[0] = 1.0 - p1;
         probabilities[1] = p1;
         return scores_[0] > 0.0 ? 1 : 0;
@@ -185,7 +187,7 @@ std::size_t SentimentPredictor::predict_proba(std::string_view text,
     double total = 0.0;
     const double max_score = scores_[best];
     for (std::size_t r = 0; r < rows; ++r) {
-        probabilities[r] = std::exp(scores_[r] - max_score);
+        probabilities[r] = sim::kernel::det_exp(scores_[r] - max_score);
     }
     for (std::size_t r = 0; r < rows; ++r)
         total += probabilities[r];

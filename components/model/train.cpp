@@ -18,6 +18,7 @@
 #include "components/model/lbfgs.hpp"
 #include "components/model/predictor.hpp"
 #include "components/model/text.hpp"
+#include "sim/kernel/det_math.hpp"
 #include "sim/kernel/random.hpp"
 
 namespace components::model {
@@ -246,13 +247,14 @@ FittedFeatures fit_tfidf(const std::vector<std::string_view>& docs, const Traini
     const double n_docs = static_cast<double>(docs.size());
     fitted.idf.resize(features);
     for (std::size_t f = 0; f < features; ++f) {
-        fitted.idf[f] = std::log((1.0 + n_docs) / (1.0 + static_cast<double>(df[f]))) + 1.0;
+        fitted.idf[f] =
+            sim::kernel::det_log((1.0 + n_docs) / (1.0 + static_cast<double>(df[f]))) + 1.0;
     }
     std::vector<Eigen::Triplet<double>> triplets;
     for (std::size_t d = 0; d < docs.size(); ++d) {
         double sum_squares = 0.0;
         for (auto& [f, value] : rows[d]) {
-            if (sublinear_tf) value = std::log(value) + 1.0;
+            if (sublinear_tf) value = sim::kernel::det_log(value) + 1.0;
             value *= fitted.idf[f];
             sum_squares += value * value;
         }
@@ -296,12 +298,12 @@ Fit fit_logistic_regression(const SparseRows& x, const std::vector<std::size_t>&
             const double max_z = z.row(i).maxCoeff();
             double sum = 0.0;
             for (Eigen::Index c = 0; c < k; ++c)
-                sum += std::exp(z(i, c) - max_z);
-            const double lse = max_z + std::log(sum);
+                sum += sim::kernel::det_exp(z(i, c) - max_z);
+            const double lse = max_z + sim::kernel::det_log(sum);
             const auto y = static_cast<Eigen::Index>(labels[static_cast<std::size_t>(i)]);
             loss += lse - z(i, y);
             for (Eigen::Index c = 0; c < k; ++c)
-                residual(i, c) = std::exp(z(i, c) - lse);
+                residual(i, c) = sim::kernel::det_exp(z(i, c) - lse);
             residual(i, y) -= 1.0;
         }
         loss += 0.5 / C * w.squaredNorm();
