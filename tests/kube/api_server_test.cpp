@@ -529,3 +529,23 @@ TEST_CASE("a binding to a deleting pod conflicts; a delete of a missing object i
           "assigned to a host");
     CHECK(c.client.remove(refs::kPods.in("default"), "nope").is_not_found());
 }
+
+TEST_CASE("pod spec updates may change only images and a few fields") {
+    Cluster c;
+    Json p = c.client.create(pod("p")).value();
+    Json image = p;
+    image["spec"]["containers"][0]["image"] = "nginx:1.28";
+    p = c.client.update(image).value();
+    CHECK(p["spec"]["containers"][0]["image"] == "nginx:1.28");
+    Json policy = p;
+    policy["spec"]["restartPolicy"] = "Never";
+    const auto r = c.client.update(policy);
+    REQUIRE(r.code() == 422);
+    CHECK(r.error().message().rfind(
+              "Pod \"p\" is invalid: spec: Forbidden: pod updates may not change fields other "
+              "than `spec.containers[*].image`",
+              0) == 0);
+    Json toleration = p;
+    toleration["spec"]["tolerations"].push_back(Json{{"key", "k"}, {"operator", "Exists"}});
+    CHECK(c.client.update(toleration).ok());
+}
