@@ -512,7 +512,7 @@ TEST_CASE("deletecollection deletes the matches only") {
         REQUIRE(c.client.create(cm).ok());
     }
     const auto r =
-        c.server.remove_collection(refs::kConfigMaps.in("default"), {.label_selector = "batch=1"});
+        c.client.remove_collection(refs::kConfigMaps.in("default"), {.label_selector = "batch=1"});
     REQUIRE(r.ok());
     CHECK(r.value()["items"].size() == 2);
     CHECK(c.client.list(refs::kConfigMaps.in("default")).value()["items"].size() == 1);
