@@ -274,3 +274,21 @@ TEST_CASE("the same seed and operations give byte-identical objects and watch st
     CHECK(a == run(11));
     CHECK(a != run(12));
 }
+
+TEST_CASE("removing the last finalizer of a deleting object is one DELETED event") {
+    Cluster c;
+    Json cm = config_map("a");
+    cm["metadata"]["finalizers"] = {"x/y"};
+    REQUIRE(c.client.create(cm).ok());
+    const Json marked = c.client.remove(refs::kConfigMaps.in("default"), "a").value();
+    Recorder rec;
+    auto w = c.client.watch(refs::kConfigMaps, {.resource_version = meta::resource_version(marked)},
+                            rec.handler());
+    Json released = marked;
+    released["metadata"].erase("finalizers");
+    const Json last = c.client.update(released).value();
+    c.loop.run_until_idle(100);
+    CHECK(rec.summary() == std::vector<std::string>{"DELETED a"});
+    CHECK(rec.events[0].object["metadata"]["finalizers"] == Json::array({"x/y"}));
+    CHECK(last["metadata"]["resourceVersion"] == std::to_string(c.server.revision()));
+}
