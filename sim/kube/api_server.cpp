@@ -698,11 +698,13 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
     const bool finalized = is_deleting(next) && finalizers_of(next).empty() &&
                            meta_of(next).value("deletionGracePeriodSeconds", 0LL) == 0;
     if (finalized) {
-        // store.go: the update that empties the finalizers of a deleting object removes it.
-        Bucket& b = bucket(r);
-        b[{ns, name}] = next;
+        // store.go: the update that empties the finalizers of a deleting object is not
+        // written; the object is deleted instead (deleteWithoutFinalizers), so watchers see
+        // one DELETED event carrying the last stored state at the delete revision.
         erase(r, ns, name);
-        return present(r, next, ref.version);
+        Json last = old;
+        meta(last)["resourceVersion"] = std::to_string(revision_);
+        return present(r, last, ref.version);
     }
     write(r, std::move(next), &old);
     return present(r, bucket(r).at({ns, name}), ref.version);

@@ -34,6 +34,10 @@ Result<Json> Client::remove(const ResourceRef& ref, const std::string& name,
                             const DeleteOptions& options) {
     return server_.remove(ref, name, options);
 }
+Result<Json> Client::remove_collection(const ResourceRef& ref, const ListOptions& selection,
+                                       const DeleteOptions& options) {
+    return server_.remove_collection(ref, selection, options);
+}
 Result<Json> Client::get_scale(const ResourceRef& ref, const std::string& name) const {
     return server_.get(ref, name, "scale");
 }

@@ -31,6 +31,8 @@ class Client {
     Result<Json> update_status(const ResourceRef& ref, const Json& object);
     Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type,
                        const Json& patch, const std::string& subresource = "");
+    Result<Json> remove_collection(const ResourceRef& ref, const ListOptions& selection,
+                                   const DeleteOptions& options = {});
     Result<Json> remove(const ResourceRef& ref, const std::string& name,
                         const DeleteOptions& options = {});
     Result<Json> get_scale(const ResourceRef& ref, const std::string& name) const;

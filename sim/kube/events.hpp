@@ -1,16 +1,24 @@
-// A simple core/v1 Event writer for controllers (client-go tools/record, reduced): an
-// identical event (same source, involved object, type, reason and message) bumps `count` and
-// `lastTimestamp` of the existing Event; otherwise a new Event named
-// "<involved name>.<hex unix nanos>" is created. The similar-event aggregation and the spam
-// filter of k8s-semantics.md §3h come later.
+// core/v1 Events as client-go's recorder writes them (tools/record/event.go,
+// events_cache.go; k8s-semantics.md §3h), in virtual time:
+//  - aggregation: when events that differ only in their message reach 10 distinct messages
+//    within 600 s for one (source, object, type, reason), they collapse into one Event whose
+//    message is "(combined from similar events): <latest message>";
+//  - dedup: an event seen before (same key) is a PATCH of count+1, lastTimestamp and
+//    message on the Event already written, otherwise a new Event
+//    "<involved name>.<hex unix nanos>" is created;
+//  - spam filter: a token bucket per source and object (burst 25, one token per 300 s);
+//    a filtered event is not written.
+// The recorder's caches are unbounded maps (client-go's are 4096-entry LRUs).
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "sim/kube/client.hpp"
+#include "sim/kube/workqueue.hpp"
 
 namespace sim::kube {
 
@@ -18,15 +26,29 @@ class EventRecorder {
   public:
     EventRecorder(Client& client, std::string component, std::string host = "");
 
-    // type: "Normal" or "Warning". Returns the written Event (or the API error).
+    // type: "Normal" or "Warning". Returns the written Event, a null Json when the spam filter
+    // dropped it, or the API error.
     Result<Json> record_event(const Json& involved, const std::string& type,
                               const std::string& reason, const std::string& message);
 
   private:
+    struct Aggregate {
+        std::set<std::string> messages;
+        std::int64_t last_unix_nanos = 0;
+        bool seen = false;
+    };
+    struct Observation {
+        std::string name;
+        std::int64_t count = 0;
+        Json first_timestamp;
+    };
+
     Client& client_;
     std::string component_;
     std::string host_;
-    std::map<std::string, std::string> written_;  // identity key -> Event name
+    std::map<std::string, Aggregate> aggregates_;  // aggregate key -> messages seen
+    std::map<std::string, Observation> observed_;  // event or aggregate key -> last write
+    std::map<std::string, TokenBucket> spam_;      // source + object -> bucket
 };
 
 // The involvedObject reference for an object.

@@ -296,6 +296,49 @@ std::string render_label_selector(const Json& selector) {
     return out + "}";
 }
 
+// ValidatePodUpdate: only images, activeDeadlineSeconds, added tolerations and a
+// terminationGracePeriodSeconds of 1 after a negative one may change. The real message ends
+// with a diff of the two specs, which is left out here.
+void validate_pod_spec_update(const Json& spec, const Json& old_spec, FieldErrors& errs) {
+    Json munged = spec;
+    for (const char* list : {"containers", "initContainers"}) {
+        if (!munged.contains(list) || !old_spec.contains(list) || !munged[list].is_array() ||
+            munged[list].size() != old_spec[list].size())
+            continue;
+        for (std::size_t i = 0; i < munged[list].size(); ++i) {
+            if (old_spec[list][i].contains("image"))
+                munged[list][i]["image"] = old_spec[list][i]["image"];
+            else
+                munged[list][i].erase("image");
+        }
+    }
+    const auto restore = [&](const char* key) {
+        if (old_spec.contains(key))
+            munged[key] = old_spec[key];
+        else
+            munged.erase(key);
+    };
+    restore("activeDeadlineSeconds");
+    const Json old_tolerations = old_spec.value("tolerations", Json::array());
+    const Json new_tolerations = spec.value("tolerations", Json::array());
+    const bool only_added =
+        std::all_of(old_tolerations.begin(), old_tolerations.end(), [&](const Json& t) {
+            return std::find(new_tolerations.begin(), new_tolerations.end(), t) !=
+                   new_tolerations.end();
+        });
+    if (only_added) restore("tolerations");
+    if (old_spec.value("terminationGracePeriodSeconds", 0LL) < 0 &&
+        spec.value("terminationGracePeriodSeconds", 0LL) == 1)
+        restore("terminationGracePeriodSeconds");
+    if (munged == old_spec) return;
+    errs.push_back(forbidden(
+        "spec",
+        "pod updates may not change fields other than `spec.containers[*].image`,"
+        "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+        "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be "
+        "set to 1 if it was previously negative)"));
+}
+
 }  // namespace
 
 std::string dns1123_subdomain_error(const std::string& name) {
@@ -381,6 +424,8 @@ FieldErrors validate_object(const ResourceInfo& resource, const Json& object, co
     } else if (kind == "Pod") {
         const Json spec = object.value("spec", Json::object());
         validate_pod_spec(spec, "spec", errs);
+        if (old != nullptr)
+            validate_pod_spec_update(spec, old->value("spec", Json::object()), errs);
     } else if (kind == "Service") {
         validate_service(object, errs);
     } else if (kind == "HorizontalPodAutoscaler") {

@@ -22,7 +22,7 @@ int ItemExponentialFailureRateLimiter::num_requeues(const std::string& item) con
     return it == failures_.end() ? 0 : it->second;
 }
 
-Nanos TokenBucket::reserve(Nanos now) {
+void TokenBucket::advance(Nanos now) {
     if (!used_) {
         used_ = true;
         last_ = now;
@@ -33,10 +33,21 @@ Nanos TokenBucket::reserve(Nanos now) {
         tokens_ = std::min(static_cast<double>(burst_), tokens_ + elapsed_s * qps_);
         last_ = now;
     }
+}
+
+Nanos TokenBucket::reserve(Nanos now) {
+    advance(now);
     tokens_ -= 1.0;
     if (tokens_ >= 0) return 0;
     // durationFromTokens: seconds = tokens / limit, truncated to nanoseconds.
     return static_cast<Nanos>(static_cast<double>(kSecond) * (-tokens_ / qps_));
+}
+
+bool TokenBucket::allow(Nanos now) {
+    advance(now);
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    return true;
 }
 
 ControllerRateLimiter::ControllerRateLimiter()

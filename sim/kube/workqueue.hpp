@@ -42,8 +42,11 @@ class TokenBucket {
   public:
     TokenBucket(double qps, int burst) : qps_(qps), burst_(burst), tokens_(burst) {}
     sim::kernel::Nanos reserve(sim::kernel::Nanos now);
+    // Limiter.Allow(): takes a token only when one is available now.
+    bool allow(sim::kernel::Nanos now);
 
   private:
+    void advance(sim::kernel::Nanos now);
     double qps_;
     int burst_;
     double tokens_;

@@ -466,3 +466,86 @@ TEST_CASE(
     REQUIRE(c.client.update(released).ok());
     CHECK(c.client.get(ref, "p").is_not_found());
 }
+
+TEST_CASE("nodes keep their status on create; pod status writes keep spec and ownerReferences") {
+    Cluster c;
+    const Json node =
+        c.client
+            .create(Json::parse(
+                R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","namespace":"x"},
+        "status":{"capacity":{"cpu":"4"},"conditions":[{"type":"Ready","status":"True"}]}})"))
+            .value();
+    CHECK(node["status"]["capacity"]["cpu"] == "4");
+    CHECK_FALSE(node["metadata"].contains("namespace"));  // cluster-scoped
+    CHECK(c.client.get(refs::kNodes, "n1").ok());
+
+    Json p = pod("p", "n1");
+    p["metadata"]["ownerReferences"] = Json::array({Json{{"apiVersion", "apps/v1"},
+                                                         {"kind", "ReplicaSet"},
+                                                         {"name", "rs"},
+                                                         {"uid", "u-1"},
+                                                         {"controller", true}}});
+    Json created = c.client.create(p).value();
+    created["status"]["phase"] = "Running";
+    created["spec"]["containers"][0]["image"] = "changed";
+    created["metadata"].erase("ownerReferences");
+    const Json after = c.client.update_status(created).value();
+    CHECK(after["status"]["phase"] == "Running");
+    CHECK(after["spec"]["containers"][0]["image"] == "nginx");
+    CHECK(after["metadata"]["ownerReferences"][0]["uid"] == "u-1");
+}
+
+TEST_CASE("invalid labels are 422 on metadata.labels") {
+    Cluster c;
+    Json cm = config_map("a");
+    cm["metadata"]["labels"] = {{"app", "-bad"}};
+    const auto r = c.client.create(cm);
+    REQUIRE(r.code() == 422);
+    CHECK(r.error().status()["details"]["causes"][0]["field"] == "metadata.labels");
+}
+
+TEST_CASE("deletecollection deletes the matches only") {
+    Cluster c;
+    for (const char* n : {"a", "b", "c"}) {
+        Json cm = config_map(n);
+        cm["metadata"]["labels"] = {{"batch", std::string(n) == "c" ? "2" : "1"}};
+        REQUIRE(c.client.create(cm).ok());
+    }
+    const auto r =
+        c.client.remove_collection(refs::kConfigMaps.in("default"), {.label_selector = "batch=1"});
+    REQUIRE(r.ok());
+    CHECK(r.value()["items"].size() == 2);
+    CHECK(c.client.list(refs::kConfigMaps.in("default")).value()["items"].size() == 1);
+}
+
+TEST_CASE("a binding to a deleting pod conflicts; a delete of a missing object is 404") {
+    Cluster c;
+    Json p = pod("p");
+    p["metadata"]["finalizers"] = {"x/y"};
+    REQUIRE(c.client.create(p).ok());
+    REQUIRE(c.client.remove(refs::kPods.in("default"), "p").ok());
+    CHECK(c.client.bind("default", "p", "n").error().message() ==
+          "Operation cannot be fulfilled on pods/binding \"p\": pod p is being deleted, cannot be "
+          "assigned to a host");
+    CHECK(c.client.remove(refs::kPods.in("default"), "nope").is_not_found());
+}
+
+TEST_CASE("pod spec updates may change only images and a few fields") {
+    Cluster c;
+    Json p = c.client.create(pod("p")).value();
+    Json image = p;
+    image["spec"]["containers"][0]["image"] = "nginx:1.28";
+    p = c.client.update(image).value();
+    CHECK(p["spec"]["containers"][0]["image"] == "nginx:1.28");
+    Json policy = p;
+    policy["spec"]["restartPolicy"] = "Never";
+    const auto r = c.client.update(policy);
+    REQUIRE(r.code() == 422);
+    CHECK(r.error().message().rfind(
+              "Pod \"p\" is invalid: spec: Forbidden: pod updates may not change fields other "
+              "than `spec.containers[*].image`",
+              0) == 0);
+    Json toleration = p;
+    toleration["spec"]["tolerations"].push_back(Json{{"key", "k"}, {"operator", "Exists"}});
+    CHECK(c.client.update(toleration).ok());
+}

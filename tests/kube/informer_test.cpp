@@ -69,3 +69,40 @@ TEST_CASE("the event recorder creates events and counts repeats") {
                       {.field_selector = "involvedObject.name=web,reason=ScalingReplicaSet"});
     CHECK(listed.value()["items"].size() == 1);
 }
+
+TEST_CASE("similar events collapse after 10 distinct messages within 600 s") {
+    Cluster c;
+    const Json d = c.client.create(deployment("web")).value();
+    EventRecorder recorder(c.client, "deployment-controller");
+    for (int i = 1; i <= 9; ++i) {
+        const Json e =
+            recorder.record_event(d, "Normal", "ScalingReplicaSet", "msg " + std::to_string(i))
+                .value();
+        CHECK(e["message"] == "msg " + std::to_string(i));
+        c.loop.run_until(c.loop.now() + sim::kernel::kSecond);
+    }
+    const Json combined = recorder.record_event(d, "Normal", "ScalingReplicaSet", "msg 10").value();
+    CHECK(combined["message"] == "(combined from similar events): msg 10");
+    CHECK(combined["count"] == 1);
+    const Json again = recorder.record_event(d, "Normal", "ScalingReplicaSet", "msg 11").value();
+    CHECK(again["metadata"]["name"] == combined["metadata"]["name"]);
+    CHECK(again["count"] == 2);
+    CHECK(again["message"] == "(combined from similar events): msg 11");
+    CHECK(c.client.list(refs::kEvents.in("default")).value()["items"].size() == 10);
+}
+
+TEST_CASE("the spam filter lets 25 events per source and object through, then one per 300 s") {
+    Cluster c;
+    const Json p = c.client.create(pod("p")).value();
+    EventRecorder kubelet(c.client, "kubelet", "node-1");
+    for (int i = 0; i < 25; ++i)
+        REQUIRE_FALSE(
+            kubelet.record_event(p, "Normal", "R" + std::to_string(i), "m").value().is_null());
+    CHECK(kubelet.record_event(p, "Normal", "R25", "m").value().is_null());
+    c.loop.run_until(300 * sim::kernel::kSecond);
+    CHECK_FALSE(kubelet.record_event(p, "Normal", "R26", "m").value().is_null());
+    CHECK(kubelet.record_event(p, "Normal", "R27", "m").value().is_null());
+    // Another object has its own bucket.
+    const Json q = c.client.create(pod("q")).value();
+    CHECK_FALSE(kubelet.record_event(q, "Normal", "R0", "m").value().is_null());
+}

@@ -252,3 +252,43 @@ TEST_CASE("a selector watch replayed onto an empty map reproduces the matching s
                  RC_ASSERT(live == expected);
              });
 }
+
+TEST_CASE("the same seed and operations give byte-identical objects and watch streams") {
+    const auto run = [](std::uint64_t seed) {
+        Cluster c(seed);
+        std::string stream;
+        auto w = c.client.watch(refs::kPods, {},
+                                [&](const WatchEvent& e) { stream += e.to_json().dump() + "\n"; });
+        for (int i = 0; i < 20; ++i) {
+            Json p = pod("");
+            p["metadata"]["generateName"] = "web-";
+            const Json created = c.client.create(p).value();
+            c.loop.run_until(c.loop.now() + sim::kernel::kSecond);
+            if (i % 3 == 0) (void)c.client.bind("default", meta::name(created), "node-1");
+            if (i % 4 == 0) (void)c.client.remove(refs::kPods.in("default"), meta::name(created));
+        }
+        c.loop.run_until_idle(10'000);
+        return stream + c.client.list(refs::kPods).value().dump();
+    };
+    const std::string a = run(11);
+    CHECK(a == run(11));
+    CHECK(a != run(12));
+}
+
+TEST_CASE("removing the last finalizer of a deleting object is one DELETED event") {
+    Cluster c;
+    Json cm = config_map("a");
+    cm["metadata"]["finalizers"] = {"x/y"};
+    REQUIRE(c.client.create(cm).ok());
+    const Json marked = c.client.remove(refs::kConfigMaps.in("default"), "a").value();
+    Recorder rec;
+    auto w = c.client.watch(refs::kConfigMaps, {.resource_version = meta::resource_version(marked)},
+                            rec.handler());
+    Json released = marked;
+    released["metadata"].erase("finalizers");
+    const Json last = c.client.update(released).value();
+    c.loop.run_until_idle(100);
+    CHECK(rec.summary() == std::vector<std::string>{"DELETED a"});
+    CHECK(rec.events[0].object["metadata"]["finalizers"] == Json::array({"x/y"}));
+    CHECK(last["metadata"]["resourceVersion"] == std::to_string(c.server.revision()));
+}

@@ -107,3 +107,32 @@ TEST_CASE("more than the burst of rate-limited keys spread at 10 per second") {
     loop.run_until(2 * kSecond);
     CHECK(q.len() == 120);
 }
+
+TEST_CASE("a shut-down queue ignores adds and cancels waits") {
+    EventLoop loop;
+    WorkQueue q(loop);
+    q.add_after("k", kSecond);
+    q.shut_down();
+    q.add("j");
+    loop.run_until_idle(100);
+    CHECK(q.len() == 0);
+    CHECK(q.waiting() == 0);
+    CHECK(q.shutting_down());
+}
+
+TEST_CASE("the ready callback drains keys re-added during processing") {
+    EventLoop loop;
+    WorkQueue q(loop);
+    std::vector<std::string> worked;
+    int requeues = 0;
+    q.set_ready_callback([&] {
+        while (auto key = q.get()) {
+            worked.push_back(*key);
+            if (requeues++ < 2) q.add(*key);  // dirty while processing
+            q.done(*key);
+        }
+    });
+    q.add("k");
+    loop.run_until_idle(100);
+    CHECK(worked == std::vector<std::string>{"k", "k", "k"});
+}
