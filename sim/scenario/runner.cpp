@@ -13,6 +13,7 @@
 #include "sim/kernel/trace.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
+#include "sim/scenario/cluster_trace.hpp"
 #include "sim/scenario/expectations.hpp"
 #include "sim/scenario/manifest.hpp"
 #include "sim/scenario/observe.hpp"
@@ -76,6 +77,7 @@ class Run {
         });
 
         trace_start();
+        cluster_trace_.emplace(client_, trace, [this](const std::string& s) { narrate(s); });
         build_nodes();
         schedule_timeline();
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
@@ -417,6 +419,7 @@ class Run {
     std::ofstream trace_file_;
     TraceWriter* trace_ = nullptr;
     std::optional<ExpectationTracker> expectations_;
+    std::optional<ClusterTrace> cluster_trace_;
     RunResult result_;
 };
 
