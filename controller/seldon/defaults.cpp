@@ -49,11 +49,6 @@ void add_prepack_containers(Json& predictor, const OperatorConfig& config,
                 stack.push_back(&child);
         if (!is_prepack(node)) continue;
         const std::string name = str(node, "name");
-        bool found = false;
-        for (const Json& cs : array(predictor, "componentSpecs"))
-            for (const Json& c : array(at(cs, "spec"), "containers"))
-                found = found || str(c, "name") == name;
-        if (found) continue;
         const auto server = config.predictor_servers.find(str(node, "implementation"));
         if (server == config.predictor_servers.end()) continue;
         std::string image = server->second.seldon_image;
@@ -62,6 +57,22 @@ void add_prepack_containers(Json& predictor, const OperatorConfig& config,
         if ((protocol == "v2" || protocol == "kfserving" || image.empty()) &&
             !server->second.v2_image.empty())
             image = server->second.v2_image;
+        // A container named after the node but without an image gets the server's image.
+        bool found = false;
+        if (at(predictor, "componentSpecs").is_array()) {
+            for (Json& cs : predictor["componentSpecs"]) {
+                if (!at(at(cs, "spec"), "containers").is_array()) continue;
+                for (Json& c : cs["spec"]["containers"]) {
+                    if (str(c, "name") != name) continue;
+                    found = true;
+                    if (str(c, "image").empty()) c["image"] = image;
+                }
+            }
+        }
+        if (found) {
+            if (!at(node, "endpoint").is_object()) node["endpoint"] = {{"type", "REST"}};
+            continue;
+        }
         if (!at(predictor, "componentSpecs").is_array() || predictor["componentSpecs"].empty())
             predictor["componentSpecs"] =
                 Json::array({Json{{"spec", {{"containers", Json::array()}}}}});

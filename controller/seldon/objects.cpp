@@ -444,6 +444,19 @@ DesiredObjects build_desired_objects(const Json& sdep, const OperatorConfig& con
         const bool no_engine = str(at(p, "annotations"), "seldon.io/no-engine") == "true";
         const Json* engine_unit = first_localhost_unit(at(p, "graph"));
         const Json& specs = array(p, "componentSpecs");
+        std::size_t engine_spec = 0;
+        if (engine_unit != nullptr) {
+            for (std::size_t j = 0; j < specs.size(); ++j) {
+                const Json& cs_containers = array(at(specs[j], "spec"), "containers");
+                const bool holds = std::any_of(
+                    cs_containers.begin(), cs_containers.end(),
+                    [&](const Json& c) { return str(c, "name") == str(*engine_unit, "name"); });
+                if (holds) {
+                    engine_spec = j;
+                    break;
+                }
+            }
+        }
         int entry_http = config.executor_http_port;
         int entry_grpc = config.executor_grpc_port;
         for (std::size_t j = 0; j < specs.size(); ++j) {
@@ -495,9 +508,9 @@ DesiredObjects build_desired_objects(const Json& sdep, const OperatorConfig& con
                     entry_grpc = grpc;
                 }
             }
-            const bool hosts_engine =
-                engine_unit != nullptr && !separate_engine &&
-                std::find(cnames.begin(), cnames.end(), str(*engine_unit, "name")) != cnames.end();
+            // The executor joins the pod of the node served on localhost; when a later
+            // componentSpec reused that container name (so no node kept localhost), the first pod.
+            const bool hosts_engine = !separate_engine && j == engine_spec;
             if (hosts_engine) {
                 if (!no_engine) {
                     pod["containers"].push_back(executor_container(ctx, p));

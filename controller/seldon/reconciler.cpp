@@ -106,11 +106,18 @@ ReconcileResult SeldonReconciler::reconcile(const std::string& ns, const std::st
     bool had_error = false;
     std::string error_message;
 
+    // Events are best effort, as in client-go's recorder: a failed write is traced, not fatal.
+    const auto event = [&](const std::string& type, const std::string& reason,
+                           const std::string& message) {
+        const auto written = recorder_.record_event(stored, type, reason, message);
+        if (!written.ok())
+            decisions.push_back({"error", "Event " + reason, written.error().message()});
+    };
     const auto fail = [&](const std::string& message) {
         had_error = true;
         error_message = message;
         decisions.push_back({"error", self, message});
-        recorder_.record_event(stored, "Warning", "InternalError", message);
+        event("Warning", "InternalError", message);
     };
 
     try {
@@ -133,8 +140,8 @@ ReconcileResult SeldonReconciler::reconcile(const std::string& ns, const std::st
                 fail(created.error().message());
                 return std::nullopt;
             }
-            recorder_.record_event(stored, "Normal", "Create" + event_kind(kind),
-                                   "Created " + kind + " " + kube::quote_value(oname));
+            event("Normal", "Create" + event_kind(kind),
+                  "Created " + kind + " " + kube::quote_value(oname));
             decisions.push_back({"create", what, "the spec calls for it and it does not exist"});
             return Change::Created;
         }
@@ -158,8 +165,8 @@ ReconcileResult SeldonReconciler::reconcile(const std::string& ns, const std::st
                 return std::nullopt;
             }
             decisions.push_back({"create", what, "selector changed: deleted and recreated"});
-            recorder_.record_event(stored, "Normal", "Create" + event_kind(kind),
-                                   "Created " + kind + " " + kube::quote_value(oname));
+            event("Normal", "Create" + event_kind(kind),
+                  "Created " + kind + " " + kube::quote_value(oname));
             return Change::Created;
         }
         Json next = have;
@@ -179,8 +186,8 @@ ReconcileResult SeldonReconciler::reconcile(const std::string& ns, const std::st
             fail(updated.error().message());
             return std::nullopt;
         }
-        recorder_.record_event(stored, "Normal", "Update" + event_kind(kind),
-                               "Updated " + kind + " " + kube::quote_value(oname));
+        event("Normal", "Update" + event_kind(kind),
+              "Updated " + kind + " " + kube::quote_value(oname));
         decisions.push_back(
             {"update", what, "its spec differs from what the SeldonDeployment calls for"});
         return Change::Updated;
@@ -283,9 +290,9 @@ ReconcileResult SeldonReconciler::reconcile(const std::string& ns, const std::st
                 }
                 decisions.push_back({"delete", describe(o),
                                      "owned by the SeldonDeployment but no longer in its spec"});
-                recorder_.record_event(stored, "Normal", "Delete" + event_kind(o["kind"]),
-                                       "Deleted " + o["kind"].get<std::string>() + " " +
-                                           kube::quote_value(meta::name(item)));
+                event("Normal", "Delete" + event_kind(o["kind"]),
+                      "Deleted " + o["kind"].get<std::string>() + " " +
+                          kube::quote_value(meta::name(item)));
             }
         }
     } else {
@@ -386,8 +393,7 @@ ReconcileResult SeldonReconciler::reconcile(const std::string& ns, const std::st
         }
         decisions.push_back(
             {"status", self, "state " + state + (description.empty() ? "" : ": " + description)});
-        recorder_.record_event(stored, "Normal", "Updated",
-                               "Updated SeldonDeployment " + kube::quote_value(name));
+        event("Normal", "Updated", "Updated SeldonDeployment " + kube::quote_value(name));
     }
     if (had_error) result.requeue = true;
     return result;

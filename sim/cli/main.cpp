@@ -12,8 +12,9 @@ namespace sim::cli {
 
 namespace {
 
-const std::array<const Command*, 5> kCommands{&kRunCommand, &kValidateCommand, &kExplainCommand,
-                                              &kBenchCommand, &kVersionCommand};
+const std::array<const Command*, 6> kCommands{&kRunCommand,    &kValidateCommand,
+                                              &kRenderCommand, &kExplainCommand,
+                                              &kBenchCommand,  &kVersionCommand};
 
 void print_overview(std::ostream& out) {
     out << "sim-run: a deterministic simulator of Seldon Core v1 on Kubernetes.\n"

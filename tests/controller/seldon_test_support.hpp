@@ -41,4 +41,27 @@ inline nlohmann::json minimal_sdep(const std::string& name = "m") {
             {{{"op", "replace"}, {"path", "/metadata/name"}, {"value", name}}}));
 }
 
+// Stands in for the Deployment controller and kubelets: every Deployment in `ns` reports all
+// its replicas ready and available.
+inline void mark_deployments_available(sim::kube::Client& client, const std::string& ns) {
+    const auto listed = client.list(sim::kube::refs::kDeployments.in(ns));
+    for (nlohmann::json d : listed.value()["items"]) {
+        const std::int64_t replicas = d["spec"].value("replicas", 1);
+        d["apiVersion"] = "apps/v1";
+        d["kind"] = "Deployment";
+        d["status"] = {
+            {"observedGeneration", d["metadata"].value("generation", 1)},
+            {"replicas", replicas},
+            {"updatedReplicas", replicas},
+            {"readyReplicas", replicas},
+            {"availableReplicas", replicas},
+            {"conditions",
+             {{{"type", "Available"}, {"status", "True"}, {"reason", "MinimumReplicasAvailable"}},
+              {{"type", "Progressing"},
+               {"status", "True"},
+               {"reason", "NewReplicaSetAvailable"}}}}};
+        client.update_status(d).value();
+    }
+}
+
 }  // namespace sim::test
