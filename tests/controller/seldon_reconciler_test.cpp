@@ -7,6 +7,7 @@
 #include "controller/seldon/names.hpp"
 #include "controller/seldon/objects.hpp"
 #include "controller/seldon/reconciler.hpp"
+#include "controller/seldon/routing.hpp"
 #include "seldon_test_support.hpp"
 #include "sim/kube/object_meta.hpp"
 #include "sim/scenario/manifest.hpp"
@@ -472,4 +473,51 @@ TEST_CASE("corpus: every admitted SeldonDeployment reconciles to Available with 
         ++available;
     }
     CHECK(available == 94);  // 95 admitted, one for another controller-id
+}
+
+TEST_CASE("routing table: traffic weights, the lone predictor's 100 %, a mirrored shadow") {
+    json sdep = sim::test::minimal_sdep("r");
+    auto routes = seldon::routing_table(sdep);
+    REQUIRE(routes.size() == 1);
+    CHECK(routes[0].service == "r-default");
+    CHECK(routes[0].weight_percent == 100);
+    CHECK_FALSE(routes[0].shadow);
+
+    json canary = sdep["spec"]["predictors"][0];
+    canary["name"] = "canary";
+    canary["traffic"] = 25;
+    sdep["spec"]["predictors"][0]["traffic"] = 75;
+    sdep["spec"]["predictors"].push_back(canary);
+    json shadow = canary;
+    shadow["name"] = "shadow";
+    shadow["shadow"] = true;
+    shadow.erase("traffic");
+    shadow["annotations"] = {{"seldon.io/svc-name", "mirror-svc"}};
+    sdep["spec"]["predictors"].push_back(shadow);
+    routes = seldon::routing_table(sdep);
+    REQUIRE(routes.size() == 3);
+    CHECK(routes[0].weight_percent == 75);
+    CHECK(routes[1].weight_percent == 25);
+    CHECK(routes[1].service == "r-canary");
+    CHECK(routes[2].shadow);
+    CHECK(routes[2].weight_percent == 0);
+    CHECK(routes[2].mirror_percent == 100);
+    CHECK(routes[2].service == "mirror-svc");
+}
+
+TEST_CASE("removing hpaSpec deletes the HPA and gives the replicas back to the spec") {
+    Fixture f;
+    json sdep = sim::test::minimal_sdep("a");
+    sdep["spec"]["predictors"][0]["replicas"] = 2;
+    sdep["spec"]["predictors"][0]["componentSpecs"][0]["hpaSpec"] = {{"maxReplicas", 4}};
+    f.apply(sdep);
+    CHECK(f.settle("default", "a").state == "Available");
+    CHECK(f.exists(kube::refs::kHpas, "default", "a-default-0-classifier"));
+    json current = f.get(kube::refs::kSeldonDeployments, "default", "a");
+    current["spec"]["predictors"][0]["componentSpecs"][0].erase("hpaSpec");
+    f.client.update(current).value();
+    f.settle("default", "a");
+    CHECK_FALSE(f.exists(kube::refs::kHpas, "default", "a-default-0-classifier"));
+    CHECK(f.get(kube::refs::kDeployments, "default",
+                "a-default-0-classifier")["spec"]["replicas"] == 2);
 }
