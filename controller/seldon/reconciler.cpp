@@ -201,6 +201,10 @@ ReconcileResult SeldonReconciler::reconcile(const std::string& ns, const std::st
     Json deployment_status = Json::object();
     std::int64_t first_replicas = 0;
 
+    if (!had_error && desired.keda)
+        decisions.push_back({"skip", self,
+                             "kedaSpec accepted: KEDA ScaledObjects are not emulated, so the "
+                             "Deployment's replicas are left to whoever scales it"});
     if (!had_error) {
         for (const Json& s : desired.container_services) {
             const auto c = apply(s, false);

@@ -521,3 +521,21 @@ TEST_CASE("removing hpaSpec deletes the HPA and gives the replicas back to the s
     CHECK(f.get(kube::refs::kDeployments, "default",
                 "a-default-0-classifier")["spec"]["replicas"] == 2);
 }
+
+TEST_CASE("kedaSpec: accepted, reported in the decisions, replicas left alone") {
+    Fixture f;
+    json sdep = sim::test::minimal_sdep("k");
+    sdep["spec"]["predictors"][0]["replicas"] = 2;
+    sdep["spec"]["predictors"][0]["componentSpecs"][0]["kedaSpec"] = {
+        {"triggers", json::array({{{"type", "prometheus"}, {"metadata", {{"threshold", "1"}}}}})}};
+    f.apply(sdep);
+    const auto r = f.reconciler.reconcile("default", "k");
+    const bool reported =
+        std::any_of(r.decisions.begin(), r.decisions.end(), [](const seldon::Decision& d) {
+            return d.reason.find("kedaSpec accepted") != std::string::npos;
+        });
+    CHECK(reported);
+    const json d = f.get(kube::refs::kDeployments, "default", "k-default-0-classifier");
+    CHECK(d["spec"]["replicas"] == 1);  // the API server's default, not the predictor's 2
+    CHECK_FALSE(f.exists(kube::refs::kHpas, "default", "k-default-0-classifier"));
+}
