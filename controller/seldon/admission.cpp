@@ -421,7 +421,13 @@ void install_seldon_admission(kube::ApiServer& server, OperatorConfig config) {
              const kube::FieldErrors builtin =
                  kube::validate_object(*request.resource, *request.object, request.old);
              all.insert(all.end(), builtin.begin(), builtin.end());
-             all.insert(all.end(), errs.begin(), errs.end());
+             for (const kube::FieldError& e : errs) {
+                 // sim/kube checks the top-level `required` lists itself: report each once.
+                 const bool seen = std::any_of(
+                     all.begin(), all.end(),
+                     [&](const kube::FieldError& a) { return a.message() == e.message(); });
+                 if (!seen) all.push_back(e);
+             }
              throw kube::invalid_object({request.resource->group, request.resource->kind},
                                         request.name, all);
          }});

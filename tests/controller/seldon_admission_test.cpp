@@ -186,3 +186,17 @@ TEST_CASE("CRD schema: nested required fields and types, under the real group") 
           "of type "
           "string: \"integer\"]");
 }
+
+TEST_CASE("CRD schema: an error the API server also finds is reported once") {
+    SeldonCluster c;
+    json sdep = minimal_sdep("once");
+    sdep["spec"]["predictors"][0]["graph"].erase("name");
+    sdep["spec"]["predictors"][0]["graph"]["children"] = json::array({json::object()});
+    const auto r = c.client.create(sdep);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message() ==
+          "SeldonDeployment.machinelearning.seldon.io \"once\" is invalid: ["
+          "spec.predictors[0].graph.name: Required value, "
+          "spec.predictors[0].graph.children[0].name: Required value]");
+    CHECK(r.error().status()["details"]["causes"].size() == 2);
+}
