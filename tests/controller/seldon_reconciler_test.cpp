@@ -123,6 +123,57 @@ json restrict_to(const json& have, const json& want) {
     return have;
 }
 
+// Every graph node is served by a container the executor reaches: on localhost inside the
+// executor's own pod, or through a Service selecting a pod that runs a container of its name.
+void check_graph_reachable(Fixture& f, const std::string& ns, const std::string& name,
+                           const json& deployments) {
+    json sdep = f.get(kube::refs::kSeldonDeployments, ns, name);
+    seldon::default_seldon_deployment(sdep);
+    const auto pod_runs = [](const json& d, const std::string& container) {
+        for (const json& c : d["spec"]["template"]["spec"]["containers"])
+            if (c["name"] == container) return true;
+        return false;
+    };
+    for (const json& p : sdep["spec"]["predictors"]) {
+        std::vector<const json*> stack{&p["graph"]};
+        while (!stack.empty()) {
+            const json& node = *stack.back();
+            stack.pop_back();
+            if (node.contains("children"))
+                for (const json& child : node["children"])
+                    stack.push_back(&child);
+            const std::string unit = node["name"];
+            // RANDOM_ABTEST, AVERAGE_COMBINER, ... run inside the executor: no container.
+            const std::string impl = node.value("implementation", "");
+            if (impl != "UNKNOWN_IMPLEMENTATION" && !seldon::is_prepack(node)) continue;
+            REQUIRE(node.contains("endpoint"));
+            const std::string host = node["endpoint"].value("service_host", "");
+            INFO("predictor " << p["name"] << " node " << unit << " host " << host);
+            bool reachable = false;
+            if (host == "localhost") {
+                for (const json& d : deployments)
+                    reachable =
+                        reachable ||
+                        (pod_runs(d, unit) &&
+                         (pod_runs(d, "seldon-container-engine") ||
+                          p.value("annotations", json::object()).value("seldon.io/no-engine", "") ==
+                              "true"));
+            } else {
+                const json svc = f.get(kube::refs::kServices, ns, host.substr(0, host.find('.')));
+                REQUIRE_FALSE(svc.is_null());
+                for (const json& d : deployments) {
+                    bool selected = true;
+                    for (const auto& [k, v] : svc["spec"]["selector"].items())
+                        selected = selected &&
+                                   d["spec"]["template"]["metadata"]["labels"].value(k, "") == v;
+                    reachable = reachable || (selected && pod_runs(d, unit));
+                }
+            }
+            CHECK(reachable);
+        }
+    }
+}
+
 }  // namespace
 
 TEST_CASE("names: seldon id, deployment and service names, the 63-character MD5 rule") {
@@ -470,6 +521,7 @@ TEST_CASE("corpus: every admitted SeldonDeployment reconciles to Available with 
             }
             CHECK(selects);
         }
+        check_graph_reachable(f, ns, name, deployments);
         ++available;
     }
     CHECK(available == 94);  // 95 admitted, one for another controller-id
