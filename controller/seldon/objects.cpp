@@ -422,152 +422,198 @@ std::string engine_predictor_env(const Json& predictor) {
     return base64_encode(p.dump());
 }
 
+namespace {
+
+std::string endpoint_of(const std::string& svc, const std::string& ns, int port) {
+    return svc + "." + ns + ":" + std::to_string(port);
+}
+
+// The objects of one predictor, added to `out`.
+class PredictorBuilder {
+  public:
+    PredictorBuilder(const Context& ctx, const Json& predictor, DesiredObjects& out)
+        : ctx_(ctx),
+          p_(predictor),
+          out_(out),
+          spec_(at(ctx.sdep, "spec")),
+          pname_(str(predictor, "name")),
+          pred_svc_(predictor_service_name(
+              ctx.name, pname_, str(at(predictor, "annotations"), "seldon.io/svc-name"))),
+          no_engine_(str(at(predictor, "annotations"), "seldon.io/no-engine") == "true"),
+          separate_engine_(str(at(spec_, "annotations"), "seldon.io/engine-separate-pod") ==
+                           "true"),
+          engine_unit_(first_localhost_unit(at(predictor, "graph"))),
+          entry_http_(ctx.config.executor_http_port),
+          entry_grpc_(ctx.config.executor_grpc_port) {}
+
+    void build() {
+        const Json& specs = array(p_, "componentSpecs");
+        const std::size_t engine_spec = engine_spec_index(specs);
+        for (std::size_t j = 0; j < specs.size(); ++j)
+            component(specs[j], j, j == engine_spec);
+        if (separate_engine_ && !no_engine_) svc_orch();
+        predictor_service();
+    }
+
+  private:
+    // The executor joins the pod of the node served on localhost; when a later componentSpec
+    // reused that container name (so no node kept localhost), the first pod.
+    std::size_t engine_spec_index(const Json& specs) const {
+        if (engine_unit_ == nullptr) return 0;
+        const std::string unit = str(*engine_unit_, "name");
+        for (std::size_t j = 0; j < specs.size(); ++j) {
+            const Json& containers = array(at(specs[j], "spec"), "containers");
+            if (std::any_of(containers.begin(), containers.end(),
+                            [&](const Json& c) { return str(c, "name") == unit; }))
+                return j;
+        }
+        return 0;
+    }
+
+    // createContainerService for one graph container of Deployment `d`.
+    void graph_container(Json& d, Json& pod, Json& c, const Json& unit) {
+        const std::string cname = str(c, "name");
+        decorate_graph_container(ctx_, p_, unit, c);
+        inject_storage_initializer(ctx_, unit, pod, c);
+        const std::string svc = container_service_name(ctx_.name, pname_, cname);
+        add_label(d, "seldon-app-svc-" + cname, svc, true);
+        const std::string role = role_label(unit);
+        if (!role.empty()) add_label(d, role, "true", false);
+        const Json& ep = at(unit, "endpoint");
+        const int http = static_cast<int>(integer(ep, "httpPort"));
+        const int grpc = static_cast<int>(integer(ep, "grpcPort"));
+        Json labels{{"seldon-app-svc-" + cname, svc},
+                    {"seldon-deployment-id", ctx_.id},
+                    {"seldon-app", svc},
+                    {kManagedBy, "seldon-core"}};
+        if (!role.empty()) labels[role] = "true";
+        out_.container_services.push_back(
+            service(ctx_, svc, labels, {{"seldon-app-svc-" + cname, svc}},
+                    {port("http", http, http), port("grpc", grpc, grpc)}, Json::object()));
+        out_.service_status[svc] = {{"svcName", svc},
+                                    {"httpEndpoint", endpoint_of(svc, ctx_.ns, http)},
+                                    {"grpcEndpoint", endpoint_of(svc, ctx_.ns, grpc)}};
+        if (no_engine_ && engine_unit_ == &unit) {  // the entry Service points at the model
+            entry_http_ = http;
+            entry_grpc_ = grpc;
+        }
+    }
+
+    void add_executor(Json& d, Json& pod) {
+        if (!no_engine_) {
+            pod["containers"].push_back(executor_container(ctx_, p_));
+            // On the Deployment object only, not on its pods.
+            add_label(d, "seldon-deployment-contains-svcorch", "true", false);
+            d["spec"]["template"]["metadata"]["labels"].erase("seldon-deployment-contains-svcorch");
+        }
+        add_label(d, "seldon-app", pred_svc_, true);
+    }
+
+    // createDeploymentWithoutEngine (+ the executor when this pod hosts it), HPA/KEDA/PDB.
+    void component(const Json& cs, std::size_t j, bool engine_spec) {
+        const Json& containers = array(at(cs, "spec"), "containers");
+        if (containers.empty()) return;
+        std::vector<std::string> cnames;
+        for (const Json& c : containers)
+            cnames.push_back(str(c, "name"));
+        const std::string meta_name = str(at(cs, "metadata"), "name");
+        const std::string dep_name = deployment_name(
+            ctx_.name, pname_, j, meta_name.empty() ? component_key(cnames) : meta_name,
+            ctx_.config.deployment_name_as_prefix);
+        Json d = base_deployment(ctx_, p_, dep_name, at(cs, "metadata"));
+        Json pod = at(cs, "spec");
+        for (Json& c : pod["containers"]) {
+            if (!has(c, "imagePullPolicy")) c["imagePullPolicy"] = "IfNotPresent";
+            if (!has(c, "terminationMessagePath"))
+                c["terminationMessagePath"] = "/dev/termination-log";
+            if (!has(c, "terminationMessagePolicy")) c["terminationMessagePolicy"] = "File";
+            add_podinfo_mount(c);
+            // Containers that are not graph nodes get no Service and no Seldon env.
+            if (const Json* unit = find_unit(at(p_, "graph"), str(c, "name")))
+                graph_container(d, pod, c, *unit);
+        }
+        if (engine_spec && !separate_engine_) add_executor(d, pod);
+        finish_pod_spec(ctx_, pod);
+        d["spec"]["template"]["spec"] = pod;
+        const Json& hpa = at(cs, "hpaSpec");
+        if (at(cs, "kedaSpec").is_object()) {
+            out_.keda = true;
+            out_.autoscaled.insert(dep_name);
+        } else if (hpa.is_object()) {
+            out_.hpas.push_back(build_hpa(ctx_, dep_name, hpa));
+            out_.autoscaled.insert(dep_name);
+        } else if (const auto r = replicas_for(spec_, p_, cs)) {
+            d["spec"]["replicas"] = *r;
+        }
+        if (at(cs, "pdbSpec").is_object())
+            out_.pdbs.push_back(build_pdb(ctx_, dep_name, cs["pdbSpec"]));
+        out_.deployments.push_back(std::move(d));
+    }
+
+    // seldon.io/engine-separate-pod: the executor alone in "<sdep>-<predictor>-svc-orch".
+    void svc_orch() {
+        const std::string dep_name = svc_orch_deployment_name(ctx_.name, pname_);
+        Json d = base_deployment(ctx_, p_, dep_name, Json::object());
+        Json pod{{"containers", Json::array()},
+                 {"serviceAccountName", ctx_.config.executor_service_account}};
+        add_executor(d, pod);
+        finish_pod_spec(ctx_, pod);
+        d["spec"]["template"]["spec"] = pod;
+        const Json& orch = at(p_, "svcOrchSpec");
+        if (at(orch, "replicas").is_number_integer())
+            d["spec"]["replicas"] = orch["replicas"];
+        else if (const auto r = replicas_for(spec_, p_, Json::object()))
+            d["spec"]["replicas"] = *r;
+        out_.deployments.push_back(std::move(d));
+    }
+
+    void predictor_service() {
+        const int http = ctx_.config.executor_http_port;
+        const int grpc = ctx_.config.executor_grpc_port;
+        const Json labels{{"seldon-app", pred_svc_},
+                          {"seldon-deployment-id", ctx_.id},
+                          {kManagedBy, "seldon-core"}};
+        out_.predictor_services.push_back(
+            service(ctx_, pred_svc_, labels, {{"seldon-app", pred_svc_}},
+                    {port("http", http, entry_http_), port("grpc", grpc, entry_grpc_)},
+                    at(p_, "annotations")));
+        out_.service_status[pred_svc_] = {{"svcName", pred_svc_},
+                                          {"httpEndpoint", endpoint_of(pred_svc_, ctx_.ns, http)},
+                                          {"grpcEndpoint", endpoint_of(pred_svc_, ctx_.ns, grpc)}};
+    }
+
+    const Context& ctx_;
+    const Json& p_;
+    DesiredObjects& out_;
+    const Json& spec_;
+    const std::string pname_;
+    const std::string pred_svc_;
+    const bool no_engine_;
+    const bool separate_engine_;
+    const Json* engine_unit_;
+    int entry_http_;
+    int entry_grpc_;
+};
+
+}  // namespace
+
 DesiredObjects build_desired_objects(const Json& sdep, const OperatorConfig& config) {
-    Context ctx{
-        sdep, config, str(at(sdep, "metadata"), "name"), str(at(sdep, "metadata"), "namespace"),
-        "",   {}};
-    ctx.id = seldon_id(ctx.name);
-    ctx.owner = sim::kube::meta::controller_ref(sdep);
     if (config.executor_image.empty())
         throw OperatorError(
             "Environment variable RELATED_IMAGE_EXECUTOR or EXECUTOR_CONTAINER_IMAGE_AND_VERSION "
             "not set");
-    const Json& spec = at(sdep, "spec");
-    const bool separate_engine =
-        str(at(spec, "annotations"), "seldon.io/engine-separate-pod") == "true";
+    const std::string name = str(at(sdep, "metadata"), "name");
+    const Context ctx{sdep,
+                      config,
+                      name,
+                      str(at(sdep, "metadata"), "namespace"),
+                      seldon_id(name),
+                      sim::kube::meta::controller_ref(sdep)};
     DesiredObjects out;
+    const Json& spec = at(sdep, "spec");
     const Json& predictors = array(spec, "predictors");
-    for (const Json& p : predictors) {
-        const std::string pname = str(p, "name");
-        const std::string pred_svc = predictor_service_name(
-            ctx.name, pname, str(at(p, "annotations"), "seldon.io/svc-name"));
-        const bool no_engine = str(at(p, "annotations"), "seldon.io/no-engine") == "true";
-        const Json* engine_unit = first_localhost_unit(at(p, "graph"));
-        const Json& specs = array(p, "componentSpecs");
-        std::size_t engine_spec = 0;
-        if (engine_unit != nullptr) {
-            for (std::size_t j = 0; j < specs.size(); ++j) {
-                const Json& cs_containers = array(at(specs[j], "spec"), "containers");
-                const bool holds = std::any_of(
-                    cs_containers.begin(), cs_containers.end(),
-                    [&](const Json& c) { return str(c, "name") == str(*engine_unit, "name"); });
-                if (holds) {
-                    engine_spec = j;
-                    break;
-                }
-            }
-        }
-        int entry_http = config.executor_http_port;
-        int entry_grpc = config.executor_grpc_port;
-        for (std::size_t j = 0; j < specs.size(); ++j) {
-            const Json& cs = specs[j];
-            const Json& containers = array(at(cs, "spec"), "containers");
-            if (containers.empty()) continue;
-            std::vector<std::string> cnames;
-            for (const Json& c : containers)
-                cnames.push_back(str(c, "name"));
-            const std::string key = str(at(cs, "metadata"), "name").empty()
-                                        ? component_key(cnames)
-                                        : str(at(cs, "metadata"), "name");
-            const std::string dep_name =
-                deployment_name(ctx.name, pname, j, key, config.deployment_name_as_prefix);
-            Json d = base_deployment(ctx, p, dep_name, at(cs, "metadata"));
-            Json pod = at(cs, "spec");
-            for (Json& c : pod["containers"]) {
-                if (!has(c, "imagePullPolicy")) c["imagePullPolicy"] = "IfNotPresent";
-                if (!has(c, "terminationMessagePath"))
-                    c["terminationMessagePath"] = "/dev/termination-log";
-                if (!has(c, "terminationMessagePolicy")) c["terminationMessagePolicy"] = "File";
-                add_podinfo_mount(c);
-                const std::string cname = str(c, "name");
-                const Json* unit = find_unit(at(p, "graph"), cname);
-                if (unit == nullptr) continue;  // not a graph node: no Service, no env
-                decorate_graph_container(ctx, p, *unit, c);
-                inject_storage_initializer(ctx, *unit, pod, c);
-                const std::string svc = container_service_name(ctx.name, pname, cname);
-                add_label(d, "seldon-app-svc-" + cname, svc, true);
-                const std::string role = role_label(*unit);
-                if (!role.empty()) add_label(d, role, "true", false);
-                const Json& ep = at(*unit, "endpoint");
-                const int http = static_cast<int>(integer(ep, "httpPort"));
-                const int grpc = static_cast<int>(integer(ep, "grpcPort"));
-                Json svc_labels{{"seldon-app-svc-" + cname, svc},
-                                {"seldon-deployment-id", ctx.id},
-                                {"seldon-app", svc},
-                                {kManagedBy, "seldon-core"}};
-                if (!role.empty()) svc_labels[role] = "true";
-                out.container_services.push_back(
-                    service(ctx, svc, svc_labels, {{"seldon-app-svc-" + cname, svc}},
-                            {port("http", http, http), port("grpc", grpc, grpc)}, Json::object()));
-                out.service_status[svc] = {
-                    {"svcName", svc},
-                    {"httpEndpoint", svc + "." + ctx.ns + ":" + std::to_string(http)},
-                    {"grpcEndpoint", svc + "." + ctx.ns + ":" + std::to_string(grpc)}};
-                if (no_engine && engine_unit == unit) {
-                    entry_http = http;
-                    entry_grpc = grpc;
-                }
-            }
-            // The executor joins the pod of the node served on localhost; when a later
-            // componentSpec reused that container name (so no node kept localhost), the first pod.
-            const bool hosts_engine = !separate_engine && j == engine_spec;
-            if (hosts_engine) {
-                if (!no_engine) {
-                    pod["containers"].push_back(executor_container(ctx, p));
-                    add_label(d, "seldon-deployment-contains-svcorch", "true", false);
-                    d["spec"]["template"]["metadata"]["labels"].erase(
-                        "seldon-deployment-contains-svcorch");
-                }
-                add_label(d, "seldon-app", pred_svc, true);
-            }
-            finish_pod_spec(ctx, pod);
-            d["spec"]["template"]["spec"] = pod;
-            const Json& hpa = at(cs, "hpaSpec");
-            if (at(cs, "kedaSpec").is_object()) {
-                out.keda = true;
-                out.autoscaled.insert(dep_name);
-            } else if (hpa.is_object()) {
-                out.hpas.push_back(build_hpa(ctx, dep_name, hpa));
-                out.autoscaled.insert(dep_name);
-            } else if (const auto r = replicas_for(spec, p, cs)) {
-                d["spec"]["replicas"] = *r;
-            }
-            if (at(cs, "pdbSpec").is_object())
-                out.pdbs.push_back(build_pdb(ctx, dep_name, cs["pdbSpec"]));
-            out.deployments.push_back(std::move(d));
-        }
-        if (separate_engine && !no_engine) {
-            const std::string dep_name = svc_orch_deployment_name(ctx.name, pname);
-            Json d = base_deployment(ctx, p, dep_name, Json::object());
-            Json pod{{"containers", {executor_container(ctx, p)}},
-                     {"serviceAccountName", config.executor_service_account}};
-            finish_pod_spec(ctx, pod);
-            d["spec"]["template"]["spec"] = pod;
-            add_label(d, "seldon-app", pred_svc, true);
-            add_label(d, "seldon-deployment-contains-svcorch", "true", false);
-            d["spec"]["template"]["metadata"]["labels"].erase("seldon-deployment-contains-svcorch");
-            const Json& orch = at(p, "svcOrchSpec");
-            if (at(orch, "replicas").is_number_integer())
-                d["spec"]["replicas"] = orch["replicas"];
-            else if (const auto r = replicas_for(spec, p, Json::object()))
-                d["spec"]["replicas"] = *r;
-            out.deployments.push_back(std::move(d));
-        }
-        Json labels{{"seldon-app", pred_svc},
-                    {"seldon-deployment-id", ctx.id},
-                    {kManagedBy, "seldon-core"}};
-        out.predictor_services.push_back(
-            service(ctx, pred_svc, labels, {{"seldon-app", pred_svc}},
-                    {port("http", config.executor_http_port, entry_http),
-                     port("grpc", config.executor_grpc_port, entry_grpc)},
-                    at(p, "annotations")));
-        out.service_status[pred_svc] = {
-            {"svcName", pred_svc},
-            {"httpEndpoint",
-             pred_svc + "." + ctx.ns + ":" + std::to_string(config.executor_http_port)},
-            {"grpcEndpoint",
-             pred_svc + "." + ctx.ns + ":" + std::to_string(config.executor_grpc_port)}};
-    }
+    for (const Json& p : predictors)
+        PredictorBuilder(ctx, p, out).build();
     if (!predictors.empty()) {
         const Json& first = predictors[0];
         const std::string svc = predictor_service_name(
