@@ -7,8 +7,7 @@ namespace sim::controller::seldon {
 namespace kube = sim::kube;
 
 SeldonController::SeldonController(kube::Client& client, OperatorConfig config, Observer observer)
-    : client_(client),
-      reconciler_(client, std::move(config)),
+    : reconciler_(client, std::move(config)),
       observer_(std::move(observer)),
       queue_(client.loop(), "seldondeployment"),
       sdeps_(client, kube::refs::kSeldonDeployments),

@@ -41,7 +41,6 @@ class SeldonController {
     void enqueue_owner(const nlohmann::json& owned);
     void drain();
 
-    sim::kube::Client& client_;
     SeldonReconciler reconciler_;
     Observer observer_;
     sim::kube::WorkQueue queue_;
