@@ -308,7 +308,7 @@ TEST_CASE("a missing SeldonDeployment is a no-op with a reason") {
     CHECK(r.decisions[0].action == "skip");
 }
 
-TEST_CASE("replicas precedence: componentSpec > predictor > spec; an HPA owns them otherwise") {
+TEST_CASE("replicas precedence: componentSpec > predictor > spec, an HPA owns them otherwise") {
     Fixture f;
     json sdep = sim::test::minimal_sdep("r");
     sdep["spec"]["replicas"] = 4;
