@@ -22,6 +22,7 @@ struct Command {
 // Every subcommand, defined one per file.
 extern const Command kRunCommand;
 extern const Command kValidateCommand;
+extern const Command kRenderCommand;
 extern const Command kExplainCommand;
 extern const Command kBenchCommand;
 extern const Command kVersionCommand;

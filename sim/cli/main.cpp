@@ -12,9 +12,9 @@ namespace sim::cli {
 
 namespace {
 
-const std::array<const Command*, 8> kCommands{&kRunCommand,   &kValidateCommand, &kExplainCommand,
-                                              &kDataCommand,  &kTrainCommand,    &kPredictCommand,
-                                              &kBenchCommand, &kVersionCommand};
+const std::array<const Command*, 9> kCommands{
+    &kRunCommand,  &kValidateCommand, &kExplainCommand, &kRenderCommand, &kDataCommand,
+    &kTrainCommand, &kPredictCommand, &kBenchCommand,   &kVersionCommand};
 
 void print_overview(std::ostream& out) {
     out << "sim-run: a deterministic simulator of Seldon Core v1 on Kubernetes.\n"

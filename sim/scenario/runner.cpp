@@ -6,6 +6,8 @@
 #include <sstream>
 #include <variant>
 
+#include "controller/seldon/admission.hpp"
+#include "controller/seldon/controller.hpp"
 #include "sim/cluster/nodes.hpp"
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/overloaded.hpp"
@@ -58,6 +60,7 @@ class Run {
           streams_(seed_),
           api_(loop_, streams_, server_options(s, seed_)),
           client_(api_, "kubectl"),
+          operator_client_(api_, "seldon-controller-manager"),
           progress_(err, "sim-run " + s.metadata.name, s.duration, options.progress) {}
 
     RunResult execute() {
@@ -78,6 +81,7 @@ class Run {
 
         trace_start();
         cluster_trace_.emplace(client_, trace, [this](const std::string& s) { narrate(s); });
+        start_control_plane();
         build_nodes();
         schedule_timeline();
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
@@ -125,6 +129,51 @@ class Run {
             .num("seed", seed_)
             .str("duration", format_duration(s_.duration))
             .str("startTime", kernel::format_rfc3339(s_.start_time_unix_nanos));
+    }
+
+    // Seldon Core installed: its validating webhook and its operator (the controllers of the
+    // workload and cluster layers join here as they land).
+    void start_control_plane() {
+        controller::seldon::install_seldon_admission(api_);
+        start_operator();
+    }
+
+    // The operator starts afresh (as its pod would after a restart): new informers list every
+    // SeldonDeployment and reconcile each.
+    void start_operator() {
+        operator_.emplace(operator_client_, controller::seldon::OperatorConfig{},
+                          [this](const std::string& key,
+                                 const controller::seldon::ReconcileResult& r) {
+                              trace_reconcile("seldon-controller-manager", key, r);
+                          });
+        operator_->start();
+    }
+
+    // One reconcile: what the controller decided and why (skipped when it decided nothing).
+    void trace_reconcile(const std::string& controller, const std::string& key,
+                         const controller::seldon::ReconcileResult& r) {
+        if (r.decisions.empty()) return;
+        std::string decisions = "[";
+        for (std::size_t i = 0; i < r.decisions.size(); ++i) {
+            const auto& d = r.decisions[i];
+            if (i) decisions += ",";
+            decisions += "{\"action\":";
+            kernel::append_json_string(decisions, d.action);
+            decisions += ",\"object\":";
+            kernel::append_json_string(decisions, d.object);
+            decisions += ",\"reason\":";
+            kernel::append_json_string(decisions, d.reason);
+            decisions += "}";
+            narrate(controller + " " + d.action + (d.object.empty() ? "" : " " + d.object) +
+                    ": " + d.reason);
+        }
+        decisions += "]";
+        auto line = trace_->line(loop_.now(), "reconcile");
+        line.str("controller", controller).str("key", key);
+        if (!r.state.empty()) line.str("state", r.state);
+        if (r.requeue) line.boolean("requeue", true);
+        if (r.requeue_after > 0) line.str("requeueAfter", format_duration(r.requeue_after));
+        line.raw("decisions", decisions);
     }
 
     // The nodes register as their kubelets would: create the Node, then post its status.
@@ -259,12 +308,29 @@ class Run {
                 [&](const DeleteStep& d) {
                     return delete_objects(client_, d, streams_.get("timeline/delete"));
                 },
-                // Faults and drains act on the cluster layer (nodes, kubelets, the operator),
-                // which arrives with its own issues; for now they are traced only.
-                [](const FaultStep&) { return StepOutcome{}; },
+                [&](const FaultStep& f) {
+                    start_fault(f.fault);
+                    return StepOutcome{};
+                },
                 [](const DrainStep&) { return StepOutcome{}; },
             },
             step.action);
+    }
+
+    // Faults on the control plane take effect here; the ones on nodes, kubelets and
+    // containers arrive with the cluster layer and are traced only until then.
+    void start_fault(const Fault& fault) {
+        if (std::holds_alternative<OperatorDownFault>(fault)) {
+            operator_.reset();
+            narrate("the Seldon operator is down: SeldonDeployments are not reconciled");
+        }
+    }
+
+    void end_fault(const std::string& what) {
+        if (what == "operatorDown") {
+            narrate("the Seldon operator is back and resyncs every SeldonDeployment");
+            start_operator();
+        }
     }
 
     // A refused step fails the run unless the scenario expected the refusal (and, when given,
@@ -347,6 +413,7 @@ class Run {
                     .num("index", static_cast<std::uint64_t>(index))
                     .str("fault", what);
                 narrate("fault " + what + " ends");
+                end_fault(what);
             });
         }
     }
@@ -414,12 +481,14 @@ class Run {
     kernel::RandomStreams streams_;
     kube::ApiServer api_;
     kube::Client client_;
+    kube::Client operator_client_;
     Progress progress_;
     std::map<fs::path, ManifestLoad> manifests_;
     std::ofstream trace_file_;
     TraceWriter* trace_ = nullptr;
     std::optional<ExpectationTracker> expectations_;
     std::optional<ClusterTrace> cluster_trace_;
+    std::optional<controller::seldon::SeldonController> operator_;
     RunResult result_;
 };
 

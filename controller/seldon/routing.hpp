@@ -1,0 +1,28 @@
+// The traffic split the gateway applies in front of a SeldonDeployment's predictor Services:
+// Istio VirtualService semantics of controllers/seldondeployment_controller.go
+// createIstioResources (the VirtualService objects themselves are not created yet):
+// non-shadow predictors share requests by `traffic` (a lone predictor without traffic takes
+// 100 %), a shadow predictor receives a mirrored copy (mirrorPercentage = traffic, 100 % when 0).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace sim::controller::seldon {
+
+struct PredictorRoute {
+    std::string predictor;
+    std::string service;  // the predictor Service's name (in the SDep's namespace)
+    int http_port = 8000;
+    int grpc_port = 5001;
+    int weight_percent = 0;  // share of live requests (non-shadow)
+    bool shadow = false;     // gets mirrored copies; its answers are discarded
+    int mirror_percent = 0;  // for a shadow: share of requests mirrored
+};
+
+// Routes for a SeldonDeployment as stored (or defaulted), in predictor order.
+std::vector<PredictorRoute> routing_table(const nlohmann::json& sdep);
+
+}  // namespace sim::controller::seldon

@@ -1,0 +1,189 @@
+// Properties of the operator over random valid SeldonDeployments and random spec edits. The
+// Deployment controller does not exist yet, so "the pods became ready" is played by
+// mark_deployments_available (what it will report once pods run in a roomy cluster).
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "controller/seldon/defaults.hpp"
+#include "controller/seldon/objects.hpp"
+#include "controller/seldon/reconciler.hpp"
+#include "seldon_test_support.hpp"
+#include "sim/kube/object_meta.hpp"
+
+namespace kube = sim::kube;
+namespace seldon = sim::controller::seldon;
+using nlohmann::json;
+
+namespace {
+
+const std::vector<std::string> kTypes{"MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER",
+                                      "COMBINER"};
+
+// A random graph of depth <= 3; node names are unique in the predictor.
+json gen_graph(int depth, int& counter, std::vector<std::string>& names) {
+    const std::string name = "n" + std::to_string(counter++);
+    names.push_back(name);
+    json node{{"name", name}, {"type", kTypes[*rc::gen::inRange<std::size_t>(0, kTypes.size())]}};
+    const int children = depth < 3 ? *rc::gen::inRange(0, 3) : 0;
+    node["children"] = json::array();
+    for (int i = 0; i < children; ++i)
+        node["children"].push_back(gen_graph(depth + 1, counter, names));
+    return node;
+}
+
+json gen_predictor(const std::string& name) {
+    int counter = 0;
+    std::vector<std::string> names;
+    json p{{"name", name}, {"graph", gen_graph(1, counter, names)}};
+    // The graph's containers split over one or two pods.
+    const std::size_t split = names.size() > 1 && *rc::gen::arbitrary<bool>()
+                                  ? *rc::gen::inRange<std::size_t>(1, names.size())
+                                  : names.size();
+    p["componentSpecs"] = json::array();
+    for (const auto& [from, to] :
+         {std::pair{std::size_t{0}, split}, std::pair{split, names.size()}}) {
+        if (from == to) continue;
+        json containers = json::array();
+        for (std::size_t i = from; i < to; ++i)
+            containers.push_back(
+                {{"name", names[i]},
+                 {"image", "img-" + names[i] + ":" + std::to_string(*rc::gen::inRange(1, 4))}});
+        p["componentSpecs"].push_back({{"spec", {{"containers", containers}}}});
+    }
+    if (*rc::gen::inRange(0, 4) == 0) p["componentSpecs"][0]["hpaSpec"] = {{"maxReplicas", 3}};
+    if (*rc::gen::arbitrary<bool>()) p["replicas"] = *rc::gen::inRange(1, 3);
+    return p;
+}
+
+// Traffic over the non-shadow predictors summing to 100 (left unset for a lone one, sometimes).
+void gen_traffic(json& spec) {
+    std::vector<json*> live;
+    for (json& p : spec["predictors"]) {
+        p.erase("traffic");
+        if (!p.value("shadow", false)) live.push_back(&p);
+    }
+    if (live.size() == 1) {
+        if (*rc::gen::arbitrary<bool>()) (*live[0])["traffic"] = 100;
+        return;
+    }
+    int left = 100;
+    for (std::size_t i = 0; i + 1 < live.size(); ++i) {
+        const int t = *rc::gen::inRange(0, left + 1);
+        (*live[i])["traffic"] = t;
+        left -= t;
+    }
+    (*live.back())["traffic"] = left;
+}
+
+json gen_sdep() {
+    json sdep{{"apiVersion", "machinelearning.seldon.io/v1"},
+              {"kind", "SeldonDeployment"},
+              {"metadata", {{"name", "prop"}, {"namespace", "default"}}},
+              {"spec", {{"predictors", json::array()}}}};
+    const int n = *rc::gen::inRange(1, 4);
+    for (int i = 0; i < n; ++i)
+        sdep["spec"]["predictors"].push_back(gen_predictor("p" + std::to_string(i)));
+    if (n > 1 && *rc::gen::arbitrary<bool>()) sdep["spec"]["predictors"][n - 1]["shadow"] = true;
+    gen_traffic(sdep["spec"]);
+    return sdep;
+}
+
+struct Cluster : sim::test::SeldonCluster {
+    kube::Client operator_client{api, "seldon-controller-manager"};
+    seldon::SeldonReconciler reconciler{operator_client};
+
+    std::string settle() {
+        std::string state = reconciler.reconcile("default", "prop").state;
+        for (int i = 0; i < 5 && state != "Available"; ++i) {
+            sim::test::mark_deployments_available(client, "default");
+            state = reconciler.reconcile("default", "prop").state;
+        }
+        return state;
+    }
+
+    // "Kind/name" of every object the SeldonDeployment owns.
+    std::set<std::string> owned() {
+        const json sdep = client.get(kube::refs::kSeldonDeployments.in("default"), "prop").value();
+        std::set<std::string> out;
+        for (const auto& [ref, kind] :
+             {std::pair{kube::refs::kDeployments, "Deployment"},
+              std::pair{kube::refs::kServices, "Service"},
+              std::pair{kube::refs::kHpas, "HorizontalPodAutoscaler"},
+              std::pair{kube::refs::kPodDisruptionBudgets, "PodDisruptionBudget"}}) {
+            const json list = client.list(ref.in("default")).value();
+            for (const json& item : list["items"])
+                if (kube::meta::is_controlled_by(item, sdep))
+                    out.insert(std::string(kind) + "/" + kube::meta::name(item));
+        }
+        return out;
+    }
+
+    // "Kind/name" of every object the current spec calls for.
+    std::set<std::string> wanted() {
+        json sdep = client.get(kube::refs::kSeldonDeployments.in("default"), "prop").value();
+        seldon::default_seldon_deployment(sdep);
+        const auto desired = seldon::build_desired_objects(sdep);
+        std::set<std::string> out;
+        for (const auto* list : {&desired.deployments, &desired.container_services,
+                                 &desired.predictor_services, &desired.hpas, &desired.pdbs})
+            for (const json& o : *list)
+                out.insert(o["kind"].get<std::string>() + "/" +
+                           o["metadata"]["name"].get<std::string>());
+        return out;
+    }
+
+    void check_converged() {
+        RC_ASSERT(settle() == "Available");
+        RC_ASSERT(owned() == wanted());
+        const json list = client.list(kube::refs::kDeployments.in("default")).value();
+        for (const json& d : list["items"])
+            for (const auto& [k, v] : d["spec"]["selector"]["matchLabels"].items())
+                RC_ASSERT(d["spec"]["template"]["metadata"]["labels"].value(k, "") == v);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("properties of the Seldon operator") {
+    rc::prop(
+        "random valid SeldonDeployments are admitted and reach Available with exactly their "
+        "objects",
+        [] {
+            const json sdep = gen_sdep();
+            Cluster c;
+            const auto created = c.client.create(sdep);
+            RC_LOG() << sdep.dump() << "\n" << (created.ok() ? "" : created.error().message());
+            RC_ASSERT(created.ok());
+            c.check_converged();
+        });
+
+    rc::prop("random edits converge and leave no object the spec does not call for", [] {
+        Cluster c;
+        c.client.create(gen_sdep()).value();
+        c.check_converged();
+        const int edits = *rc::gen::inRange(1, 5);
+        for (int e = 0; e < edits; ++e) {
+            json sdep = c.client.get(kube::refs::kSeldonDeployments.in("default"), "prop").value();
+            json& preds = sdep["spec"]["predictors"];
+            const int kind = *rc::gen::inRange(0, 4);
+            if (kind == 0 && preds.size() < 3) {
+                preds.push_back(gen_predictor("q" + std::to_string(e)));
+            } else if (kind == 1 && preds.size() > 1) {
+                preds.erase(*rc::gen::inRange<std::size_t>(0, preds.size()));
+                if (preds.size() == 1) preds[0].erase("shadow");
+            } else if (kind == 2) {
+                json& p = preds[*rc::gen::inRange<std::size_t>(0, preds.size())];
+                p["componentSpecs"][0]["spec"]["containers"][0]["image"] =
+                    "img:edit-" + std::to_string(e);
+            }
+            gen_traffic(sdep["spec"]);
+            RC_LOG() << "edit " << e << ": " << sdep["spec"].dump() << "\n";
+            const auto updated = c.client.update(sdep);
+            RC_ASSERT(updated.ok());
+            c.check_converged();
+        }
+    });
+}

@@ -1,0 +1,67 @@
+// A fresh API server with the Seldon admission installed, for the controller tests.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "controller/seldon/admission.hpp"
+#include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/random.hpp"
+#include "sim/kube/api_server.hpp"
+#include "sim/kube/client.hpp"
+
+namespace sim::test {
+
+struct SeldonCluster {
+    sim::kernel::EventLoop loop;
+    sim::kernel::RandomStreams streams{7};
+    sim::kube::ApiServer api{loop, streams};
+    sim::kube::Client client{api, "test"};
+
+    SeldonCluster() { sim::controller::seldon::install_seldon_admission(api); }
+
+    void ensure_namespace(const std::string& ns) {
+        if (client.get(sim::kube::refs::kNamespaces, ns).ok()) return;
+        client
+            .create(nlohmann::json{
+                {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}})
+            .value();
+    }
+};
+
+// The smallest valid v1 SeldonDeployment: one predictor, one MODEL node with its container.
+inline nlohmann::json minimal_sdep(const std::string& name = "m") {
+    return nlohmann::json::parse(R"({
+      "apiVersion": "machinelearning.seldon.io/v1", "kind": "SeldonDeployment",
+      "metadata": {"name": "NAME", "namespace": "default"},
+      "spec": {"predictors": [{
+        "name": "default",
+        "componentSpecs": [{"spec": {"containers": [{"name": "classifier", "image": "img:1"}]}}],
+        "graph": {"name": "classifier", "type": "MODEL"}}]}})")
+        .patch(nlohmann::json::array(
+            {{{"op", "replace"}, {"path", "/metadata/name"}, {"value", name}}}));
+}
+
+// Stands in for the Deployment controller and kubelets: every Deployment in `ns` reports all
+// its replicas ready and available.
+inline void mark_deployments_available(sim::kube::Client& client, const std::string& ns) {
+    const auto listed = client.list(sim::kube::refs::kDeployments.in(ns));
+    for (nlohmann::json d : listed.value()["items"]) {
+        const std::int64_t replicas = d["spec"].value("replicas", 1);
+        d["apiVersion"] = "apps/v1";
+        d["kind"] = "Deployment";
+        d["status"] = {
+            {"observedGeneration", d["metadata"].value("generation", 1)},
+            {"replicas", replicas},
+            {"updatedReplicas", replicas},
+            {"readyReplicas", replicas},
+            {"availableReplicas", replicas},
+            {"conditions",
+             {{{"type", "Available"}, {"status", "True"}, {"reason", "MinimumReplicasAvailable"}},
+              {{"type", "Progressing"},
+               {"status", "True"},
+               {"reason", "NewReplicaSetAvailable"}}}}};
+        client.update_status(d).value();
+    }
+}
+
+}  // namespace sim::test
