@@ -1,5 +1,6 @@
 #include "sim/kernel/event_loop.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <stdexcept>
 #include <string>
@@ -61,10 +62,7 @@ bool EventLoop::cancel(EventId id) {
 
 bool EventLoop::step() {
     if (!settle()) return false;
-    const Entry top = buckets_[0].back();
-    buckets_[0].pop_back();
-    if (buckets_[0].empty()) nonempty_[0] &= ~std::uint64_t{1};
-    --queued_;
+    const Entry top = pop_front();
     const auto slot_index = static_cast<std::uint32_t>(top.seq_slot & kSlotMask);
     Slot& slot = slots_[slot_index];
     slot.seq = 0;  // no longer pending: cancelling it from inside is a no-op
@@ -88,7 +86,7 @@ bool EventLoop::step() {
 
 std::uint64_t EventLoop::run_until(Nanos until) {
     std::uint64_t ran = 0;
-    while (settle() && static_cast<Nanos>(buckets_[0].back().time) <= until) {
+    while (settle() && static_cast<Nanos>(front().time) <= until) {
         step();
         ++ran;
     }
@@ -108,7 +106,27 @@ std::uint64_t EventLoop::run_until_idle(std::uint64_t max_events) {
 }
 
 Nanos EventLoop::next_time() {
-    return settle() ? static_cast<Nanos>(buckets_[0].back().time) : Nanos{-1};
+    return settle() ? static_cast<Nanos>(front().time) : Nanos{-1};
+}
+
+// The earliest entry: below-base entries come first (each is below last_, and every bucket
+// entry is at or above it).
+const EventLoop::Entry& EventLoop::front() const {
+    return early_.empty() ? buckets_[0].back() : early_.front();
+}
+
+EventLoop::Entry EventLoop::pop_front() {
+    --queued_;
+    if (!early_.empty()) {
+        std::pop_heap(early_.begin(), early_.end(), later);
+        const Entry e = early_.back();
+        early_.pop_back();
+        return e;
+    }
+    const Entry e = buckets_[0].back();
+    buckets_[0].pop_back();
+    if (buckets_[0].empty()) nonempty_[0] &= ~std::uint64_t{1};
+    return e;
 }
 
 std::uint32_t EventLoop::take_slot() {
@@ -134,15 +152,30 @@ std::size_t EventLoop::bucket_of(const Entry& e) const {
 }
 
 void EventLoop::enqueue(const Entry& e) {
+    ++queued_;
+    if (before(e, last_)) {
+        // A peek (next_time, run_until) moved last_ up to the next event; this one was then
+        // scheduled between now and it. The radix buckets only hold keys >= last_, so it waits
+        // in a small side heap, which the front always drains first.
+        early_.push_back(e);
+        std::push_heap(early_.begin(), early_.end(), later);
+        return;
+    }
     const std::size_t b = bucket_of(e);
     buckets_[b].push_back(e);
     nonempty_[b / 64] |= std::uint64_t{1} << (b % 64);
-    ++queued_;
 }
 
 bool EventLoop::settle() {
     for (;;) {
-        // Drop tombstones that reached the front.
+        // Drop tombstones that reached the front. Below-base entries go first; while there
+        // are any, last_ must not move (they must stay below it).
+        while (!early_.empty() && !is_live(early_.front())) {
+            std::pop_heap(early_.begin(), early_.end(), later);
+            early_.pop_back();
+            --queued_;
+        }
+        if (!early_.empty()) return true;
         while (!buckets_[0].empty() && !is_live(buckets_[0].back())) {
             buckets_[0].pop_back();
             --queued_;
@@ -191,6 +224,10 @@ void EventLoop::compact() {
         }
         bucket.clear();
     }
+    for (const Entry& e : early_) {
+        if (is_live(e)) live.push_back(e);
+    }
+    early_.clear();
     nonempty_ = {};
     queued_ = 0;
     for (const Entry& e : live)

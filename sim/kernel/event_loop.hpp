@@ -5,7 +5,10 @@
 // the queue is monotone, and a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan, 1990) serves it:
 // entries sit in buckets by the highest bit in which their key differs from the last key
 // taken, and popping redistributes one bucket into lower ones. Every access is a sequential
-// scan of a vector, so it stays fast when hundreds of thousands of events are pending
+// scan of a vector, so it stays fast when hundreds of thousands of events are pending. Peeking
+// at the next event (next_time, run_until) re-bases the heap on it; an event then scheduled
+// before it (from outside the loop, between two run_until calls) waits in a small side heap
+// that is always drained first
 // (docs/performance.md). Entries are 16 bytes (time, and the sequence number packed with a
 // slot index); callbacks live in a slot table beside them.
 //
@@ -78,20 +81,25 @@ class EventLoop {
     static bool before(const Entry& a, const Entry& b) {
         return a.time < b.time || (a.time == b.time && a.seq_slot < b.seq_slot);
     }
+    // The comparator that makes std::push_heap/pop_heap a min-heap.
+    static bool later(const Entry& a, const Entry& b) { return before(b, a); }
     bool is_live(const Entry& e) const {
         return slots_[e.seq_slot & kSlotMask].seq == e.seq_slot >> kSlotBits;
     }
     std::size_t bucket_of(const Entry& e) const;
     void enqueue(const Entry& e);
-    // Makes bucket 0 hold the earliest live entry; false when nothing is pending.
+    // Makes front() the earliest live entry; false when nothing is pending.
     bool settle();
+    const Entry& front() const;
+    Entry pop_front();
     void compact();
     std::uint32_t take_slot();
 
     std::array<std::vector<Entry>, kBuckets> buckets_;
     std::array<std::uint64_t, 3> nonempty_{};  // bit b set when buckets_[b] is not empty
-    Entry last_{0, 0};                         // the last key taken; every key is >= it
-    std::size_t queued_ = 0;                   // entries in buckets, tombstones included
+    Entry last_{0, 0};          // the radix base: every bucket entry's key is >= it
+    std::vector<Entry> early_;  // min-heap of entries scheduled below last_ (see enqueue)
+    std::size_t queued_ = 0;    // entries queued, tombstones included
 
     // A deque, so a callback runs in place in its slot while it schedules new events.
     std::deque<Slot> slots_;

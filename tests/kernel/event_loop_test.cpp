@@ -206,3 +206,61 @@ TEST_CASE("property: events scheduled and cancelled from inside events keep the 
         RC_ASSERT(ran == expected);
     });
 }
+
+TEST_CASE("an event scheduled between run_until calls, before a later pending one, runs") {
+    // run_until peeks at the next event (601 s) and re-bases the queue on it; an event then
+    // scheduled from outside the loop at an earlier instant must still run, and first.
+    EventLoop loop;
+    std::vector<int> order;
+    loop.schedule_at(601 * kSecond, [&] { order.push_back(601); });
+    loop.run_until(2 * kSecond);
+    loop.run_until(3 * kSecond);
+    loop.schedule_after(0, [&] { order.push_back(3); });
+    loop.schedule_after(kSecond, [&] { order.push_back(4); });
+    CHECK(loop.next_time() == 3 * kSecond);
+    loop.run_until(4 * kSecond);
+    CHECK(order == std::vector<int>{3, 4});
+    loop.run_until_idle(10);
+    CHECK(order == std::vector<int>{3, 4, 601});
+}
+
+TEST_CASE("property: peeking and scheduling from outside the loop keep the order") {
+    rc::prop("run_until / next_time / schedule / cancel from outside, in any mix", [] {
+        const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+        sim::kernel::Random random(seed);
+        EventLoop loop;
+        struct Record {
+            Nanos time;
+            EventId id;
+            bool cancelled = false;
+        };
+        std::vector<Record> records;
+        std::vector<std::size_t> ran;
+        for (int op = 0; op < 200; ++op) {
+            const auto choice = random.below(5);
+            if (choice <= 1) {  // schedule at now + small or large delay
+                const Nanos delay = static_cast<Nanos>(random.bernoulli(0.2) ? random.below(1000)
+                                                                             : random.below(5));
+                const std::size_t index = records.size();
+                records.push_back({loop.now() + delay, {}, false});
+                records.back().id = loop.schedule_after(delay, [&ran, index] { ran.push_back(index); });
+            } else if (choice == 2 && !records.empty()) {
+                Record& r = records[random.below(records.size())];
+                if (loop.cancel(r.id)) r.cancelled = true;
+            } else if (choice == 3) {
+                loop.next_time();
+            } else {
+                loop.run_until(loop.now() + static_cast<Nanos>(random.below(20)));
+            }
+        }
+        loop.run_until_idle(10'000);
+        std::vector<std::size_t> expected;
+        for (std::size_t i = 0; i < records.size(); ++i) {
+            if (!records[i].cancelled) expected.push_back(i);
+        }
+        std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) {
+            return records[a].time < records[b].time;
+        });
+        RC_ASSERT(ran == expected);
+    });
+}
