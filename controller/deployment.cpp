@@ -38,11 +38,14 @@ const Json& status_of(const Json& o) {
     return it != o.end() && it->is_object() ? *it : empty;
 }
 
-std::int64_t status_int(const Json& status, const char* field) { return int_field(status, field); }
+std::int64_t status_int(const Json& status, const char* field) {
+    return int_field(status, field);
+}
 
 bool has_progress_deadline(const Json& d) {
     const auto it = spec_of(d).find("progressDeadlineSeconds");
-    return it != spec_of(d).end() && it->is_number_integer() && it->get<std::int64_t>() != INT32_MAX;
+    return it != spec_of(d).end() && it->is_number_integer() &&
+           it->get<std::int64_t>() != INT32_MAX;
 }
 
 const Json* find_condition(const Json& status, const std::string& type) {
@@ -66,8 +69,9 @@ void remove_condition(Json& status, const std::string& type) {
 
 Json new_condition(const std::string& type, const std::string& status, const std::string& reason,
                    const std::string& message, const std::string& now) {
-    return Json{{"type", type},       {"status", status},         {"lastUpdateTime", now},
-                {"lastTransitionTime", now}, {"reason", reason}, {"message", message}};
+    return Json{{"type", type},          {"status", status},
+                {"lastUpdateTime", now}, {"lastTransitionTime", now},
+                {"reason", reason},      {"message", message}};
 }
 
 // SetDeploymentCondition: unchanged status and reason is a no-op; an unchanged status keeps
@@ -90,7 +94,9 @@ void set_if_nonzero(Json& status, const char* field, std::int64_t value) {
         status.erase(field);
 }
 
-bool is_active(const Json& rs) { return !rs.is_null() && rs_spec_replicas(rs) > 0; }
+bool is_active(const Json& rs) {
+    return !rs.is_null() && rs_spec_replicas(rs) > 0;
+}
 
 std::vector<Json> filter_active(const std::vector<Json>& rss) {
     std::vector<Json> out;
@@ -116,7 +122,8 @@ bool deployment_progressing(const Json& d, const Json& next) {
     const std::int64_t old_old = status_int(old, "replicas") - status_int(old, "updatedReplicas");
     const std::int64_t new_old = status_int(next, "replicas") - status_int(next, "updatedReplicas");
     return status_int(next, "updatedReplicas") > status_int(old, "updatedReplicas") ||
-           new_old < old_old || status_int(next, "readyReplicas") > status_int(old, "readyReplicas") ||
+           new_old < old_old ||
+           status_int(next, "readyReplicas") > status_int(old, "readyReplicas") ||
            status_int(next, "availableReplicas") > status_int(old, "availableReplicas");
 }
 
@@ -126,9 +133,10 @@ std::string rs_or_deployment(const Json& d, const Json& new_rs) {
 }
 
 bool skip_copy_annotation(const std::string& key) {
-    return key == "kubectl.kubernetes.io/last-applied-configuration" || key == kRevisionAnnotation ||
-           key == kRevisionHistoryAnnotation || key == kDesiredReplicasAnnotation ||
-           key == kMaxReplicasAnnotation || key == "deprecated.deployment.rollback.to";
+    return key == "kubectl.kubernetes.io/last-applied-configuration" ||
+           key == kRevisionAnnotation || key == kRevisionHistoryAnnotation ||
+           key == kDesiredReplicasAnnotation || key == kMaxReplicasAnnotation ||
+           key == "deprecated.deployment.rollback.to";
 }
 
 // SetReplicasAnnotations.
@@ -147,7 +155,8 @@ bool set_replicas_annotations(Json& rs, std::int64_t desired, std::int64_t max_r
 // SetNewReplicaSetAnnotations (without the revision-history length limit).
 bool set_new_rs_annotations(const Json& d, Json& rs, const std::string& new_revision, bool exists) {
     bool changed = false;
-    const Json annotations = d.value("metadata", Json::object()).value("annotations", Json::object());
+    const Json annotations =
+        d.value("metadata", Json::object()).value("annotations", Json::object());
     for (auto it = annotations.begin(); it != annotations.end(); ++it) {
         if (skip_copy_annotation(it.key()) || !it->is_string()) continue;
         if (meta::annotation(rs, it.key()) == it->get<std::string>()) continue;
@@ -164,9 +173,9 @@ bool set_new_rs_annotations(const Json& d, Json& rs, const std::string& new_revi
         if (old_revision && !old_revision->empty()) {
             // A rollback to this RS keeps its earlier revisions.
             const auto history = meta::annotation(rs, kRevisionHistoryAnnotation);
-            meta::set_annotation(rs, kRevisionHistoryAnnotation,
-                                 history && !history->empty() ? *history + "," + *old_revision
-                                                              : *old_revision);
+            meta::set_annotation(
+                rs, kRevisionHistoryAnnotation,
+                history && !history->empty() ? *history + "," + *old_revision : *old_revision);
         }
     }
     if (!exists &&
@@ -199,22 +208,24 @@ void DeploymentController::setup() {
             .on_delete = [this](const Json& rs) { on_rs_delete(rs); },
         });
     // Recreate waits for old pods to go; their deletions wake the Deployment.
-    informer(refs::kPods).add_handlers({
-        .on_add = nullptr,
-        .on_update = nullptr,
-        .on_delete =
-            [this](const Json& pod) {
-                const auto ref = meta::controller_of(pod);
-                if (!ref || ref->value("kind", "") != "ReplicaSet") return;
-                const auto rs = informer(refs::kReplicaSets)
-                                    .get(meta::namespace_of(pod) + "/" + ref->value("name", ""));
-                if (!rs) return;
-                if (const auto key = owner_key(*rs)) {
-                    const auto d = informer(refs::kDeployments).get(*key);
-                    if (d && !is_rolling_update(*d)) enqueue(*key);
-                }
-            },
-    });
+    informer(refs::kPods)
+        .add_handlers({
+            .on_add = nullptr,
+            .on_update = nullptr,
+            .on_delete =
+                [this](const Json& pod) {
+                    const auto ref = meta::controller_of(pod);
+                    if (!ref || ref->value("kind", "") != "ReplicaSet") return;
+                    const auto rs =
+                        informer(refs::kReplicaSets)
+                            .get(meta::namespace_of(pod) + "/" + ref->value("name", ""));
+                    if (!rs) return;
+                    if (const auto key = owner_key(*rs)) {
+                        const auto d = informer(refs::kDeployments).get(*key);
+                        if (d && !is_rolling_update(*d)) enqueue(*key);
+                    }
+                },
+        });
 }
 
 std::optional<std::string> DeploymentController::owner_key(const Json& rs) {
@@ -322,19 +333,23 @@ std::vector<Json> DeploymentController::claim_replica_sets(Sync& s) {
             const Json patch{{"metadata",
                               {{"ownerReferences",
                                 Json::array({{{"$patch", "delete"}, {"uid", meta::uid(d)}}})}}}};
-            const Result<Json> r = client().patch(rs_ref, meta::name(rs), PatchType::Strategic, patch);
+            const Result<Json> r =
+                client().patch(rs_ref, meta::name(rs), PatchType::Strategic, patch);
             if (!r && !r.is_not_found()) throw r.error();
-            decide(s.key, "release replica set " + meta::name(rs), "its labels no longer match the selector");
+            decide(s.key, "release replica set " + meta::name(rs),
+                   "its labels no longer match the selector");
             continue;
         }
         if (!matches || meta::is_being_deleted(d) || meta::is_being_deleted(rs)) continue;
-        const Json patch{{"metadata", {{"ownerReferences", Json::array({meta::controller_ref(d)})}}}};
+        const Json patch{
+            {"metadata", {{"ownerReferences", Json::array({meta::controller_ref(d)})}}}};
         const Result<Json> r = client().patch(rs_ref, meta::name(rs), PatchType::Strategic, patch);
         if (!r) {
             if (r.is_not_found()) continue;
             throw r.error();
         }
-        decide(s.key, "adopt replica set " + meta::name(rs), "orphan replica set matches the selector");
+        decide(s.key, "adopt replica set " + meta::name(rs),
+               "orphan replica set matches the selector");
         owned.push_back(r.value());
     }
     return owned;
@@ -407,11 +422,13 @@ Json DeploymentController::get_new_replica_set(Sync& s, const std::vector<Json>&
             s.written[meta::uid(r.value())] = r.value();
             return r.value();
         }
-        bool needs_update = set_deployment_revision(d, meta::annotation(rs, kRevisionAnnotation).value_or(""));
+        bool needs_update =
+            set_deployment_revision(d, meta::annotation(rs, kRevisionAnnotation).value_or(""));
         if (has_progress_deadline(d) && !find_condition(status_of(d), kProgressing)) {
-            set_condition(d["status"], new_condition(kProgressing, "True", "FoundNewReplicaSet",
-                                                     "Found new replica set \"" + meta::name(rs) + "\"",
-                                                     client().now_rfc3339()));
+            set_condition(d["status"],
+                          new_condition(kProgressing, "True", "FoundNewReplicaSet",
+                                        "Found new replica set \"" + meta::name(rs) + "\"",
+                                        client().now_rfc3339()));
             needs_update = true;
         }
         if (needs_update) write_deployment(s);
@@ -421,7 +438,8 @@ Json DeploymentController::get_new_replica_set(Sync& s, const std::vector<Json>&
 
     // A new ReplicaSet <name>-<hash> for the current template.
     std::optional<std::int64_t> collisions;
-    if (status_of(d).contains("collisionCount")) collisions = status_int(status_of(d), "collisionCount");
+    if (status_of(d).contains("collisionCount"))
+        collisions = status_int(status_of(d), "collisionCount");
     const std::string hash = compute_hash(tmpl, collisions);
     Json rs_template = tmpl;
     rs_template["metadata"]["labels"][kPodTemplateHashLabel] = hash;
@@ -449,20 +467,22 @@ Json DeploymentController::get_new_replica_set(Sync& s, const std::vector<Json>&
         result = created.value();
     } else if (created.is_already_exists()) {
         already_exists = true;
-        const auto current = informer(refs::kReplicaSets).get(meta::namespace_of(d) + "/" + meta::name(rs));
+        const auto current =
+            informer(refs::kReplicaSets).get(meta::namespace_of(d) + "/" + meta::name(rs));
         if (current && meta::is_controlled_by(*current, d) &&
             equal_ignore_hash(tmpl, spec_of(*current).value("template", Json()))) {
             result = *current;
         } else {
             // A foreign ReplicaSet holds the name: bump collisionCount so the next hash differs.
             d["status"]["collisionCount"] = collisions.value_or(0) + 1;
-            decide(s.key, "bump collisionCount", "replica set " + meta::name(rs) + " exists and is not ours");
+            decide(s.key, "bump collisionCount",
+                   "replica set " + meta::name(rs) + " exists and is not ours");
             write_deployment(s);
             throw created.error();
         }
     } else {
         const std::string message = "Failed to create new replica set \"" + meta::name(rs) +
-                                     "\": " + created.error().message();
+                                    "\": " + created.error().message();
         if (has_progress_deadline(d)) {
             set_condition(d["status"], new_condition(kProgressing, "False", "ReplicaSetCreateError",
                                                      message, client().now_rfc3339()));
@@ -472,20 +492,23 @@ Json DeploymentController::get_new_replica_set(Sync& s, const std::vector<Json>&
         throw created.error();
     }
     if (!already_exists) {
-        decide(s.key, "create replica set " + meta::name(result) + " with " + std::to_string(replicas) + " replicas",
-               "no replica set has the current pod template (pod-template-hash " + hash + ", revision " +
-                   new_revision + ")");
+        decide(s.key,
+               "create replica set " + meta::name(result) + " with " + std::to_string(replicas) +
+                   " replicas",
+               "no replica set has the current pod template (pod-template-hash " + hash +
+                   ", revision " + new_revision + ")");
         if (replicas > 0)
-            recorder().record_event(d, "Normal", "ScalingReplicaSet",
-                                    "Scaled up replica set " + meta::name(result) + " to " +
-                                        std::to_string(replicas));
+            recorder().record_event(
+                d, "Normal", "ScalingReplicaSet",
+                "Scaled up replica set " + meta::name(result) + " to " + std::to_string(replicas));
     }
     s.written[meta::uid(result)] = result;
     bool needs_update = set_deployment_revision(d, new_revision);
     if (!already_exists && has_progress_deadline(d)) {
-        set_condition(d["status"], new_condition(kProgressing, "True", "NewReplicaSetCreated",
-                                                 "Created new replica set \"" + meta::name(result) + "\"",
-                                                 client().now_rfc3339()));
+        set_condition(d["status"],
+                      new_condition(kProgressing, "True", "NewReplicaSetCreated",
+                                    "Created new replica set \"" + meta::name(result) + "\"",
+                                    client().now_rfc3339()));
         needs_update = true;
     }
     if (needs_update) write_deployment(s);
@@ -507,7 +530,8 @@ bool DeploymentController::scale_replica_set_op(Sync& s, Json& rs, std::int64_t 
     const bool size_changes = old_scale != new_scale;
     const std::int64_t desired = deployment_replicas(s.d);
     Json next = rs;
-    const bool annotations_change = set_replicas_annotations(next, desired, desired + max_surge(s.d));
+    const bool annotations_change =
+        set_replicas_annotations(next, desired, desired + max_surge(s.d));
     if (!size_changes && !annotations_change) return false;
     next["spec"]["replicas"] = new_scale;
     const Result<Json> r = client().update(refs::kReplicaSets.in(meta::namespace_of(rs)), next);
@@ -529,7 +553,8 @@ bool DeploymentController::is_scaling_event(Sync& s, const std::vector<Json>& rs
         if (desired && *desired != deployment_replicas(s.d)) {
             decide(s.key, "scale proportionally",
                    "replica set " + meta::name(rs) + " was sized for " + std::to_string(*desired) +
-                       " replicas, the deployment now wants " + std::to_string(deployment_replicas(s.d)));
+                       " replicas, the deployment now wants " +
+                       std::to_string(deployment_replicas(s.d)));
             return true;
         }
     }
@@ -564,7 +589,8 @@ void DeploymentController::scale(Sync& s, Json& new_rs, std::vector<Json>& old) 
     }
     if (target || (active.empty())) {
         if (target && rs_spec_replicas(*target) != replicas)
-            scale_replica_set(s, *target, replicas, "the only active replica set takes all replicas");
+            scale_replica_set(s, *target, replicas,
+                              "the only active replica set takes all replicas");
         return;
     }
     // IsSaturated: the new RS runs everything, so the old ones go to 0.
@@ -635,7 +661,8 @@ bool DeploymentController::reconcile_new_replica_set(Sync& s, const std::vector<
     const std::int64_t current = rs_spec_replicas(new_rs);
     if (current == replicas) return false;
     if (current > replicas)
-        return scale_replica_set(s, new_rs, replicas, "the new replica set has more than spec.replicas");
+        return scale_replica_set(s, new_rs, replicas,
+                                 "the new replica set has more than spec.replicas");
     const std::int64_t next = new_rs_new_replicas(s.d, all, new_rs);
     const std::int64_t surge = max_surge(s.d);
     return scale_replica_set(s, new_rs, next,
@@ -694,7 +721,8 @@ std::int64_t DeploymentController::scale_down_old_for_rolling_update(Sync& s,
         const std::int64_t n = std::min(spec, to_scale - total);
         scale_replica_set(s, rs, spec - n,
                           "rolling update: " + std::to_string(available) + " available, at least " +
-                              std::to_string(min_available) + " must stay (replicas - maxUnavailable)");
+                              std::to_string(min_available) +
+                              " must stay (replicas - maxUnavailable)");
         total += n;
     }
     return total;
@@ -702,7 +730,8 @@ std::int64_t DeploymentController::scale_down_old_for_rolling_update(Sync& s,
 
 void DeploymentController::cleanup_deployment(Sync& s, const std::vector<Json>& old) {
     const auto it = spec_of(s.d).find("revisionHistoryLimit");
-    if (it == spec_of(s.d).end() || !it->is_number_integer() || it->get<std::int64_t>() == INT32_MAX)
+    if (it == spec_of(s.d).end() || !it->is_number_integer() ||
+        it->get<std::int64_t>() == INT32_MAX)
         return;
     const std::int64_t limit = it->get<std::int64_t>();
     std::vector<Json> alive;
@@ -716,7 +745,8 @@ void DeploymentController::cleanup_deployment(Sync& s, const std::vector<Json>& 
         if (rs_status_field(rs, "replicas") != 0 || rs_spec_replicas(rs) != 0 ||
             meta::generation(rs) > rs_status_field(rs, "observedGeneration"))
             continue;
-        const Result<Json> r = client().remove(refs::kReplicaSets.in(meta::namespace_of(rs)), meta::name(rs));
+        const Result<Json> r =
+            client().remove(refs::kReplicaSets.in(meta::namespace_of(rs)), meta::name(rs));
         if (!r && !r.is_not_found()) throw r.error();
         decide(s.key, "delete old replica set " + meta::name(rs),
                "more than revisionHistoryLimit " + std::to_string(limit) + " old replica sets");
@@ -730,7 +760,8 @@ void DeploymentController::rollout_recreate(Sync& s, const std::vector<Json>& rs
     std::vector<Json> all = with_new(old, new_rs);
     bool scaled_down = false;
     for (Json rs : filter_active(old))
-        if (scale_replica_set(s, rs, 0, "Recreate: old replica sets go to 0 before the new one starts"))
+        if (scale_replica_set(s, rs, 0,
+                              "Recreate: old replica sets go to 0 before the new one starts"))
             scaled_down = true;
     if (scaled_down) {
         sync_rollout_status(s, all, new_rs);
@@ -770,11 +801,13 @@ Json DeploymentController::calculate_status(const Sync& s, const std::vector<Jso
     Json status = Json::object();
     set_if_nonzero(status, "observedGeneration", meta::generation(d));
     set_if_nonzero(status, "replicas", sum_status(all, "replicas"));
-    set_if_nonzero(status, "updatedReplicas", new_rs.is_null() ? 0 : rs_status_field(new_rs, "replicas"));
+    set_if_nonzero(status, "updatedReplicas",
+                   new_rs.is_null() ? 0 : rs_status_field(new_rs, "replicas"));
     set_if_nonzero(status, "readyReplicas", sum_status(all, "readyReplicas"));
     set_if_nonzero(status, "availableReplicas", available);
     set_if_nonzero(status, "unavailableReplicas", unavailable);
-    if (status_of(d).contains("collisionCount")) status["collisionCount"] = status_of(d)["collisionCount"];
+    if (status_of(d).contains("collisionCount"))
+        status["collisionCount"] = status_of(d)["collisionCount"];
     if (status_of(d).contains("conditions")) status["conditions"] = status_of(d)["conditions"];
     const std::string now = client().now_rfc3339();
     if (available >= deployment_replicas(d) - max_unavailable(d))
@@ -799,8 +832,9 @@ void DeploymentController::sync_rollout_status(Sync& s, const std::vector<Json>&
     Json next = calculate_status(s, all, new_rs);
     if (!has_progress_deadline(d)) remove_condition(next, kProgressing);
     const Json* current = find_condition(status_of(d), kProgressing);
-    const bool complete_already = status_int(next, "replicas") == status_int(next, "updatedReplicas") &&
-                                  current && current->value("reason", "") == kNewRSAvailable;
+    const bool complete_already =
+        status_int(next, "replicas") == status_int(next, "updatedReplicas") && current &&
+        current->value("reason", "") == kNewRSAvailable;
     const std::string now = client().now_rfc3339();
     const std::string subject = rs_or_deployment(d, new_rs);
     if (has_progress_deadline(d) && !complete_already) {
@@ -808,7 +842,8 @@ void DeploymentController::sync_rollout_status(Sync& s, const std::vector<Json>&
             set_condition(next, new_condition(kProgressing, "True", kNewRSAvailable,
                                               subject + " has successfully progressed.", now));
         } else if (deployment_progressing(d, next)) {
-            Json c = new_condition(kProgressing, "True", "ReplicaSetUpdated", subject + " is progressing.", now);
+            Json c = new_condition(kProgressing, "True", "ReplicaSetUpdated",
+                                   subject + " is progressing.", now);
             if (current) {
                 if (current->value("status", "") == "True")
                     c["lastTransitionTime"] = current->value("lastTransitionTime", Json());
@@ -840,9 +875,10 @@ void DeploymentController::sync_rollout_status(Sync& s, const std::vector<Json>&
         }
     }
     if (failure) {
-        Json c = new_condition(kReplicaFailure, failure->value("status", ""), failure->value("reason", ""),
-                               failure->value("message", ""), now);
-        c["lastUpdateTime"] = c["lastTransitionTime"] = failure->value("lastTransitionTime", Json(now));
+        Json c = new_condition(kReplicaFailure, failure->value("status", ""),
+                               failure->value("reason", ""), failure->value("message", ""), now);
+        c["lastUpdateTime"] = c["lastTransitionTime"] =
+            failure->value("lastTransitionTime", Json(now));
         set_condition(next, c);
     } else {
         remove_condition(next, kReplicaFailure);
@@ -854,7 +890,8 @@ void DeploymentController::sync_rollout_status(Sync& s, const std::vector<Json>&
     const Json* before = find_condition(status_of(d), kProgressing);
     const Json* after = find_condition(next, kProgressing);
     if (after && (!before || before->value("reason", "") != after->value("reason", "")))
-        decide(s.key, "Progressing=" + after->value("status", "") + " " + after->value("reason", ""),
+        decide(s.key,
+               "Progressing=" + after->value("status", "") + " " + after->value("reason", ""),
                after->value("message", ""));
     write_status(s, std::move(next));
 }
@@ -865,7 +902,8 @@ void DeploymentController::requeue_stuck(Sync& s, const Json& next) {
     if (deployment_complete(s.d, next) || current->value("reason", "") == kTimedOut) return;
     const auto from = parse_time(current->value("lastUpdateTime", Json()));
     if (!from) return;
-    const std::int64_t deadline_ns = int_field(spec_of(s.d), "progressDeadlineSeconds") * sim::kernel::kSecond;
+    const std::int64_t deadline_ns =
+        int_field(spec_of(s.d), "progressDeadlineSeconds") * sim::kernel::kSecond;
     const std::int64_t after = *from + deadline_ns - client().now_unix_nanos();
     if (after < sim::kernel::kSecond)
         s.result.requeue = true;
@@ -880,10 +918,11 @@ void DeploymentController::check_paused_conditions(Sync& s) {
     const bool paused = spec_of(s.d).value("paused", false);
     const std::string now = client().now_rfc3339();
     if (paused && (!c || c->value("reason", "") != kPaused)) {
-        set_condition(s.d["status"], new_condition(kProgressing, "Unknown", kPaused, "Deployment is paused", now));
-    } else if (!paused && c && c->value("reason", "") == kPaused) {
         set_condition(s.d["status"],
-                      new_condition(kProgressing, "Unknown", "DeploymentResumed", "Deployment is resumed", now));
+                      new_condition(kProgressing, "Unknown", kPaused, "Deployment is paused", now));
+    } else if (!paused && c && c->value("reason", "") == kPaused) {
+        set_condition(s.d["status"], new_condition(kProgressing, "Unknown", "DeploymentResumed",
+                                                   "Deployment is resumed", now));
     } else {
         return;
     }
@@ -896,7 +935,8 @@ void DeploymentController::write_status(Sync& s, Json status) {
 }
 
 void DeploymentController::write_deployment(Sync& s) {
-    const Result<Json> r = client().update_status(refs::kDeployments.in(meta::namespace_of(s.d)), s.d);
+    const Result<Json> r =
+        client().update_status(refs::kDeployments.in(meta::namespace_of(s.d)), s.d);
     if (!r) throw r.error();
     s.d = r.value();
 }

@@ -75,7 +75,9 @@ Json rolling_params(const Json& d) {
 
 }  // namespace
 
-std::int64_t deployment_replicas(const Json& d) { return int_field(spec(d), "replicas", 1); }
+std::int64_t deployment_replicas(const Json& d) {
+    return int_field(spec(d), "replicas", 1);
+}
 
 bool is_rolling_update(const Json& d) {
     return spec(d).value("strategy", Json::object()).value("type", "RollingUpdate") ==
@@ -100,7 +102,9 @@ std::int64_t max_unavailable(const Json& d) {
     return std::min(u, replicas);
 }
 
-std::int64_t rs_spec_replicas(const Json& rs) { return int_field(spec(rs), "replicas", 1); }
+std::int64_t rs_spec_replicas(const Json& rs) {
+    return int_field(spec(rs), "replicas", 1);
+}
 
 std::int64_t rs_status_field(const Json& rs, const char* field) {
     return int_field(rs.value("status", Json::object()), field);
@@ -119,16 +123,22 @@ std::optional<std::int64_t> int_annotation(const Json& object, const char* key) 
     }
 }
 
-std::int64_t rs_revision(const Json& rs) { return int_annotation(rs, kRevisionAnnotation).value_or(0); }
+std::int64_t rs_revision(const Json& rs) {
+    return int_annotation(rs, kRevisionAnnotation).value_or(0);
+}
 
 bool rs_older(const Json& a, const Json& b) {
-    const auto ta = parse_time(a.value("metadata", Json::object()).value("creationTimestamp", Json()));
-    const auto tb = parse_time(b.value("metadata", Json::object()).value("creationTimestamp", Json()));
+    const auto ta =
+        parse_time(a.value("metadata", Json::object()).value("creationTimestamp", Json()));
+    const auto tb =
+        parse_time(b.value("metadata", Json::object()).value("creationTimestamp", Json()));
     if (ta != tb) return ta.value_or(0) < tb.value_or(0);
     return meta::name(a) < meta::name(b);
 }
 
-void sort_by_creation(std::vector<Json>& rss) { std::stable_sort(rss.begin(), rss.end(), rs_older); }
+void sort_by_creation(std::vector<Json>& rss) {
+    std::stable_sort(rss.begin(), rss.end(), rs_older);
+}
 
 void sort_by_revision(std::vector<Json>& rss) {
     std::stable_sort(rss.begin(), rss.end(), [](const Json& a, const Json& b) {
@@ -180,11 +190,12 @@ std::int64_t replica_set_fraction(const Json& rs, const Json& d) {
     const std::int64_t replicas = deployment_replicas(d);
     if (replicas == 0) return -rs_spec_replicas(rs);
     const std::int64_t deployment_max = replicas + max_surge(d);
-    const std::int64_t annotated = int_annotation(rs, kMaxReplicasAnnotation)
-                                       .value_or(int_field(d.value("status", Json::object()), "replicas"));
+    const std::int64_t annotated =
+        int_annotation(rs, kMaxReplicasAnnotation)
+            .value_or(int_field(d.value("status", Json::object()), "replicas"));
     if (annotated == 0) return 0;  // Go would divide by zero into +Inf; nothing sensible to add
-    const double size = static_cast<double>(rs_spec_replicas(rs) * deployment_max) /
-                        static_cast<double>(annotated);
+    const double size =
+        static_cast<double>(rs_spec_replicas(rs) * deployment_max) / static_cast<double>(annotated);
     return static_cast<std::int64_t>(std::round(size)) - rs_spec_replicas(rs);
 }
 

@@ -15,8 +15,10 @@ namespace sim::controller {
 using Json = nlohmann::json;
 
 inline constexpr const char* kRevisionAnnotation = "deployment.kubernetes.io/revision";
-inline constexpr const char* kRevisionHistoryAnnotation = "deployment.kubernetes.io/revision-history";
-inline constexpr const char* kDesiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas";
+inline constexpr const char* kRevisionHistoryAnnotation =
+    "deployment.kubernetes.io/revision-history";
+inline constexpr const char* kDesiredReplicasAnnotation =
+    "deployment.kubernetes.io/desired-replicas";
 inline constexpr const char* kMaxReplicasAnnotation = "deployment.kubernetes.io/max-replicas";
 inline constexpr const char* kPodTemplateHashLabel = "pod-template-hash";
 
@@ -62,7 +64,8 @@ void sort_by_revision(std::vector<Json>& rss);
 bool equal_ignore_hash(const Json& template_a, const Json& template_b);
 
 // NewRSNewReplicas for RollingUpdate: the new RS's size after one scale-up step.
-std::int64_t new_rs_new_replicas(const Json& d, const std::vector<Json>& all_rss, const Json& new_rs);
+std::int64_t new_rs_new_replicas(const Json& d, const std::vector<Json>& all_rss,
+                                 const Json& new_rs);
 
 // getReplicaSetFraction / GetProportion of proportional scaling.
 std::int64_t replica_set_fraction(const Json& rs, const Json& d);

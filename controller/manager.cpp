@@ -10,25 +10,41 @@ using sim::kube::ResourceRef;
 
 // --- Controller: thin accessors over the manager ----------------------------------------
 
-sim::kube::Client& Controller::client() { return manager_->client(); }
-Informer& Controller::informer(const ResourceRef& ref) { return manager_->informer(ref); }
-sim::kube::EventRecorder& Controller::recorder() { return *recorder_; }
-sim::kube::WorkQueue& Controller::queue() { return *queue_; }
-void Controller::enqueue(const std::string& key) { queue_->add(key); }
+sim::kube::Client& Controller::client() {
+    return manager_->client();
+}
+Informer& Controller::informer(const ResourceRef& ref) {
+    return manager_->informer(ref);
+}
+sim::kube::EventRecorder& Controller::recorder() {
+    return *recorder_;
+}
+sim::kube::WorkQueue& Controller::queue() {
+    return *queue_;
+}
+void Controller::enqueue(const std::string& key) {
+    queue_->add(key);
+}
 void Controller::enqueue_after(const std::string& key, sim::kernel::Nanos delay) {
     queue_->add_after(key, delay);
 }
-void Controller::enqueue_rate_limited(const std::string& key) { queue_->add_rate_limited(key); }
+void Controller::enqueue_rate_limited(const std::string& key) {
+    queue_->add_rate_limited(key);
+}
 void Controller::decide(const std::string& key, const std::string& what, const std::string& why) {
     manager_->report(*this, key, what, why);
 }
-sim::kernel::Nanos Controller::now() const { return manager_->loop().now(); }
+sim::kernel::Nanos Controller::now() const {
+    return manager_->loop().now();
+}
 
 // --- Manager ------------------------------------------------------------------------------
 
 Manager::Manager(sim::kube::Client& client) : client_(client) {}
 
-Manager::~Manager() { stop(); }
+Manager::~Manager() {
+    stop();
+}
 
 Controller& Manager::add(std::unique_ptr<Controller> controller) {
     if (started_) throw std::logic_error("controller manager: add() after start()");

@@ -32,9 +32,9 @@ using Json = nlohmann::json;
 
 // What a reconcile asks of its queue (controller-runtime's reconcile.Result plus the error).
 struct ReconcileResult {
-    bool requeue = false;                // re-add rate limited (backoff)
+    bool requeue = false;                  // re-add rate limited (backoff)
     sim::kernel::Nanos requeue_after = 0;  // > 0: re-add after this delay
-    std::string error;                   // non-empty: failed; re-add rate limited
+    std::string error;                     // non-empty: failed; re-add rate limited
 
     static ReconcileResult done() { return {}; }
     static ReconcileResult after(sim::kernel::Nanos delay) { return {false, delay, {}}; }

@@ -41,7 +41,8 @@ const Json* ready_condition(const Json& pod) {
 std::int64_t deletion_cost(const Json& pod) {
     // controller.kubernetes.io/pod-deletion-cost; an unparsable value counts as 0
     // (helper.GetDeletionCostFromPodAnnotations errors are ignored by the sort).
-    const Json& annotations = pod.value("metadata", Json::object()).value("annotations", Json::object());
+    const Json& annotations =
+        pod.value("metadata", Json::object()).value("annotations", Json::object());
     const auto it = annotations.find("controller.kubernetes.io/pod-deletion-cost");
     if (it == annotations.end() || !it->is_string()) return 0;
     const std::string text = it->get<std::string>();
@@ -104,7 +105,9 @@ std::optional<bool> compare_times(std::optional<std::int64_t> t1, std::optional<
 
 }  // namespace
 
-std::string pod_phase(const Json& pod) { return status_of(pod).value("phase", ""); }
+std::string pod_phase(const Json& pod) {
+    return status_of(pod).value("phase", "");
+}
 
 bool is_pod_active(const Json& pod) {
     const std::string phase = pod_phase(pod);
@@ -149,7 +152,8 @@ bool pod_deletes_before(const Json& a, int rank_a, const Json& b, int rank_b, st
     if (rank_a != rank_b) return rank_a > rank_b;
     // 6. Both ready: ready more recently first, in logarithmic buckets.
     if (ra && rb) {
-        if (const auto r = compare_times(pod_ready_time(a), pod_ready_time(b), a, b, now)) return *r;
+        if (const auto r = compare_times(pod_ready_time(a), pod_ready_time(b), a, b, now))
+            return *r;
     }
     // 7. More restarts first.
     const std::int64_t xa = max_restarts(a), xb = max_restarts(b);

@@ -64,7 +64,9 @@ const Json& spec_of(const Json& o) {
     return it != o.end() && it->is_object() ? *it : empty;
 }
 
-std::int64_t desired_replicas(const Json& rs) { return int_field(spec_of(rs), "replicas", 1); }
+std::int64_t desired_replicas(const Json& rs) {
+    return int_field(spec_of(rs), "replicas", 1);
+}
 
 bool labels_contain(const sim::kube::Labels& have, const sim::kube::Labels& want) {
     for (const auto& [k, v] : want) {
@@ -76,9 +78,10 @@ bool labels_contain(const sim::kube::Labels& have, const sim::kube::Labels& want
 
 sim::kube::Labels template_labels(const Json& rs) {
     sim::kube::Labels out;
-    const Json labels =
-        spec_of(rs).value("template", Json::object()).value("metadata", Json::object()).value(
-            "labels", Json::object());
+    const Json labels = spec_of(rs)
+                            .value("template", Json::object())
+                            .value("metadata", Json::object())
+                            .value("labels", Json::object());
     for (auto it = labels.begin(); it != labels.end(); ++it)
         if (it->is_string()) out[it.key()] = it->get<std::string>();
     return out;
@@ -117,11 +120,12 @@ void ReplicaSetController::setup() {
                     enqueue(meta::key_of(rs));
                 },
         });
-    informer(refs::kPods).add_handlers({
-        .on_add = [this](const Json& pod) { on_pod_add(pod); },
-        .on_update = [this](const Json& o, const Json& n) { on_pod_update(o, n); },
-        .on_delete = [this](const Json& pod) { on_pod_delete(pod); },
-    });
+    informer(refs::kPods)
+        .add_handlers({
+            .on_add = [this](const Json& pod) { on_pod_add(pod); },
+            .on_update = [this](const Json& o, const Json& n) { on_pod_update(o, n); },
+            .on_delete = [this](const Json& pod) { on_pod_delete(pod); },
+        });
 }
 
 std::optional<std::string> ReplicaSetController::owner_key(const Json& pod) {
@@ -228,13 +232,14 @@ std::vector<Json> ReplicaSetController::claim_pods(const Json& rs, const std::st
             }
             if (meta::is_being_deleted(rs)) continue;
             // ReleasePod: remove our ownerReference from a pod that stopped matching.
-            const Json patch{{"metadata",
-                              {{"ownerReferences",
-                                Json::array({{{"$patch", "delete"}, {"uid", rs_uid}}})}}}};
+            const Json patch{
+                {"metadata",
+                 {{"ownerReferences", Json::array({{{"$patch", "delete"}, {"uid", rs_uid}}})}}}};
             const Result<Json> r =
                 client().patch(pods_ref, meta::name(pod), PatchType::Strategic, patch);
             if (!r && !r.is_not_found()) throw r.error();
-            decide(key, "release pod " + meta::name(pod), "its labels no longer match the selector");
+            decide(key, "release pod " + meta::name(pod),
+                   "its labels no longer match the selector");
             continue;
         }
         if (!matches || meta::is_being_deleted(rs) || selector.empty()) continue;
@@ -290,7 +295,8 @@ std::string ReplicaSetController::manage_replicas(const Json& rs, const std::str
                     expectations_.creation_observed(key);
                     ++failed;
                     error = r.error().message();
-                    recorder().record_event(rs, "Warning", "FailedCreate", "Error creating: " + error);
+                    recorder().record_event(rs, "Warning", "FailedCreate",
+                                            "Error creating: " + error);
                     continue;
                 }
                 ++created;
@@ -305,9 +311,8 @@ std::string ReplicaSetController::manage_replicas(const Json& rs, const std::str
     }
     if (have > want) {
         const int diff = static_cast<int>(std::min<std::int64_t>(have - want, kBurstReplicas));
-        const std::vector<Json> victims = pods_to_delete(pods, related_pods(rs),
-                                                         static_cast<std::size_t>(diff),
-                                                         client().now_unix_nanos());
+        const std::vector<Json> victims = pods_to_delete(
+            pods, related_pods(rs), static_cast<std::size_t>(diff), client().now_unix_nanos());
         std::vector<std::string> keys;
         for (const Json& p : victims)
             keys.push_back(meta::key_of(p));
@@ -326,7 +331,8 @@ std::string ReplicaSetController::manage_replicas(const Json& rs, const std::str
                 recorder().record_event(rs, "Warning", "FailedDelete", "Error deleting: " + error);
                 continue;
             }
-            recorder().record_event(rs, "Normal", "SuccessfulDelete", "Deleted pod: " + meta::name(p));
+            recorder().record_event(rs, "Normal", "SuccessfulDelete",
+                                    "Deleted pod: " + meta::name(p));
         }
         return error;
     }
@@ -376,7 +382,8 @@ ReconcileResult ReplicaSetController::update_status(const Json& rs, const std::s
     if (status != old_status) {
         Json next = rs;
         next["status"] = status;
-        Result<Json> r = client().update_status(refs::kReplicaSets.in(meta::namespace_of(rs)), next);
+        Result<Json> r =
+            client().update_status(refs::kReplicaSets.in(meta::namespace_of(rs)), next);
         if (r.is_conflict()) {
             // updateReplicaSetStatus retries once on a fresh copy.
             const Result<Json> fresh =

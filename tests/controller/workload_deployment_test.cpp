@@ -59,7 +59,8 @@ void set_image(Env& env, const std::string& name, const std::string& image) {
 }
 
 // Template change, then: record sizes, make every pod ready, settle; until rolled out.
-std::vector<std::pair<std::int64_t, std::int64_t>> rollout_steps(Env& env, const std::string& name) {
+std::vector<std::pair<std::int64_t, std::int64_t>> rollout_steps(Env& env,
+                                                                 const std::string& name) {
     set_image(env, name, "nginx:2");
     env.settle();
     std::vector<std::pair<std::int64_t, std::int64_t>> steps;
@@ -107,7 +108,8 @@ TEST_CASE("deployment: new RS <name>-<hash> with annotations, events and conditi
     REQUIRE(progressing);
     CHECK((*progressing)["status"] == "True");
     // Either just created, or already progressing once pods exist.
-    CHECK(((*progressing)["reason"] == "NewReplicaSetCreated" || (*progressing)["reason"] == "ReplicaSetUpdated"));
+    CHECK(((*progressing)["reason"] == "NewReplicaSetCreated" ||
+           (*progressing)["reason"] == "ReplicaSetUpdated"));
     const auto available = condition(d0, "Available");
     REQUIRE(available);
     CHECK((*available)["status"] == "False");
@@ -165,19 +167,19 @@ TEST_CASE("deployment: rolling update with real scaling messages and revision 2"
     sim::controller::sort_by_revision(rss);
     const std::string new_name = meta::name(rss[1]);
     CHECK(rss[1]["metadata"]["annotations"][kRevisionAnnotation] == "2");
-    CHECK(env.get(refs::kDeployments, "web")["metadata"]["annotations"][kRevisionAnnotation] == "2");
+    CHECK(env.get(refs::kDeployments, "web")["metadata"]["annotations"][kRevisionAnnotation] ==
+          "2");
     std::vector<std::string> messages;
     for (const Json& e : env.events("ScalingReplicaSet"))
         messages.push_back(e["message"]);
     // 3 replicas, surge 1, unavailable 0: one up, one down, three times.
-    const std::vector<std::string> want = {
-        "Scaled up replica set " + old_name + " to 3",
-        "Scaled up replica set " + new_name + " to 1",
-        "Scaled down replica set " + old_name + " to 2 from 3",
-        "Scaled up replica set " + new_name + " to 2 from 1",
-        "Scaled down replica set " + old_name + " to 1 from 2",
-        "Scaled up replica set " + new_name + " to 3 from 2",
-        "Scaled down replica set " + old_name + " to 0 from 1"};
+    const std::vector<std::string> want = {"Scaled up replica set " + old_name + " to 3",
+                                           "Scaled up replica set " + new_name + " to 1",
+                                           "Scaled down replica set " + old_name + " to 2 from 3",
+                                           "Scaled up replica set " + new_name + " to 2 from 1",
+                                           "Scaled down replica set " + old_name + " to 1 from 2",
+                                           "Scaled up replica set " + new_name + " to 3 from 2",
+                                           "Scaled down replica set " + old_name + " to 0 from 1"};
     CHECK(messages == want);
 }
 

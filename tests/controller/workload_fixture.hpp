@@ -27,9 +27,13 @@ using sim::kernel::kSecond;
 
 struct Env {
     explicit Env(std::uint64_t seed = 7, bool with_deployments = true)
-        : streams(seed), server(loop, streams, options(seed)), client(server, "test"), manager(client) {
+        : streams(seed),
+          server(loop, streams, options(seed)),
+          client(server, "test"),
+          manager(client) {
         manager.add(std::make_unique<sim::controller::ReplicaSetController>());
-        if (with_deployments) manager.add(std::make_unique<sim::controller::DeploymentController>());
+        if (with_deployments)
+            manager.add(std::make_unique<sim::controller::DeploymentController>());
         manager.on_decision([this](const std::string& c, const std::string& key,
                                    const std::string& what, const std::string& why) {
             decisions.push_back(c + " " + key + ": " + what + " (" + why + ")");
@@ -87,8 +91,8 @@ struct Env {
             p = client.get(refs::kPods.in(meta::namespace_of(pod)), meta::name(pod)).value();
         const std::string now = client.now_rfc3339();
         p["status"]["phase"] = "Running";
-        p["status"]["conditions"] = Json::array(
-            {{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}}});
+        p["status"]["conditions"] =
+            Json::array({{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}}});
         client.update_status(p).value();
     }
     // Marks every active, not-ready pod ready; returns how many.
@@ -118,8 +122,9 @@ inline Json deployment(const std::string& name, int replicas, const Json& surge 
     d["spec"]["selector"]["matchLabels"]["app"] = name;
     d["spec"]["template"]["metadata"]["labels"]["app"] = name;
     d["spec"]["template"]["spec"]["containers"][0]["image"] = image;
-    d["spec"]["strategy"] = {{"type", "RollingUpdate"},
-                             {"rollingUpdate", {{"maxSurge", surge}, {"maxUnavailable", unavailable}}}};
+    d["spec"]["strategy"] = {
+        {"type", "RollingUpdate"},
+        {"rollingUpdate", {{"maxSurge", surge}, {"maxUnavailable", unavailable}}}};
     return d;
 }
 

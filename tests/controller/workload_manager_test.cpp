@@ -46,7 +46,9 @@ class Probe : public sim::controller::Controller {
 };
 
 Json config_map(const std::string& name) {
-    return {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}, {"namespace", "default"}}}};
+    return {{"apiVersion", "v1"},
+            {"kind", "ConfigMap"},
+            {"metadata", {{"name", name}, {"namespace", "default"}}}};
 }
 
 }  // namespace
@@ -59,9 +61,9 @@ TEST_CASE("manager: keys are reconciled in queue order, one per event") {
     sim::controller::Manager manager(client);
     auto& probe = static_cast<Probe&>(manager.add(std::make_unique<Probe>()));
     std::vector<std::string> decisions;
-    manager.on_decision([&](const std::string& c, const std::string& k, const std::string& w, const std::string& y) {
-        decisions.push_back(c + "|" + k + "|" + w + "|" + y);
-    });
+    manager.on_decision(
+        [&](const std::string& c, const std::string& k, const std::string& w,
+            const std::string& y) { decisions.push_back(c + "|" + k + "|" + w + "|" + y); });
     for (const char* n : {"c", "a", "b"})
         client.create(config_map(n)).value();
     manager.start();

@@ -2,8 +2,8 @@
 // random order, a RollingUpdate Deployment converges (one RS holds every pod, status matches
 // spec), and while a rollout runs, after every single event: active pods <= replicas +
 // maxSurge and ready pods >= replicas - maxUnavailable.
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include "controller/deployment_util.hpp"
 #include "workload_fixture.hpp"
@@ -70,15 +70,17 @@ TEST_CASE("property: rolling updates stay within bounds and converge") {
     rc::prop("deployment converges; rollouts respect maxSurge/maxUnavailable", [] {
         const std::uint64_t seed = *rc::gen::inRange<std::uint64_t>(1, 1000);
         std::int64_t replicas = *rc::gen::inRange(1, 7);
-        const Json surge = *rc::gen::oneOf(rc::gen::map(rc::gen::inRange(0, 3), [](int v) { return Json(v); }),
-                                           rc::gen::element(Json("25%"), Json("50%"), Json("0%")));
+        const Json surge =
+            *rc::gen::oneOf(rc::gen::map(rc::gen::inRange(0, 3), [](int v) { return Json(v); }),
+                            rc::gen::element(Json("25%"), Json("50%"), Json("0%")));
         const Json unavailable =
             *rc::gen::oneOf(rc::gen::map(rc::gen::inRange(0, 3), [](int v) { return Json(v); }),
                             rc::gen::element(Json("25%"), Json("50%"), Json("0%")));
         const int steps = *rc::gen::inRange(1, 5);
 
         Env env(seed);
-        env.client.create(deployment("web", static_cast<int>(replicas), surge, unavailable)).value();
+        env.client.create(deployment("web", static_cast<int>(replicas), surge, unavailable))
+            .value();
         env.settle();
         converge(env, nullptr);
         int image = 1;
@@ -92,10 +94,12 @@ TEST_CASE("property: rolling updates stay within bounds and converge") {
                 converge(env, nullptr);
                 continue;
             }
-            d["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:" + std::to_string(++image);
+            d["spec"]["template"]["spec"]["containers"][0]["image"] =
+                "nginx:" + std::to_string(++image);
             env.client.update(d).value();
             const auto f = sim::controller::resolve_fenceposts(surge, unavailable, replicas);
-            const Bounds b{replicas + f.max_surge, replicas - std::min(f.max_unavailable, replicas)};
+            const Bounds b{replicas + f.max_surge,
+                           replicas - std::min(f.max_unavailable, replicas)};
             run_checked(env, b);
             converge(env, &b);
         }

@@ -8,7 +8,8 @@
 using namespace workload_test;
 using sim::controller::is_pod_ready;
 
-TEST_CASE("replicaset: creates generateName pods with a controller ref and SuccessfulCreate events") {
+TEST_CASE(
+    "replicaset: creates generateName pods with a controller ref and SuccessfulCreate events") {
     Env env(7, false);
     env.client.create(replica_set("web", 3)).value();
     env.settle();
@@ -37,14 +38,16 @@ TEST_CASE("replicaset: ready and available counts, availability after minReadySe
     Json rs = replica_set("web", 2);
     rs["spec"]["minReadySeconds"] = 10;
     env.client.create(rs).value();
-    env.settle();
+    env.settle(kSecond / 2);
+    // Ready at 1.5 s; metav1.Time keeps whole seconds, so Ready.lastTransitionTime says 1 s.
     for (const Json& p : env.active_pods())
         env.make_ready(p);
-    env.settle();
+    env.settle(8 * kSecond);  // 9.5 s
     Json status = env.get(refs::kReplicaSets, "web")["status"];
     CHECK(status["readyReplicas"] == 2);
     CHECK_FALSE(status.contains("availableReplicas"));
-    env.settle(12 * kSecond);  // the controller re-queued itself for minReadySeconds
+    // The sync at 1.5 s re-queued itself minReadySeconds later: at 11.5 s, 1 s + 10 s < now.
+    env.settle(2 * kSecond + kSecond / 10);
     status = env.get(refs::kReplicaSets, "web")["status"];
     CHECK(status["availableReplicas"] == 2);
 }
@@ -100,10 +103,11 @@ TEST_CASE("replicaset: scale down spreads deletions over crowded nodes") {
 
 TEST_CASE("replicaset: adopts a matching orphan and releases a pod that stops matching") {
     Env env(7, false);
-    Json orphan = {{"apiVersion", "v1"},
-                   {"kind", "Pod"},
-                   {"metadata", {{"name", "stray"}, {"namespace", "default"}, {"labels", {{"app", "web"}}}}},
-                   {"spec", {{"containers", Json::array({{{"name", "c"}, {"image", "nginx"}}})}}}};
+    Json orphan = {
+        {"apiVersion", "v1"},
+        {"kind", "Pod"},
+        {"metadata", {{"name", "stray"}, {"namespace", "default"}, {"labels", {{"app", "web"}}}}},
+        {"spec", {{"containers", Json::array({{{"name", "c"}, {"image", "nginx"}}})}}}};
     env.client.create(orphan).value();
     env.client.create(replica_set("web", 2)).value();
     env.settle();

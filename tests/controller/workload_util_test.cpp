@@ -22,8 +22,9 @@ TEST_CASE("FNV-32a matches the reference vectors") {
 }
 
 TEST_CASE("pod-template-hash: stable, safe-encoded, moved by collisionCount") {
-    const json tmpl = {{"metadata", {{"labels", {{"app", "web"}}}}},
-                       {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "nginx"}}})}}}};
+    const json tmpl = {
+        {"metadata", {{"labels", {{"app", "web"}}}}},
+        {"spec", {{"containers", json::array({{{"name", "c"}, {"image", "nginx"}}})}}}};
     const std::string h = compute_hash(tmpl, std::nullopt);
     CHECK(h == compute_hash(tmpl, std::nullopt));
     CHECK(h == safe_encode_string(std::to_string(fnv32a(tmpl.dump()))));
@@ -40,11 +41,11 @@ TEST_CASE("fenceposts: surge rounds up, unavailable rounds down, both zero -> un
         json surge, unavailable;
         std::int64_t replicas, want_surge, want_unavailable;
     };
-    const std::vector<Row> rows = {
-        {"25%", "25%", 3, 1, 0},  {"25%", "25%", 4, 1, 1},  {"25%", "25%", 1, 1, 0},
-        {"25%", "25%", 10, 3, 2}, {0, 0, 5, 0, 1},           {"0%", "0%", 5, 0, 1},
-        {"50%", "0%", 5, 3, 0},   {1, "30%", 10, 1, 3},      {2, 0, 7, 2, 0},
-        {"100%", "100%", 3, 3, 3}};
+    const std::vector<Row> rows = {{"25%", "25%", 3, 1, 0}, {"25%", "25%", 4, 1, 1},
+                                   {"25%", "25%", 1, 1, 0}, {"25%", "25%", 10, 3, 2},
+                                   {0, 0, 5, 0, 1},         {"0%", "0%", 5, 0, 1},
+                                   {"50%", "0%", 5, 3, 0},  {1, "30%", 10, 1, 3},
+                                   {2, 0, 7, 2, 0},         {"100%", "100%", 3, 3, 3}};
     for (const Row& r : rows) {
         const Fenceposts f = resolve_fenceposts(r.surge, r.unavailable, r.replicas);
         INFO(r.surge.dump() << " " << r.unavailable.dump() << " x" << r.replicas);
@@ -55,9 +56,11 @@ TEST_CASE("fenceposts: surge rounds up, unavailable rounds down, both zero -> un
 }
 
 TEST_CASE("MaxUnavailable is capped by replicas and 0 for Recreate or zero replicas") {
-    json d = {{"spec", {{"replicas", 3},
-                        {"strategy", {{"type", "RollingUpdate"},
-                                      {"rollingUpdate", {{"maxSurge", 0}, {"maxUnavailable", 5}}}}}}}};
+    json d = {{"spec",
+               {{"replicas", 3},
+                {"strategy",
+                 {{"type", "RollingUpdate"},
+                  {"rollingUpdate", {{"maxSurge", 0}, {"maxUnavailable", 5}}}}}}}};
     CHECK(max_unavailable(d) == 3);
     CHECK(max_surge(d) == 0);
     d["spec"]["replicas"] = 0;
@@ -69,9 +72,11 @@ TEST_CASE("MaxUnavailable is capped by replicas and 0 for Recreate or zero repli
 }
 
 TEST_CASE("NewRSNewReplicas: the next scale-up step of a rolling update") {
-    const json d = {{"spec", {{"replicas", 4},
-                              {"strategy", {{"type", "RollingUpdate"},
-                                            {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 1}}}}}}}};
+    const json d = {{"spec",
+                     {{"replicas", 4},
+                      {"strategy",
+                       {{"type", "RollingUpdate"},
+                        {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 1}}}}}}}};
     const auto rs = [](int n) { return json{{"spec", {{"replicas", n}}}}; };
     CHECK(new_rs_new_replicas(d, {rs(4), rs(0)}, rs(0)) == 1);  // 4 < 5: one more
     CHECK(new_rs_new_replicas(d, {rs(3), rs(1)}, rs(1)) == 2);
@@ -81,12 +86,15 @@ TEST_CASE("NewRSNewReplicas: the next scale-up step of a rolling update") {
 
 TEST_CASE("proportional scaling fractions round like math.Round") {
     // Deployment scaled to 10 with surge 3 (25% of 10 rounded up): 13 allowed.
-    const json d = {{"spec", {{"replicas", 10},
-                              {"strategy", {{"type", "RollingUpdate"},
-                                            {"rollingUpdate", {{"maxSurge", "25%"}, {"maxUnavailable", "25%"}}}}}}}};
+    const json d = {{"spec",
+                     {{"replicas", 10},
+                      {"strategy",
+                       {{"type", "RollingUpdate"},
+                        {"rollingUpdate", {{"maxSurge", "25%"}, {"maxUnavailable", "25%"}}}}}}}};
     const auto rs = [](int n, int max) {
-        return json{{"metadata", {{"annotations", {{kMaxReplicasAnnotation, std::to_string(max)}}}}},
-                    {"spec", {{"replicas", n}}}};
+        return json{
+            {"metadata", {{"annotations", {{kMaxReplicasAnnotation, std::to_string(max)}}}}},
+            {"spec", {{"replicas", n}}}};
     };
     // Sized 3 of an annotated 6 -> round(3 * 13 / 6) = round(6.5) = 7 -> +4.
     CHECK(replica_set_fraction(rs(3, 6), d) == 4);
@@ -108,13 +116,15 @@ namespace {
 const std::int64_t kNow = sim::kernel::parse_rfc3339_unix_nanos("2025-01-01T01:00:00Z").value();
 
 json pod(const std::string& name, const std::string& uid) {
-    return {{"metadata", {{"name", name}, {"uid", uid}, {"creationTimestamp", "2025-01-01T00:00:00Z"}}},
-            {"spec", {{"nodeName", "node-1"}}},
-            {"status", {{"phase", "Running"}}}};
+    return {
+        {"metadata", {{"name", name}, {"uid", uid}, {"creationTimestamp", "2025-01-01T00:00:00Z"}}},
+        {"spec", {{"nodeName", "node-1"}}},
+        {"status", {{"phase", "Running"}}}};
 }
 
 json ready(json p, const std::string& since) {
-    p["status"]["conditions"] = json::array({{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", since}}});
+    p["status"]["conditions"] =
+        json::array({{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", since}}});
     return p;
 }
 
