@@ -328,3 +328,46 @@ TEST_CASE("deployment: decisions are reported with reasons") {
             created = true;
     CHECK(created);
 }
+
+TEST_CASE("deployment: the same seed gives the same names, events and decisions") {
+    const auto run = [] {
+        Env env(5);
+        env.client.create(deployment("web", 3)).value();
+        env.settle();
+        converge(env, "web");
+        set_image(env, "web", "nginx:2");
+        env.settle();
+        converge(env, "web");
+        std::vector<std::string> out = env.decisions;
+        for (const Json& e : env.events())
+            out.push_back(e["reason"].get<std::string>() + ": " + e["message"].get<std::string>());
+        for (const Json& p : env.active_pods())
+            out.push_back(meta::name(p));
+        return out;
+    };
+    const auto first = run();
+    CHECK(first.size() > 10);
+    CHECK(first == run());
+}
+
+TEST_CASE("deployment: going back to an earlier template reuses its RS with a new revision") {
+    Env env;
+    env.client.create(deployment("web", 2)).value();
+    env.settle();
+    converge(env, "web");
+    const std::string first = meta::name(owned_rss(env, "web")[0]);
+    set_image(env, "web", "nginx:2");
+    env.settle();
+    converge(env, "web");
+    set_image(env, "web", "nginx:1.27");
+    env.settle();
+    converge(env, "web");
+    const auto rss = owned_rss(env, "web");
+    REQUIRE(rss.size() == 2);
+    const Json rs = env.get(refs::kReplicaSets, first);
+    CHECK(rs["spec"]["replicas"] == 2);
+    CHECK(rs["metadata"]["annotations"][kRevisionAnnotation] == "3");
+    CHECK(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1");
+    CHECK(env.get(refs::kDeployments, "web")["metadata"]["annotations"][kRevisionAnnotation] ==
+          "3");
+}

@@ -150,3 +150,47 @@ TEST_CASE("replicaset: the same seed gives the same pod names") {
     };
     CHECK(names() == names());
 }
+
+TEST_CASE("replicaset: a failing batch stops slow start; FailedCreate and ReplicaFailure") {
+    Env env(7, false);
+    int allowed = 3;  // a quota-like admission hook: the first three pod creates pass
+    int attempts = 0;
+    env.server.admission().add_validating({.group_resource = "pods",
+                                           .operations = {sim::kube::Operation::Create},
+                                           .include_subresources = false,
+                                           .hook = [&](sim::kube::AdmissionRequest&) {
+                                               ++attempts;
+                                               if (allowed-- > 0) return;
+                                               throw sim::kube::bad_request("exceeded quota: pods");
+                                           }});
+    // Attempts made before each "create N pods" decision.
+    std::vector<int> before_create;
+    env.manager.on_decision(
+        [&](const std::string&, const std::string&, const std::string& what, const std::string&) {
+            if (what.rfind("create ", 0) == 0) before_create.push_back(attempts);
+        });
+    env.client.create(replica_set("web", 10)).value();
+    env.settle(sim::kernel::kMillisecond);
+    // First sync: batches 1 and 2 pass (3 pods), batch 3 (4 creates) fails, the last 3
+    // creates are skipped: 7 attempts. Later syncs (status change, retry) try again.
+    REQUIRE(before_create.size() >= 2);
+    CHECK(before_create[0] == 0);
+    CHECK(before_create[1] == 7);
+    CHECK(env.active_pods().size() == 3);
+    CHECK(env.events("SuccessfulCreate").size() == 3);
+    const auto failed = env.events("FailedCreate");
+    REQUIRE(failed.size() == 1);  // identical events are counted in place
+    CHECK(failed[0]["count"] == attempts - 3);
+    CHECK(failed[0]["type"] == "Warning");
+    CHECK(failed[0]["message"] == "Error creating: exceeded quota: pods");
+    const Json status = env.get(refs::kReplicaSets, "web")["status"];
+    REQUIRE(status.contains("conditions"));
+    CHECK(status["conditions"][0]["type"] == "ReplicaFailure");
+    CHECK(status["conditions"][0]["reason"] == "FailedCreate");
+    CHECK(status["conditions"][0]["message"] == "exceeded quota: pods");
+
+    allowed = 1000;  // the quota is lifted: the rate-limited retry converges
+    env.settle(5 * kSecond);
+    CHECK(env.active_pods().size() == 10);
+    CHECK_FALSE(env.get(refs::kReplicaSets, "web")["status"].contains("conditions"));
+}
