@@ -316,7 +316,10 @@ std::string ReplicaSetController::manage_replicas(const Json& rs, const std::str
         std::vector<std::string> keys;
         for (const Json& p : victims)
             keys.push_back(meta::key_of(p));
-        decide(key, "delete " + std::to_string(diff) + " pods",
+        std::string names;
+        for (const Json& p : victims)
+            names += (names.empty() ? "" : ", ") + meta::name(p);
+        decide(key, "delete " + std::to_string(diff) + " pods: " + names,
                "has " + std::to_string(have) + " active pods, wants " + std::to_string(want) +
                    "; deletion ranking picks unassigned, pending, unready, cheap, crowded, "
                    "recently ready, restarting, newer pods first");

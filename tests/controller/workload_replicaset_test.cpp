@@ -76,6 +76,13 @@ TEST_CASE("replicaset: scale down deletes unready pods first, with SuccessfulDel
         messages.insert(e["message"]);
     CHECK(messages == std::set<std::string>{"Deleted pod: " + meta::name(pods[1]),
                                             "Deleted pod: " + meta::name(pods[3])});
+    // The decision names the victims in ranking order and says why.
+    const std::string want_decision = "replicaset-controller default/web: delete 2 pods: ";
+    bool decided = false;
+    for (const std::string& d : env.decisions)
+        if (d.rfind(want_decision, 0) == 0 && d.find("wants 2") != std::string::npos)
+            decided = true;
+    CHECK(decided);
 }
 
 TEST_CASE("replicaset: scale down spreads deletions over crowded nodes") {
