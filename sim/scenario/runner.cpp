@@ -6,6 +6,9 @@
 #include <sstream>
 #include <variant>
 
+#include "controller/deployment.hpp"
+#include "controller/manager.hpp"
+#include "controller/replicaset.hpp"
 #include "controller/seldon/admission.hpp"
 #include "controller/seldon/controller.hpp"
 #include "sim/cluster/nodes.hpp"
@@ -61,6 +64,7 @@ class Run {
           api_(loop_, streams_, server_options(s, seed_)),
           client_(api_, "kubectl"),
           operator_client_(api_, "seldon-controller-manager"),
+          controller_manager_client_(api_, "kube-controller-manager"),
           progress_(err, "sim-run " + s.metadata.name, s.duration, options.progress) {}
 
     RunResult execute() {
@@ -136,6 +140,20 @@ class Run {
     void start_control_plane() {
         controller::seldon::install_seldon_admission(api_);
         start_operator();
+        // kube-controller-manager's workload controllers.
+        controllers_.emplace(controller_manager_client_);
+        controllers_->add(std::make_unique<controller::ReplicaSetController>());
+        controllers_->add(std::make_unique<controller::DeploymentController>());
+        controllers_->on_decision([this](const std::string& controller, const std::string& key,
+                                         const std::string& what, const std::string& why) {
+            trace_->line(loop_.now(), "decision")
+                .str("controller", controller)
+                .str("key", key)
+                .str("decision", what)
+                .str("reason", why);
+            narrate(controller + " " + key + ": " + what + " (" + why + ")");
+        });
+        controllers_->start();
     }
 
     // The operator starts afresh (as its pod would after a restart): new informers list every
@@ -482,6 +500,7 @@ class Run {
     kube::ApiServer api_;
     kube::Client client_;
     kube::Client operator_client_;
+    kube::Client controller_manager_client_;
     Progress progress_;
     std::map<fs::path, ManifestLoad> manifests_;
     std::ofstream trace_file_;
@@ -489,6 +508,7 @@ class Run {
     std::optional<ExpectationTracker> expectations_;
     std::optional<ClusterTrace> cluster_trace_;
     std::optional<controller::seldon::SeldonController> operator_;
+    std::optional<controller::Manager> controllers_;
     RunResult result_;
 };
 
