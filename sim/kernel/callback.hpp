@@ -21,16 +21,14 @@ class Callback {
 
     template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
     Callback(F&& f) {  // NOLINT(google-explicit-constructor): lambdas convert implicitly
-        using Fn = std::decay_t<F>;
-        if constexpr (sizeof(Fn) <= kInlineBytes && alignof(Fn) <= alignof(std::max_align_t) &&
-                      std::is_nothrow_move_constructible_v<Fn>) {
-            ::new (static_cast<void*>(storage_)) Fn(std::forward<F>(f));
-            ops_ = &kOps<Fn>;
-        } else {
-            using Box = Boxed<Fn>;
-            ::new (static_cast<void*>(storage_)) Box{std::make_unique<Fn>(std::forward<F>(f))};
-            ops_ = &kOps<Box>;
-        }
+        construct(std::forward<F>(f));
+    }
+
+    // Replaces the callable with `f`, built in place.
+    template <class F>
+    void emplace(F&& f) {
+        reset();
+        construct(std::forward<F>(f));
     }
 
     Callback(Callback&& other) noexcept { take(other); }
@@ -75,6 +73,20 @@ class Callback {
                                   static_cast<Fn*>(from)->~Fn();
                               },
                               [](void* p) { static_cast<Fn*>(p)->~Fn(); }};
+
+    template <class F>
+    void construct(F&& f) {
+        using Fn = std::decay_t<F>;
+        if constexpr (sizeof(Fn) <= kInlineBytes && alignof(Fn) <= alignof(std::max_align_t) &&
+                      std::is_nothrow_move_constructible_v<Fn>) {
+            ::new (static_cast<void*>(storage_)) Fn(std::forward<F>(f));
+            ops_ = &kOps<Fn>;
+        } else {
+            using Box = Boxed<Fn>;
+            ::new (static_cast<void*>(storage_)) Box{std::make_unique<Fn>(std::forward<F>(f))};
+            ops_ = &kOps<Box>;
+        }
+    }
 
     void take(Callback& other) noexcept {
         if (other.ops_) {

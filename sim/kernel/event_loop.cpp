@@ -14,33 +14,44 @@ EventLoop::EventLoop(std::size_t max_pending) : max_pending_(max_pending) {
     }
 }
 
-EventId EventLoop::schedule_at(Nanos when, Callback callback) {
+std::uint32_t EventLoop::claim_slot(Nanos when) {
     if (when < now_) {
         throw std::logic_error("event loop: event scheduled in the past (at " +
                                format_duration(when) + ", now " + format_duration(now_) + ")");
     }
-    if (!callback) throw std::logic_error("event loop: empty callback");
     if (live_ >= max_pending_) {
         throw std::length_error("event loop: more than " + std::to_string(max_pending_) +
                                 " pending events at " + format_duration(now_) +
                                 " (a runaway schedule?)");
     }
     if (next_seq_ > kMaxSeq) throw std::length_error("event loop: sequence numbers exhausted");
+    return take_slot();
+}
 
-    const std::uint32_t slot = take_slot();
+EventId EventLoop::commit(Nanos when, std::uint32_t slot) {
     const std::uint64_t seq = next_seq_++;
-    slots_[slot].callback = std::move(callback);
     slots_[slot].seq = seq;
     ++live_;
-    // when >= now >= last_.time and seq > every earlier seq, so the key is above last_.
+    // when >= now and seq > every earlier seq, so the key is above every key already run.
     enqueue(Entry{static_cast<std::uint64_t>(when), seq << kSlotBits | slot});
     return EventId{slot, seq};
 }
 
-EventId EventLoop::schedule_after(Nanos delay, Callback callback) {
+void EventLoop::check_delay(Nanos delay) const {
     if (delay < 0) {
         throw std::logic_error("event loop: negative delay " + format_duration(delay));
     }
+}
+
+EventId EventLoop::schedule_at(Nanos when, Callback callback) {
+    if (!callback) throw std::logic_error("event loop: empty callback");
+    const std::uint32_t slot = claim_slot(when);
+    slots_[slot].callback = std::move(callback);
+    return commit(when, slot);
+}
+
+EventId EventLoop::schedule_after(Nanos delay, Callback callback) {
+    check_delay(delay);
     return schedule_at(now_ + delay, std::move(callback));
 }
 

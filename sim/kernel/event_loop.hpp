@@ -45,6 +45,18 @@ class EventLoop {
     // Schedules `callback` at `when` (>= now(), or std::logic_error). Returns an id for cancel.
     EventId schedule_at(Nanos when, Callback callback);
     EventId schedule_after(Nanos delay, Callback callback);
+    // The same for any callable, built in place in its slot (no intermediate Callback).
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
+    EventId schedule_at(Nanos when, F&& callable) {
+        const std::uint32_t slot = claim_slot(when);
+        slots_[slot].callback.emplace(std::forward<F>(callable));
+        return commit(when, slot);
+    }
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Callback>>>
+    EventId schedule_after(Nanos delay, F&& callable) {
+        check_delay(delay);
+        return schedule_at(now_ + delay, std::forward<F>(callable));
+    }
 
     // Cancels a pending event; false when it already ran, was cancelled, or never existed.
     bool cancel(EventId id);
@@ -94,6 +106,11 @@ class EventLoop {
     Entry pop_front();
     void compact();
     std::uint32_t take_slot();
+    // Checks `when` and the bounds, and takes a free slot for the event.
+    std::uint32_t claim_slot(Nanos when);
+    // Numbers the event in `slot`, queues it and returns its id.
+    EventId commit(Nanos when, std::uint32_t slot);
+    void check_delay(Nanos delay) const;
 
     std::array<std::vector<Entry>, kBuckets> buckets_;
     std::array<std::uint64_t, 3> nonempty_{};  // bit b set when buckets_[b] is not empty
