@@ -1,0 +1,286 @@
+#include <catch2/catch.hpp>
+
+#include "fixtures.hpp"
+#include "sim/cluster/kubelet.hpp"
+#include "sim/cluster/scheduler.hpp"
+
+using cluster_test::json;
+using cluster_test::pod;
+using cluster_test::World;
+using sim::kernel::kMillisecond;
+using sim::kernel::kSecond;
+
+namespace {
+
+sim::cluster::ImageTimings timings_for(const std::string& image) {
+    sim::cluster::ImageTimings t;
+    if (image == "app:1") {
+        t.pull = 15 * kSecond;
+        t.startup = 5 * kSecond;
+        t.size_bytes = 1000;
+    } else if (image == "other:2") {
+        t.pull = 8 * kSecond;
+        t.startup = 1 * kSecond;
+        t.size_bytes = 2000;
+    } else if (image == "polite:1") {
+        t.exit_after_sigterm = 2 * kSecond;
+    } else if (image == "slow:1") {
+        t.startup = 60 * kSecond;
+    } else if (image == "init:1") {
+        t.pull = 1 * kSecond;
+        t.startup = 20 * kSecond;  // the init container's task
+    }
+    return t;
+}
+
+struct Node1 {
+    World w;
+    sim::cluster::Scheduler scheduler{w.client};
+    std::unique_ptr<sim::cluster::Kubelet> kubelet;
+    Node1() {
+        w.add_node("node-1", 1, "4", "8Gi");
+        scheduler.start();
+        kubelet = std::make_unique<sim::cluster::Kubelet>(
+            w.client, "node-1", sim::cluster::KubeletOptions{timings_for, {}});
+        kubelet->start();
+    }
+    json status(const std::string& name) { return w.get_pod(name)["status"]; }
+    std::string condition(const std::string& name, const std::string& type) {
+        const json s = status(name);
+        for (const json& c : s["conditions"])
+            if (c["type"] == type) return c["status"];
+        return "";
+    }
+    std::vector<std::string> messages(const std::string& reason) {
+        std::vector<std::string> out;
+        for (const json& e : w.events(reason))
+            out.push_back(e["message"]);
+        return out;
+    }
+};
+
+json with_readiness(json p, int period = 10) {
+    p["spec"]["containers"][0]["readinessProbe"] = {
+        {"httpGet", {{"path", "/health"}, {"port", 8080}}}, {"periodSeconds", period}};
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("pod timeline: pull, start, readiness probe ticks from the start") {
+    Node1 n;
+    auto& w = n.w;
+    w.at(0, [&] { w.create_pod(with_readiness(pod("web-1", "", "", "app:1"))); });
+    w.at(14 * kSecond, [&] {
+        const json s = n.status("web-1");
+        CHECK(s["phase"] == "Pending");
+        CHECK(s["podIP"] == "10.244.1.2");
+        CHECK(s["hostIP"] == "10.0.0.2");
+        CHECK(s["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating");
+        CHECK(n.condition("web-1", "PodReadyToStartContainers") == "True");
+        CHECK(n.condition("web-1", "Initialized") == "True");
+        CHECK(n.condition("web-1", "PodScheduled") == "True");
+    });
+    w.at(15 * kSecond + kMillisecond, [&] {
+        const json s = n.status("web-1");
+        CHECK(s["phase"] == "Running");
+        CHECK(s["containerStatuses"][0]["state"].contains("running"));
+        CHECK(s["containerStatuses"][0]["started"] == true);
+        CHECK(s["containerStatuses"][0]["ready"] == false);
+        CHECK(n.condition("web-1", "Ready") == "False");
+    });
+    // Probes at 15 s (nothing listens yet: startup 5 s) and 25 s (passes).
+    w.at(25 * kSecond - kMillisecond, [&] { CHECK(n.condition("web-1", "Ready") == "False"); });
+    w.at(25 * kSecond + kMillisecond, [&] {
+        CHECK(n.condition("web-1", "Ready") == "True");
+        CHECK(n.condition("web-1", "ContainersReady") == "True");
+        const json s = n.status("web-1");
+        CHECK(s["containerStatuses"][0]["ready"] == true);
+        CHECK(s["containerStatuses"][0]["restartCount"] == 0);
+        CHECK(s["containerStatuses"][0]["containerID"].get<std::string>().rfind("containerd://",
+                                                                                0) == 0);
+        CHECK(n.messages("Pulling") == std::vector<std::string>{"Pulling image \"app:1\""});
+        CHECK(n.messages("Pulled") ==
+              std::vector<std::string>{"Successfully pulled image \"app:1\" in 15s (15s including "
+                                       "waiting). Image size: 1000 bytes."});
+        CHECK(n.messages("Created") == std::vector<std::string>{"Created container main"});
+        CHECK(n.messages("Started") == std::vector<std::string>{"Started container main"});
+        CHECK(n.messages("Unhealthy") ==
+              std::vector<std::string>{
+                  "Readiness probe failed: Get \"http://10.244.1.2:8080/health\": dial tcp "
+                  "10.244.1.2:8080: connect: connection refused"});
+        CHECK(w.events("Started")[0]["source"]["component"] == "kubelet");
+        CHECK(w.events("Started")[0]["source"]["host"] == "node-1");
+    });
+    // A second pod: the image is cached (IfNotPresent for a tagged image).
+    w.at(30 * kSecond, [&] { w.create_pod(with_readiness(pod("web-2", "", "", "app:1"))); });
+    w.at(30 * kSecond + kMillisecond, [&] {
+        CHECK(n.status("web-2")["podIP"] == "10.244.1.3");
+        CHECK(n.status("web-2")["phase"] == "Running");
+        CHECK(n.messages("Pulled").back() ==
+              "Container image \"app:1\" already present on machine");
+    });
+    w.at(40 * kSecond - kMillisecond, [&] { CHECK(n.condition("web-2", "Ready") == "False"); });
+    w.at(40 * kSecond + kMillisecond, [&] { CHECK(n.condition("web-2", "Ready") == "True"); });
+    w.loop.run_until(50 * kSecond);
+}
+
+TEST_CASE("pulls are serialized per node; a pod without probes is ready when started") {
+    Node1 n;
+    auto& w = n.w;
+    w.at(0, [&] {
+        w.create_pod(pod("a", "", "", "app:1"));
+        w.create_pod(pod("b", "", "", "other:2"));
+    });
+    w.at(15 * kSecond + kMillisecond, [&] {
+        CHECK(n.condition("a", "Ready") == "True");
+        CHECK(n.status("b")["phase"] == "Pending");
+    });
+    w.at(23 * kSecond - kMillisecond, [&] { CHECK(n.status("b")["phase"] == "Pending"); });
+    w.at(23 * kSecond + kMillisecond, [&] {
+        CHECK(n.condition("b", "Ready") == "True");
+        CHECK(n.messages("Pulled").back() ==
+              "Successfully pulled image \"other:2\" in 8s (23s including waiting). Image size: "
+              "2000 bytes.");
+        CHECK(n.kubelet->has_image("other:2"));
+    });
+    w.loop.run_until(30 * kSecond);
+}
+
+TEST_CASE("graceful deletion: Killing, SIGKILL at the grace period, final delete") {
+    Node1 n;
+    auto& w = n.w;
+    const auto pods = sim::kube::refs::kPods.in("default");
+    w.at(0, [&] {
+        w.create_pod(pod("stubborn", "", "", "app:1"));
+        w.create_pod(pod("polite", "", "", "polite:1"));
+    });
+    w.at(100 * kSecond, [&] {
+        (void)w.client.remove(pods, "stubborn");
+        (void)w.client.remove(pods, "polite");
+    });
+    w.at(100 * kSecond + kMillisecond, [&] {
+        CHECK(n.messages("Killing") ==
+              std::vector<std::string>{"Stopping container main", "Stopping container main"});
+        CHECK(w.get_pod("stubborn")["metadata"].contains("deletionTimestamp"));
+    });
+    w.at(102 * kSecond - kMillisecond, [&] { CHECK(w.client.get(pods, "polite").ok()); });
+    w.at(102 * kSecond + kMillisecond, [&] { CHECK(w.client.get(pods, "polite").is_not_found()); });
+    w.at(130 * kSecond - kMillisecond, [&] { CHECK(w.client.get(pods, "stubborn").ok()); });
+    w.at(130 * kSecond + kMillisecond, [&] {
+        CHECK(w.client.get(pods, "stubborn").is_not_found());
+        CHECK(n.kubelet->pod_count() == 0);
+    });
+    w.loop.run_until(140 * kSecond);
+}
+
+TEST_CASE("CrashLoopBackOff: immediate restart, then 10 s, 20 s from finishedAt") {
+    Node1 n;
+    auto& w = n.w;
+    const auto restarts = [&] {
+        return n.status("crash")["containerStatuses"][0]["restartCount"].get<int>();
+    };
+    w.at(0, [&] { w.create_pod(pod("crash", "", "", "app:1")); });
+    w.at(100 * kSecond,
+         [&] { REQUIRE(n.kubelet->kill_container("default", "crash", "main", "Error", 1)); });
+    w.at(100 * kSecond + kMillisecond, [&] {
+        const json c = n.status("crash")["containerStatuses"][0];
+        CHECK(c["restartCount"] == 1);
+        CHECK(c["state"].contains("running"));
+        CHECK(c["lastState"]["terminated"]["exitCode"] == 1);
+        CHECK(c["lastState"]["terminated"]["reason"] == "Error");
+    });
+    w.at(105 * kSecond,
+         [&] { REQUIRE(n.kubelet->kill_container("default", "crash", "main", "OOMKilled", 137)); });
+    w.at(105 * kSecond + kMillisecond, [&] {
+        const json c = n.status("crash")["containerStatuses"][0];
+        CHECK(c["state"]["waiting"]["reason"] == "CrashLoopBackOff");
+        const std::string uid = w.get_pod("crash")["metadata"]["uid"];
+        CHECK(c["state"]["waiting"]["message"] ==
+              "back-off 10s restarting failed container=main pod=crash_default(" + uid + ")");
+        CHECK(c["lastState"]["terminated"]["reason"] == "OOMKilled");
+        CHECK(n.status("crash")["phase"] == "Running");
+        CHECK(n.condition("crash", "Ready") == "False");
+        CHECK(n.messages("BackOff") ==
+              std::vector<std::string>{"Back-off restarting failed container main in pod "
+                                       "crash_default(" +
+                                       uid + ")"});
+    });
+    w.at(115 * kSecond - kMillisecond, [&] { CHECK(restarts() == 1); });
+    w.at(115 * kSecond + kMillisecond, [&] {
+        CHECK(restarts() == 2);
+        CHECK(n.condition("crash", "Ready") == "True");
+    });
+    w.at(120 * kSecond,
+         [&] { REQUIRE(n.kubelet->kill_container("default", "crash", "main", "Error", 2)); });
+    w.at(140 * kSecond - kMillisecond, [&] { CHECK(restarts() == 2); });
+    w.at(140 * kSecond + kMillisecond, [&] { CHECK(restarts() == 3); });
+    // Running for more than 10 min resets the backoff: the next crash restarts at once.
+    w.at(800 * kSecond,
+         [&] { REQUIRE(n.kubelet->kill_container("default", "crash", "main", "Error", 1)); });
+    w.at(800 * kSecond + kMillisecond, [&] { CHECK(restarts() == 4); });
+    w.loop.run_until(810 * kSecond);
+}
+
+TEST_CASE("liveness failures kill the container, which restarts") {
+    Node1 n;
+    auto& w = n.w;
+    json p = pod("slow", "", "", "slow:1");
+    p["spec"]["containers"][0]["livenessProbe"] = {
+        {"tcpSocket", {{"port", 9000}}}, {"periodSeconds", 10}, {"failureThreshold", 3}};
+    p["spec"]["terminationGracePeriodSeconds"] = 5;
+    w.at(0, [&] { w.create_pod(p); });
+    // Started at 0; probes fail at 0, 10, 20 -> Killing at 20, killed at 25 (grace 5 s).
+    w.at(20 * kSecond + kMillisecond, [&] {
+        CHECK(n.messages("Killing") ==
+              std::vector<std::string>{"Container main failed liveness probe, will be restarted"});
+        CHECK(n.messages("Unhealthy").front() ==
+              "Liveness probe failed: dial tcp 10.244.1.2:9000: connect: connection refused");
+    });
+    w.at(25 * kSecond - kMillisecond,
+         [&] { CHECK(n.status("slow")["containerStatuses"][0]["restartCount"] == 0); });
+    w.at(25 * kSecond + kMillisecond, [&] {
+        const json c = n.status("slow")["containerStatuses"][0];
+        CHECK(c["restartCount"] == 1);
+        CHECK(c["lastState"]["terminated"]["exitCode"] == 137);
+    });
+    w.loop.run_until(30 * kSecond);
+}
+
+TEST_CASE("init containers run first; Initialized follows their completion") {
+    Node1 n;
+    auto& w = n.w;
+    json p = pod("seldon", "", "", "other:2");
+    p["spec"]["initContainers"] =
+        json::array({{{"name", "model-initializer"}, {"image", "init:1"}}});
+    w.at(0, [&] { w.create_pod(p); });
+    w.at(1 * kSecond + kMillisecond, [&] {
+        const json s = n.status("seldon");
+        CHECK(s["phase"] == "Pending");
+        CHECK(n.condition("seldon", "Initialized") == "False");
+        CHECK(s["containerStatuses"][0]["state"]["waiting"]["reason"] == "PodInitializing");
+        CHECK(s["initContainerStatuses"][0]["state"].contains("running"));
+    });
+    // Init: pull 1 s + run 20 s = 21 s; then the app: pull 8 s -> started at 29 s.
+    w.at(21 * kSecond + kMillisecond, [&] {
+        CHECK(n.condition("seldon", "Initialized") == "True");
+        CHECK(n.status("seldon")["initContainerStatuses"][0]["state"]["terminated"]["reason"] ==
+              "Completed");
+    });
+    w.at(29 * kSecond - kMillisecond, [&] { CHECK(n.status("seldon")["phase"] == "Pending"); });
+    w.at(29 * kSecond + kMillisecond, [&] {
+        CHECK(n.status("seldon")["phase"] == "Running");
+        CHECK(n.condition("seldon", "Ready") == "True");
+    });
+    w.loop.run_until(30 * kSecond);
+}
+
+TEST_CASE("a stopped kubelet does nothing more") {
+    Node1 n;
+    auto& w = n.w;
+    w.at(0, [&] { w.create_pod(pod("a", "", "", "app:1")); });
+    w.at(5 * kSecond, [&] { n.kubelet->stop(); });
+    w.loop.run_until(60 * kSecond);
+    CHECK(n.status("a")["phase"] == "Pending");
+    CHECK_FALSE(n.kubelet->kill_pod("default", "a"));
+}
