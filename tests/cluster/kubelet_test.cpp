@@ -284,3 +284,26 @@ TEST_CASE("a stopped kubelet does nothing more") {
     CHECK(n.status("a")["phase"] == "Pending");
     CHECK_FALSE(n.kubelet->kill_pod("default", "a"));
 }
+
+TEST_CASE("the same run twice gives the same pods and events") {
+    const auto run = [] {
+        Node1 n;
+        auto& w = n.w;
+        w.at(0, [&] {
+            for (int i = 0; i < 5; ++i)
+                w.create_pod(with_readiness(
+                    pod("p" + std::to_string(i), "100m", "64Mi", i % 2 ? "app:1" : "other:2")));
+        });
+        w.at(40 * kSecond, [&] { (void)n.kubelet->kill_pod("default", "p1"); });
+        w.at(45 * kSecond, [&] { (void)n.kubelet->kill_pod("default", "p1"); });
+        w.at(50 * kSecond,
+             [&] { (void)w.client.remove(sim::kube::refs::kPods.in("default"), "p3"); });
+        w.loop.run_until(120 * kSecond);
+        return w.client.list(sim::kube::refs::kPods.in("default")).value().dump() +
+               w.client.list(sim::kube::refs::kEvents.in("default")).value().dump();
+    };
+    const std::string first = run();
+    CHECK(first == run());
+    CHECK(first.find("Back-off restarting failed container main in pod p1_default") !=
+          std::string::npos);
+}
