@@ -246,7 +246,16 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
         }
         return;
     }
+    if (options_.images) c.timings = options_.images(c.image);
     event(run, "Normal", "Pulling", "Pulling image \"" + c.image + "\"");
+    if (!c.timings.pull_error.empty()) {
+        // A failing pull waits its turn at the puller, then fails at once.
+        const Nanos turn = std::max(now, puller_free_at_);
+        at(turn, key, [this, key, index](PodRun& r) {
+            pull_failed(key, index, r.containers[index].timings.pull_error);
+        });
+        return;
+    }
     // serializeImagePulls (the kubelet default): one pull at a time per node. A pull of an
     // image already present or on its way costs no transfer time.
     const Nanos begin = std::max(now, puller_free_at_);
@@ -266,6 +275,38 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
         k.image_ready = true;
         start_container(key, index);
     });
+}
+
+void Kubelet::pull_failed(const std::string& key, std::size_t index, const std::string& error) {
+    PodRun& run = pods_.at(key);
+    Container& c = run.containers[index];
+    // image_manager.go: Failed events, waiting ErrImagePull, backoff Next() (10 s doubling to
+    // 300 s); the next sync shows ImagePullBackOff; the pull is retried when the backoff ends.
+    event(run, "Warning", "Failed", "Failed to pull image \"" + c.image + "\": " + error);
+    event(run, "Warning", "Failed", "Error: ErrImagePull");
+    c.pull_backoff =
+        c.pull_failed_before ? std::min(2 * c.pull_backoff, kMaxBackoff) : kInitialBackoff;
+    c.pull_failed_before = true;
+    c.state = "waiting";
+    c.waiting_reason = "ErrImagePull";
+    c.waiting_message = error;
+    mark_dirty(key);
+    const Nanos now = client_.loop().now();
+    at(now + kSecond, key, [this, key, index](PodRun& r) {
+        Container& k = r.containers[index];
+        if (k.waiting_reason != "ErrImagePull") return;
+        k.waiting_reason = "ImagePullBackOff";
+        k.waiting_message = "Back-off pulling image \"" + k.image + "\"";
+        event(r, "Normal", "BackOff", k.waiting_message);
+        event(r, "Warning", "Failed", "Error: ImagePullBackOff");
+        mark_dirty(key);
+    });
+    at(now + c.pull_backoff, key, [this, key, index](PodRun&) { pull_then_start(key, index); });
+    // Later containers of the pod do not wait for this one (SyncPod goes on to the next).
+    if (!c.init && index == run.next) {
+        ++run.next;
+        start_next(key);
+    }
 }
 
 void Kubelet::start_container(const std::string& key, std::size_t index) {

@@ -43,7 +43,12 @@ struct ImageTimings {
     std::int64_t size_bytes = 0;  // reported by the Pulled event
     // Time to exit after SIGTERM; nullopt: it ignores SIGTERM and is killed at the grace period.
     std::optional<kernel::Nanos> exit_after_sigterm;
+    // Non-empty: pulling fails with this error (imagePullError); ErrImagePull, then
+    // ImagePullBackOff, retried with the image backoff (10 s doubling to 300 s).
+    std::string pull_error;
 };
+// Asked at admission and again at every pull attempt, so a scenario can make pulls fail or
+// recover over time.
 using ImageBehaviour = std::function<ImageTimings(const std::string& image)>;
 
 struct KubeletOptions {
@@ -108,6 +113,9 @@ class Kubelet {
         kernel::Nanos backoff = 0;
         kernel::Nanos backoff_updated = 0;
         bool has_backoff = false;
+        // Image pull backoff (image_manager.go, key podUID_image).
+        kernel::Nanos pull_backoff = 0;
+        bool pull_failed_before = false;
     };
     struct PodRun {
         nlohmann::json pod;
@@ -130,6 +138,7 @@ class Kubelet {
     void start_next(const std::string& key);
     void pull_then_start(const std::string& key, std::size_t index);
     void start_container(const std::string& key, std::size_t index);
+    void pull_failed(const std::string& key, std::size_t index, const std::string& error);
     void container_exited(const std::string& key, std::size_t index, int exit_code,
                           const std::string& reason);
     void schedule_restart(const std::string& key, std::size_t index);

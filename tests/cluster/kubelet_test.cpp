@@ -307,3 +307,60 @@ TEST_CASE("the same run twice gives the same pods and events") {
     CHECK(first.find("Back-off restarting failed container main in pod p1_default") !=
           std::string::npos);
 }
+
+TEST_CASE("image pull errors: ErrImagePull, ImagePullBackOff, retries at 10 s then 20 s") {
+    World w;
+    w.add_node("node-1", 1, "4", "8Gi");
+    sim::cluster::Scheduler scheduler(w.client);
+    scheduler.start();
+    bool registry_fixed = false;
+    const std::string error =
+        "rpc error: code = NotFound desc = failed to pull and unpack image "
+        "\"docker.io/library/broken:1\": not found";
+    sim::cluster::KubeletOptions options;
+    options.images = [&](const std::string&) {
+        sim::cluster::ImageTimings t;
+        t.pull = 2 * kSecond;
+        if (!registry_fixed) t.pull_error = error;
+        return t;
+    };
+    sim::cluster::Kubelet kubelet(w.client, "node-1", options);
+    kubelet.start();
+    const auto waiting = [&] {
+        return w.get_pod("b")["status"]["containerStatuses"][0]["state"].value("waiting",
+                                                                               json::object());
+    };
+    const auto count = [&](const std::string& reason, const std::string& message) {
+        for (const json& e : w.events(reason))
+            if (e["message"] == message) return e["count"].get<int>();
+        return 0;
+    };
+    w.at(0, [&] { w.create_pod(pod("b", "", "", "broken:1")); });
+    w.at(kMillisecond, [&] {
+        CHECK(waiting()["reason"] == "ErrImagePull");
+        CHECK(waiting()["message"] == error);
+        CHECK(w.get_pod("b")["status"]["phase"] == "Pending");
+        CHECK(count("Failed", "Failed to pull image \"broken:1\": " + error) == 1);
+        CHECK(count("Failed", "Error: ErrImagePull") == 1);
+    });
+    w.at(kSecond + kMillisecond, [&] {
+        CHECK(waiting()["reason"] == "ImagePullBackOff");
+        CHECK(waiting()["message"] == "Back-off pulling image \"broken:1\"");
+        CHECK(count("BackOff", "Back-off pulling image \"broken:1\"") == 1);
+        CHECK(count("Failed", "Error: ImagePullBackOff") == 1);
+    });
+    w.at(10 * kSecond + kMillisecond, [&] {
+        CHECK(waiting()["reason"] == "ErrImagePull");
+        CHECK(count("Pulling", "Pulling image \"broken:1\"") == 2);
+    });
+    w.at(25 * kSecond, [&] { registry_fixed = true; });
+    w.at(30 * kSecond - kMillisecond, [&] { CHECK(waiting()["reason"] == "ImagePullBackOff"); });
+    w.at(32 * kSecond - kMillisecond,
+         [&] { CHECK(w.get_pod("b")["status"]["phase"] == "Pending"); });
+    w.at(32 * kSecond + kMillisecond, [&] {
+        CHECK(w.get_pod("b")["status"]["phase"] == "Running");
+        CHECK(count("Pulling", "Pulling image \"broken:1\"") == 3);
+        CHECK(kubelet.has_image("broken:1"));
+    });
+    w.loop.run_until(40 * kSecond);
+}
