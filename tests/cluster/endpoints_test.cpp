@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <rapidcheck/catch.h>
+
+#include <set>
 
 #include "fixtures.hpp"
 #include "sim/cluster/endpoints.hpp"
@@ -111,4 +114,80 @@ TEST_CASE("endpoints_subsets groups by resolved ports and skips pods without IPs
     CHECK(subsets[0]["addresses"][0]["ip"] == "10.244.0.10");
     CHECK(subsets[0]["ports"][0]["port"] == 8080);
     CHECK_FALSE(subsets[0]["ports"][0].contains("name"));
+}
+
+TEST_CASE("property: a pod is in addresses exactly while Ready and not terminating") {
+    rc::prop("endpoints track readiness", [] {
+        struct PodPlan {
+            int startup_s;
+            int delete_at_s;  // 0: never
+            int kill_at_s;    // 0: never
+        };
+        const auto plans = *rc::gen::container<std::vector<PodPlan>>(
+            *rc::gen::inRange(1, 8),
+            rc::gen::construct<PodPlan>(rc::gen::inRange(0, 40), rc::gen::inRange(0, 90),
+                                        rc::gen::inRange(0, 90)));
+        World w;
+        w.add_node("node-1", 1, "8", "16Gi");
+        sim::cluster::Scheduler scheduler(w.client);
+        sim::cluster::KubeletOptions options;
+        options.images = [](const std::string& image) {
+            sim::cluster::ImageTimings t;
+            t.pull = 3 * kSecond;
+            t.startup = std::stoi(image.substr(image.find(':') + 1)) * kSecond;
+            return t;
+        };
+        sim::cluster::Kubelet kubelet(w.client, "node-1", options);
+        sim::cluster::EndpointsController endpoints(w.client);
+        scheduler.start();
+        kubelet.start();
+        endpoints.start();
+        w.at(0, [&] {
+            (void)w.client.create(sim::kube::refs::kServices.in("default"), service()).value();
+        });
+        for (std::size_t i = 0; i < plans.size(); ++i) {
+            const std::string name = "p" + std::to_string(i);
+            const PodPlan plan = plans[i];
+            w.at(static_cast<sim::kernel::Nanos>(i) * kSecond, [&w, name, plan] {
+                json p = web_pod(name, "img:" + std::to_string(plan.startup_s));
+                p["spec"]["terminationGracePeriodSeconds"] = 10;
+                w.create_pod(p);
+            });
+            if (plan.delete_at_s > 0)
+                w.at(plan.delete_at_s * kSecond, [&w, name] {
+                    (void)w.client.remove(sim::kube::refs::kPods.in("default"), name);
+                });
+            if (plan.kill_at_s > 0)
+                w.at(plan.kill_at_s * kSecond,
+                     [&kubelet, name] { (void)kubelet.kill_pod("default", name); });
+        }
+        bool ok = true;
+        for (int t = 1; t < 120; t += 3) {
+            // Half-second instants: every action and timer here falls on whole seconds.
+            w.at(t * kSecond + kSecond / 2, [&w, &ok] {
+                std::set<std::string> ready, not_ready, in_addresses, in_not_ready;
+                const json pods = w.client.list(sim::kube::refs::kPods.in("default")).value();
+                for (const json& p : pods["items"]) {
+                    const json status = p.value("status", json::object());
+                    if (status.value("podIP", "").empty()) continue;
+                    if (p["metadata"].contains("deletionTimestamp")) continue;
+                    bool is_ready = false;
+                    for (const json& c : status.value("conditions", json::array()))
+                        if (c["type"] == "Ready") is_ready = c["status"] == "True";
+                    (is_ready ? ready : not_ready).insert(p["metadata"]["name"].get<std::string>());
+                }
+                const auto e = w.client.get(sim::kube::refs::kEndpoints.in("default"), "web");
+                if (e.ok())
+                    for (const json& s : e.value().value("subsets", json::array())) {
+                        for (const json& a : s.value("addresses", json::array()))
+                            in_addresses.insert(a["targetRef"]["name"].get<std::string>());
+                        for (const json& a : s.value("notReadyAddresses", json::array()))
+                            in_not_ready.insert(a["targetRef"]["name"].get<std::string>());
+                    }
+                ok = ok && ready == in_addresses && not_ready == in_not_ready;
+            });
+        }
+        w.loop.run_until(121 * kSecond);
+        RC_ASSERT(ok);
+    });
 }
