@@ -92,6 +92,52 @@ void Kubelet::start() {
                              [this](const json&, const json& p) { on_pod(p); },
                              [this](const json& p) { on_pod_deleted(p); }});
     informer_->start();
+    last_status_report_ = client_.loop().now();
+    heartbeat();
+}
+
+void Kubelet::heartbeat() {
+    // kubelet defaults: nodeLeaseDurationSeconds 40, renew interval 10 s (a quarter of it),
+    // nodeStatusReportFrequency 5 min.
+    constexpr Nanos kLeaseRenew = 10 * kSecond;
+    constexpr Nanos kStatusReport = 5 * kernel::kMinute;
+    const Nanos now = client_.loop().now();
+    const std::int64_t origin = client_.now_unix_nanos() - now;
+    const kube::ResourceRef leases = kube::refs::kLeases.in("kube-node-lease");
+    const std::string renew = kernel::format_rfc3339_micro(origin + now);
+    auto lease = client_.get(leases, node_);
+    if (lease.ok()) {
+        json l = lease.value();
+        l["spec"]["renewTime"] = renew;
+        (void)client_.update(leases, l);
+    } else if (lease.is_not_found()) {
+        json l{{"apiVersion", "coordination.k8s.io/v1"},
+               {"kind", "Lease"},
+               {"metadata", {{"name", node_}, {"namespace", "kube-node-lease"}}},
+               {"spec",
+                {{"holderIdentity", node_}, {"leaseDurationSeconds", 40}, {"renewTime", renew}}}};
+        if (const auto node = client_.get(kube::refs::kNodes, node_); node.ok())
+            l["metadata"]["ownerReferences"] =
+                json::array({{{"apiVersion", "v1"},
+                              {"kind", "Node"},
+                              {"name", node_},
+                              {"uid", kube::meta::uid(node.value())}}});
+        (void)client_.create(leases, l);
+    }
+    ++heartbeats_;
+    if (now - last_status_report_ >= kStatusReport) {
+        last_status_report_ = now;
+        if (auto node = client_.get(kube::refs::kNodes, node_); node.ok()) {
+            json conditions = node.value()["status"].value("conditions", json::array());
+            for (json& c : conditions)
+                c["lastHeartbeatTime"] = client_.now_rfc3339();
+            (void)client_.patch(kube::refs::kNodes, node_, kube::PatchType::Merge,
+                                json{{"status", {{"conditions", conditions}}}}, "status");
+        }
+    }
+    client_.loop().schedule_after(kLeaseRenew, [this, alive = alive_] {
+        if (*alive && running_) heartbeat();
+    });
 }
 
 void Kubelet::stop() {

@@ -63,7 +63,10 @@ class Kubelet {
     Kubelet& operator=(const Kubelet&) = delete;
     ~Kubelet();
 
-    // Reads its Node (addresses, podCIDR) and starts watching its pods.
+    // Reads its Node (addresses, podCIDR), starts watching its pods and heartbeating: the
+    // Lease kube-node-lease/<node> (40 s) renewed every 10 s, and the Node's conditions'
+    // lastHeartbeatTime re-posted every 5 min (nodeStatusReportFrequency; nothing else changes
+    // a simulated node's status).
     void start();
     // nodeDown: the kubelet stops (no more status writes, timers dropped, nothing restarts).
     void stop();
@@ -79,6 +82,8 @@ class Kubelet {
     bool kill_pod(const std::string& ns, const std::string& pod);
 
     bool has_image(const std::string& image) const { return cache_.contains(image); }
+    // Lease renewals so far (kube-node-lease/<node>, every 10 s while running).
+    std::uint64_t heartbeats() const { return heartbeats_; }
     std::size_t pod_count() const { return pods_.size(); }
 
   private:
@@ -132,6 +137,7 @@ class Kubelet {
         bool status_dirty = false;
     };
 
+    void heartbeat();
     void on_pod(const nlohmann::json& pod);
     void on_pod_deleted(const nlohmann::json& pod);
     void admit(const nlohmann::json& pod);
@@ -169,6 +175,8 @@ class Kubelet {
     std::map<std::string, PodRun> pods_;          // by "ns/name"
     std::map<std::string, kernel::Nanos> cache_;  // image -> present from
     kernel::Nanos puller_free_at_ = 0;
+    kernel::Nanos last_status_report_ = 0;
+    std::uint64_t heartbeats_ = 0;
     std::string host_ip_;
     std::string pod_prefix_;  // "10.244.<n>."
     int last_ip_ = 1;

@@ -364,3 +364,34 @@ TEST_CASE("image pull errors: ErrImagePull, ImagePullBackOff, retries at 10 s th
     });
     w.loop.run_until(40 * kSecond);
 }
+
+TEST_CASE("heartbeats: the Lease every 10 s, node conditions every 5 min, none once stopped") {
+    Node1 n;
+    auto& w = n.w;
+    const auto lease = [&] {
+        return w.client.get(sim::kube::refs::kLeases.in("kube-node-lease"), "node-1").value();
+    };
+    const auto heartbeat = [&] {
+        const json node = w.client.get(sim::kube::refs::kNodes, "node-1").value();
+        return node["status"]["conditions"][0]["lastHeartbeatTime"].get<std::string>();
+    };
+    w.at(kMillisecond, [&] {
+        const json l = lease();
+        CHECK(l["spec"]["holderIdentity"] == "node-1");
+        CHECK(l["spec"]["leaseDurationSeconds"] == 40);
+        CHECK(l["spec"]["renewTime"] == "2025-01-01T00:00:00.000000Z");
+        CHECK(l["metadata"]["ownerReferences"][0]["kind"] == "Node");
+    });
+    w.at(25 * kSecond, [&] {
+        CHECK(lease()["spec"]["renewTime"] == "2025-01-01T00:00:20.000000Z");
+        CHECK(n.kubelet->heartbeats() == 3);
+        CHECK(heartbeat() == "2025-01-01T00:00:00Z");
+    });
+    w.at(300 * kSecond + kMillisecond, [&] { CHECK(heartbeat() == "2025-01-01T00:05:00Z"); });
+    w.at(301 * kSecond, [&] { n.kubelet->stop(); });
+    w.at(400 * kSecond, [&] {
+        CHECK(lease()["spec"]["renewTime"] == "2025-01-01T00:05:00.000000Z");
+        CHECK(n.kubelet->heartbeats() == 31);
+    });
+    w.loop.run_until(401 * kSecond);
+}
