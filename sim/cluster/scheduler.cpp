@@ -70,6 +70,12 @@ bool requirement_matches(const json& req, const std::optional<std::string>& valu
     return false;
 }
 
+std::int64_t num_or(const json& o, const char* key, std::int64_t fallback) {
+    if (!o.is_object()) return fallback;
+    const auto it = o.find(key);
+    return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
+}
+
 std::optional<std::string> label(const json& labels, const std::string& key) {
     const auto it = labels.find(key);
     if (it == labels.end() || !it->is_string()) return std::nullopt;
@@ -207,6 +213,56 @@ std::int64_t balanced_allocation_score(const SchedNode& node, const json& pod) {
 
 std::int64_t score_node(const SchedNode& node, const json& pod) {
     return least_allocated_score(node, pod) + balanced_allocation_score(node, pod);
+}
+
+std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
+                                       const json& pod) {
+    const json spec = pod.value("spec", json::object());
+    // tainttoleration: only tolerations with effect PreferNoSchedule or empty count.
+    json prefer_tolerations = json::array();
+    for (const json& t : spec.value("tolerations", json::array())) {
+        const std::string effect = str(t, "effect");
+        if (effect.empty() || effect == "PreferNoSchedule") prefer_tolerations.push_back(t);
+    }
+    const json preferred =
+        spec.value("affinity", json::object())
+            .value("nodeAffinity", json::object())
+            .value("preferredDuringSchedulingIgnoredDuringExecution", json::array());
+    std::vector<std::int64_t> taints, affinity, base;
+    for (const SchedNode* node : feasible) {
+        std::int64_t intolerable = 0;
+        for (const json& taint : node->taints)
+            if (str(taint, "effect") == "PreferNoSchedule" && !tolerates(prefer_tolerations, taint))
+                ++intolerable;
+        taints.push_back(intolerable);
+        std::int64_t weight = 0;
+        if (preferred.is_array())
+            for (const json& term : preferred)
+                if (term_matches(*node, term.value("preference", json::object())))
+                    weight += num_or(term, "weight", 0);
+        affinity.push_back(weight);
+        base.push_back(score_node(*node, pod));
+    }
+    // helper.DefaultNormalizeScore(MaxNodeScore, reverse, scores).
+    const auto normalize = [](std::vector<std::int64_t>& scores, bool reverse) {
+        std::int64_t max = 0;
+        for (const std::int64_t v : scores)
+            max = std::max(max, v);
+        for (std::int64_t& v : scores) {
+            if (max == 0) {
+                if (reverse) v = kMaxNodeScore;
+                continue;
+            }
+            v = kMaxNodeScore * v / max;
+            if (reverse) v = kMaxNodeScore - v;
+        }
+    };
+    normalize(taints, true);
+    normalize(affinity, false);
+    std::vector<std::int64_t> total;
+    for (std::size_t i = 0; i < feasible.size(); ++i)
+        total.push_back(base[i] + 3 * taints[i] + 2 * affinity[i]);
+    return total;
 }
 
 namespace {
@@ -440,18 +496,21 @@ void Scheduler::schedule_one(const std::string& key) {
         return;
     }
     const SchedNode* best = nullptr;
-    std::int64_t best_score = -1;
     std::vector<FilterResult> failures;
+    std::vector<const SchedNode*> feasible;
     for (const auto& [name, node] : nodes_) {
         FilterResult f = filter_node(node, pod);
-        if (!f.reasons.empty()) {
+        if (!f.reasons.empty())
             failures.push_back(std::move(f));
-            continue;
-        }
-        const std::int64_t s = score_node(node, pod);
-        if (s > best_score) {  // strict: the lowest name keeps a tie
-            best_score = s;
-            best = &node;
+        else
+            feasible.push_back(&node);
+    }
+    const std::vector<std::int64_t> scores = total_scores(feasible, pod);
+    std::int64_t best_score = -1;
+    for (std::size_t i = 0; i < feasible.size(); ++i) {
+        if (scores[i] > best_score) {  // strict: the lowest name keeps a tie
+            best_score = scores[i];
+            best = feasible[i];
         }
     }
     if (best == nullptr) {

@@ -61,6 +61,11 @@ FilterResult filter_node(const SchedNode& node, const nlohmann::json& pod);
 std::int64_t least_allocated_score(const SchedNode& node, const nlohmann::json& pod);
 std::int64_t balanced_allocation_score(const SchedNode& node, const nlohmann::json& pod);
 std::int64_t score_node(const SchedNode& node, const nlohmann::json& pod);
+// The final scores of the feasible nodes, in the given order: score_node plus the normalized
+// plugins, TaintToleration (weight 3: PreferNoSchedule taints the pod does not tolerate,
+// fewer is better) and NodeAffinity (weight 2: Σ weights of matching preferred terms).
+std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
+                                       const nlohmann::json& pod);
 
 // FitError.Error() of framework/types.go: "0/N nodes are available: <sorted counts>." plus
 // " preemption: 0/N nodes are available: <sorted counts>." (pods with preemptionPolicy Never:

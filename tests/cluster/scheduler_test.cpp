@@ -293,3 +293,21 @@ TEST_CASE("properties: no node over-committed; every pod that fits is bound") {
         }
     });
 }
+
+TEST_CASE("TaintToleration and preferred NodeAffinity scores steer among feasible nodes") {
+    SchedNode a = node("a", 4000, 8192);
+    a.taints = json::array({{{"key", "spot"}, {"value", "true"}, {"effect", "PreferNoSchedule"}}});
+    SchedNode b = node("b", 4000, 8192);
+    b.labels = {{"disk", "ssd"}};
+    const json p = pod("p", "1", "2Gi");
+    // a: 175 + 3·0 (its one intolerable taint is the max) + 2·0; b: 175 + 3·100 + 2·0.
+    CHECK(sim::cluster::total_scores({&a, &b}, p) == std::vector<std::int64_t>{175, 475});
+    json tolerant = p;
+    tolerant["spec"]["tolerations"] = json::array({{{"key", "spot"}, {"operator", "Exists"}}});
+    CHECK(sim::cluster::total_scores({&a, &b}, tolerant) == std::vector<std::int64_t>{475, 475});
+    json prefers = tolerant;
+    prefers["spec"]["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"] =
+        json::parse(R"([{"weight": 30, "preference": {"matchExpressions":
+                        [{"key": "disk", "operator": "In", "values": ["ssd"]}]}}])");
+    CHECK(sim::cluster::total_scores({&a, &b}, prefers) == std::vector<std::int64_t>{475, 675});
+}
