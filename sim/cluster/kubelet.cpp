@@ -269,6 +269,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
     PodRun& run = pods_.at(key);
     Container& c = run.containers[index];
     const Nanos now = client_.loop().now();
+    if (options_.images) c.timings = options_.images(c.image);
     const auto cached = cache_.find(c.image);
     const bool present = cached != cache_.end() && cached->second <= now;
     if (present && c.pull_policy != "Always") {
@@ -292,7 +293,6 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
         }
         return;
     }
-    if (options_.images) c.timings = options_.images(c.image);
     event(run, "Normal", "Pulling", "Pulling image \"" + c.image + "\"");
     if (!c.timings.pull_error.empty()) {
         // A failing pull waits its turn at the puller, then fails at once.
@@ -381,6 +381,13 @@ void Kubelet::start_container(const std::string& key, std::size_t index) {
         });
     }
     mark_dirty(key);
+    if (c.timings.crash_after && !c.init) {
+        at(now + *c.timings.crash_after, key,
+           [this, key, index, r = c.run, code = c.timings.crash_exit_code](PodRun& p) {
+               if (p.containers[index].run == r && p.containers[index].state == "running")
+                   container_exited(key, index, code, code == 0 ? "Completed" : "Error");
+           });
+    }
     if (c.init) {
         // An init container runs its task (the image's startupTime, e.g. a model download)
         // and exits 0.

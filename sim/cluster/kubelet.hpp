@@ -46,8 +46,11 @@ struct ImageTimings {
     // Non-empty: pulling fails with this error (imagePullError); ErrImagePull, then
     // ImagePullBackOff, retried with the image backoff (10 s doubling to 300 s).
     std::string pull_error;
+    // Set: the process exits with crash_exit_code this long after each start (crashLoop).
+    std::optional<kernel::Nanos> crash_after;
+    int crash_exit_code = 1;
 };
-// Asked at admission and again at every pull attempt, so a scenario can make pulls fail or
+// Asked at admission and again before every container start, so a scenario can make pulls fail or
 // recover over time.
 using ImageBehaviour = std::function<ImageTimings(const std::string& image)>;
 

@@ -395,3 +395,37 @@ TEST_CASE("heartbeats: the Lease every 10 s, node conditions every 5 min, none o
     });
     w.loop.run_until(401 * kSecond);
 }
+
+TEST_CASE("crashLoop: an image that exits after each start restarts 0 s, 10 s, 20 s later") {
+    World w;
+    w.add_node("node-1", 1, "4", "8Gi");
+    sim::cluster::Scheduler scheduler(w.client);
+    scheduler.start();
+    bool crashing = true;
+    sim::cluster::KubeletOptions options;
+    options.images = [&](const std::string&) {
+        sim::cluster::ImageTimings t;
+        if (crashing) t.crash_after = 2 * kSecond;
+        return t;
+    };
+    sim::cluster::Kubelet kubelet(w.client, "node-1", options);
+    kubelet.start();
+    const auto container = [&] { return w.get_pod("c")["status"]["containerStatuses"][0]; };
+    w.at(0, [&] { w.create_pod(pod("c")); });
+    // Starts 0; exits 2 -> restart 2 (first, at once); exits 4 -> waits 10 s -> 14;
+    // exits 16 -> waits 20 s -> 36 (the fault is over by then: it keeps running).
+    w.at(3 * kSecond, [&] { CHECK(container()["restartCount"] == 1); });
+    w.at(5 * kSecond, [&] {
+        CHECK(container()["state"]["waiting"]["reason"] == "CrashLoopBackOff");
+        CHECK(container()["lastState"]["terminated"]["exitCode"] == 1);
+    });
+    w.at(14 * kSecond + kMillisecond, [&] { CHECK(container()["restartCount"] == 2); });
+    w.at(20 * kSecond, [&] { crashing = false; });
+    w.at(36 * kSecond - kMillisecond, [&] { CHECK(container()["restartCount"] == 2); });
+    w.at(36 * kSecond + kMillisecond, [&] { CHECK(container()["restartCount"] == 3); });
+    w.at(60 * kSecond, [&] {
+        CHECK(container()["state"].contains("running"));
+        CHECK(w.get_pod("c")["status"]["phase"] == "Running");
+    });
+    w.loop.run_until(61 * kSecond);
+}
