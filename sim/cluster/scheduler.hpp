@@ -1,0 +1,153 @@
+// The default scheduler, reduced to the plugins that decide where simulated pods go
+// (k8s-semantics.md §3e; pkg/scheduler/...):
+//   filters  NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector and required
+//            node affinity), NodeResourcesFit (cpu, memory, pod count; init-container max);
+//   scores   NodeResourcesFit LeastAllocated (weight 1, non-zero request defaults) and
+//            NodeResourcesBalancedAllocation (weight 1).
+// kube-scheduler breaks score ties at random; here the lowest node name (std::string order)
+// wins, so runs replay exactly. Every node is evaluated (no percentageOfNodesToScore).
+//
+// It keeps its own cache like the real one: per-node requested totals maintained from pod
+// events (assumed at bind time), so a scheduling attempt costs O(nodes), never a rescan of pods.
+// Binding goes through the pods/binding subresource, with Event `Scheduled`; a pod that fits
+// nowhere gets PodScheduled=False/Unschedulable and a `FailedScheduling` Event with the
+// FitError text, and waits in the unschedulable set until a cluster event (node added or
+// changed, an assigned pod gone) moves it back, no earlier than its backoff (1 s doubling to
+// 10 s per attempt), or until 5 min have passed (podMaxInUnschedulablePodsDuration).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/cluster/resources.hpp"
+#include "sim/kernel/time.hpp"
+#include "sim/kube/client.hpp"
+#include "sim/kube/events.hpp"
+#include "sim/kube/informer.hpp"
+
+namespace sim::cluster {
+
+// What the filters and scores need to know about a node.
+struct SchedNode {
+    std::string name;
+    nlohmann::json labels = nlohmann::json::object();
+    nlohmann::json taints = nlohmann::json::array();
+    bool unschedulable = false;
+    Allocatable allocatable;
+    Resources requested;           // Σ requests of pods on the node
+    Resources non_zero_requested;  // the same with the scoring defaults
+    std::int64_t pod_count = 0;
+};
+
+SchedNode sched_node_from(const nlohmann::json& node);
+
+// One node's filter result: empty when the pod fits, else the reasons (several only from
+// NodeResourcesFit) and whether preemption could help (false: UnschedulableAndUnresolvable).
+struct FilterResult {
+    std::vector<std::string> reasons;
+    bool resolvable_by_preemption = false;
+};
+FilterResult filter_node(const SchedNode& node, const nlohmann::json& pod);
+
+// Weighted sum of the scoring plugins (LeastAllocated + BalancedAllocation, weight 1 each).
+std::int64_t least_allocated_score(const SchedNode& node, const nlohmann::json& pod);
+std::int64_t balanced_allocation_score(const SchedNode& node, const nlohmann::json& pod);
+std::int64_t score_node(const SchedNode& node, const nlohmann::json& pod);
+// The final scores of the feasible nodes, in the given order: score_node plus the normalized
+// plugins, TaintToleration (weight 3: PreferNoSchedule taints the pod does not tolerate,
+// fewer is better) and NodeAffinity (weight 2: Σ weights of matching preferred terms).
+std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
+                                       const nlohmann::json& pod);
+
+// FitError.Error() of framework/types.go: "0/N nodes are available: <sorted counts>." plus
+// " preemption: 0/N nodes are available: <sorted counts>." (pods with preemptionPolicy Never:
+// " preemption: not eligible due to preemptionPolicy=Never.").
+std::string fit_error_message(std::size_t node_count, const std::vector<FilterResult>& failures,
+                              bool preemption_never);
+
+// Toleration matching (v1 helper ToleratesTaint).
+bool tolerates(const nlohmann::json& tolerations, const nlohmann::json& taint);
+
+struct SchedulerOptions {
+    std::string scheduler_name = "default-scheduler";
+};
+
+class Scheduler {
+  public:
+    explicit Scheduler(kube::Client& client, SchedulerOptions options = {});
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
+    ~Scheduler();
+
+    // Starts the node and pod informers; scheduling happens in event-loop events.
+    void start();
+
+    // The cache: per-node totals of the pods assigned there (bound or being bound).
+    std::optional<SchedNode> node(const std::string& name) const;
+    std::size_t pending_count() const { return active_.size() + unschedulable_.size(); }
+    std::uint64_t bindings() const { return bindings_; }
+    std::uint64_t attempts() const { return attempts_; }
+
+  private:
+    struct Assigned {
+        std::string node;
+        Resources requests;
+        Resources non_zero;
+    };
+    struct Unschedulable {
+        int attempts = 0;
+        kernel::Nanos failed_at = 0;
+        bool moving = false;  // a backoff-expiry event is pending
+    };
+
+    void on_pod(const nlohmann::json& pod);
+    void on_pod_deleted(const nlohmann::json& pod);
+    void on_node(const nlohmann::json* old_node, const nlohmann::json& node);
+    void on_node_deleted(const nlohmann::json& node);
+
+    void assign(const std::string& key, const std::string& node, const nlohmann::json& pod);
+    void unassign(const std::string& key);
+    void enqueue(const std::string& key);
+    void forget(const std::string& key);
+    void move_all_to_active();
+    void move_to_active(const std::string& key);
+    void schedule_drain();
+    void drain();
+    void schedule_one(const std::string& key);
+    void record_failure(const nlohmann::json& pod, const std::string& message);
+    kernel::Nanos backoff_for(int attempts) const;
+    void apply_usage(SchedNode& node) const;
+
+    kube::Client& client_;
+    SchedulerOptions options_;
+    kube::EventRecorder recorder_;
+    std::unique_ptr<kube::Informer> nodes_informer_;
+    std::unique_ptr<kube::Informer> pods_informer_;
+
+    std::map<std::string, SchedNode> nodes_;  // by name: iteration order is the tie-break
+    struct Usage {
+        Resources requested;
+        Resources non_zero;
+        std::int64_t pods = 0;
+    };
+    std::map<std::string, Usage> usage_;        // by node name; outlives a node's removal
+    std::map<std::string, Assigned> assigned_;  // pod key -> where it counts
+    std::deque<std::string> active_;
+    std::set<std::string> in_active_;
+    std::map<std::string, int> attempts_by_pod_;
+    std::map<std::string, Unschedulable> unschedulable_;
+    bool drain_pending_ = false;
+    std::uint64_t bindings_ = 0;
+    std::uint64_t attempts_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sim::cluster
