@@ -18,6 +18,7 @@
 #include "sim/kernel/trace.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
+#include "sim/scenario/cluster_runtime.hpp"
 #include "sim/scenario/cluster_trace.hpp"
 #include "sim/scenario/expectations.hpp"
 #include "sim/scenario/manifest.hpp"
@@ -87,6 +88,7 @@ class Run {
         cluster_trace_.emplace(client_, trace, [this](const std::string& s) { narrate(s); });
         start_control_plane();
         build_nodes();
+        machines_.emplace(api_, s_, streams_, trace, [this](const std::string& s) { narrate(s); });
         schedule_timeline();
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
             loop_.schedule_at(t, [] {});  // stop here so expectations see this instant
@@ -327,7 +329,7 @@ class Run {
                     return delete_objects(client_, d, streams_.get("timeline/delete"));
                 },
                 [&](const FaultStep& f) {
-                    start_fault(f.fault);
+                    start_fault(step.index, f.fault);
                     return StepOutcome{};
                 },
                 [](const DrainStep&) { return StepOutcome{}; },
@@ -337,18 +339,22 @@ class Run {
 
     // Faults on the control plane take effect here; the ones on nodes, kubelets and
     // containers arrive with the cluster layer and are traced only until then.
-    void start_fault(const Fault& fault) {
+    void start_fault(std::size_t index, const Fault& fault) {
         if (std::holds_alternative<OperatorDownFault>(fault)) {
             operator_.reset();
             narrate("the Seldon operator is down: SeldonDeployments are not reconciled");
+            return;
         }
+        machines_->begin(index, fault);
     }
 
-    void end_fault(const std::string& what) {
+    void end_fault(std::size_t index, const std::string& what) {
         if (what == "operatorDown") {
             narrate("the Seldon operator is back and resyncs every SeldonDeployment");
             start_operator();
+            return;
         }
+        machines_->end(index);
     }
 
     // A refused step fails the run unless the scenario expected the refusal (and, when given,
@@ -431,7 +437,7 @@ class Run {
                     .num("index", static_cast<std::uint64_t>(index))
                     .str("fault", what);
                 narrate("fault " + what + " ends");
-                end_fault(what);
+                end_fault(index, what);
             });
         }
     }
@@ -509,6 +515,7 @@ class Run {
     std::optional<ClusterTrace> cluster_trace_;
     std::optional<controller::seldon::SeldonController> operator_;
     std::optional<controller::Manager> controllers_;
+    std::optional<ClusterRuntime> machines_;
     RunResult result_;
 };
 
