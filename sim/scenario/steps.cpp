@@ -51,6 +51,13 @@ void unknown_kind(StepOutcome& out, std::string_view kind, std::string object) {
     out.refusal = out.calls.back().message;
 }
 
+// The kind's resource, or nullptr after recording the refusal kubectl would print.
+const kube::ResourceInfo* served_kind(StepOutcome& out, std::string_view kind, std::string what) {
+    const kube::ResourceInfo* info = find_kind(kind);
+    if (!info) unknown_kind(out, kind, std::move(what));
+    return info;
+}
+
 }  // namespace
 
 StepOutcome apply_objects(kube::Client& client, const std::vector<ManifestObject>& objects) {
@@ -85,11 +92,8 @@ StepOutcome apply_objects(kube::Client& client, const std::vector<ManifestObject
 StepOutcome patch_object(kube::Client& client, const PatchStep& step) {
     StepOutcome out;
     const std::string what = format_object_ref(step.target);
-    const kube::ResourceInfo* info = find_kind(step.target.kind);
-    if (!info) {
-        unknown_kind(out, step.target.kind, what);
-        return out;
-    }
+    const kube::ResourceInfo* info = served_kind(out, step.target.kind, what);
+    if (!info) return out;
     record(out, "patch", what,
            client.patch(resource_ref(*info, step.target.namespace_), step.target.name,
                         kube::PatchType::Merge, nlohmann::json::parse(step.merge_json)));
@@ -99,11 +103,8 @@ StepOutcome patch_object(kube::Client& client, const PatchStep& step) {
 StepOutcome scale_object(kube::Client& client, const ScaleStep& step) {
     StepOutcome out;
     const std::string what = format_object_ref(step.target);
-    const kube::ResourceInfo* info = find_kind(step.target.kind);
-    if (!info) {
-        unknown_kind(out, step.target.kind, what);
-        return out;
-    }
+    const kube::ResourceInfo* info = served_kind(out, step.target.kind, what);
+    if (!info) return out;
     const kube::ResourceRef ref = resource_ref(*info, step.target.namespace_);
     auto scale = client.get_scale(ref, step.target.name);
     if (!scale) {
