@@ -164,6 +164,15 @@ watch_pid=""
 if [[ $watch_rc -ne 124 ]]; then echo "ok   watch-ends (rc=$watch_rc)"; else
   echo "FAIL watch-ends: kubectl get -w had to be killed by timeout"; failures=$((failures + 1)); fi
 
+check describe-sdep 'Name: +sentiment-model' -- describe sdep sentiment-classifier -n seldon
+k get sdep sentiment-classifier -n seldon -o yaml >"$work/sdep.yaml" 2>&1
+sed -i 's/resourceVersion: .*/resourceVersion: "1"/' "$work/sdep.yaml"
+check_fails replace-conflict 'Error from server \(Conflict\).*Operation cannot be fulfilled on seldondeployments.machinelearning.seldon.io "sentiment-classifier": the object has been modified; please apply your changes to the latest version and try again' -- \
+  replace -f "$work/sdep.yaml"
+check scale-sdep 'seldondeployment.machinelearning.seldon.io/sentiment-classifier scaled' -- \
+  scale sdep sentiment-classifier -n seldon --replicas=3
+check get-pods-wide '^watched +0/1 +Pending +0 +[0-9]+s +<none> +<none> +<none> +<none>' -- get pods -o wide
+check delete-pod 'pod "watched" deleted' -- delete pod watched
 check delete-deploy 'deployment.apps "web" deleted' -- delete deploy web
 check_fails deleted-gone 'NotFound' -- get deploy web
 check delete-sdep 'deleted' -- delete -f "$root/fixtures/manifests/sentiment-v1.yaml"
