@@ -64,6 +64,15 @@ ListOptions list_options(const HttpRequest& req) {
     return o;
 }
 
+// POST/PUT/DELETE bodies must be JSON. kubectl's typed clients first send protobuf; a 415
+// makes client-go 1.32 switch to JSON for that client and retry (observed with
+// `kubectl create deployment`).
+void check_json_body(const HttpRequest& req) {
+    const std::string base = req.content_type.substr(0, req.content_type.find(';'));
+    if (base.empty() || base == "application/json" || base == "*/*") return;
+    throw unsupported_media_type(req.content_type, {"application/json"});
+}
+
 Json parse_body(const HttpRequest& req) {
     if (req.body.empty()) throw bad_request("the body of the request is empty");
     Json j = Json::parse(req.body, nullptr, false);
@@ -75,6 +84,7 @@ Json parse_body(const HttpRequest& req) {
 DeleteOptions delete_options(const HttpRequest& req) {
     DeleteOptions o;
     if (!req.body.empty()) {
+        check_json_body(req);
         const Json b = parse_body(req);
         if (!b.is_object()) throw bad_request("DeleteOptions must be a JSON object");
         if (b.contains("gracePeriodSeconds") && b["gracePeriodSeconds"].is_number_integer())
@@ -360,7 +370,10 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
             if (bool_param(req, "watch")) return watch(req, ref, opts, table);
             return answer(server_.list(ref, opts), 200);
         }
-        if (req.method == "POST") return answer(server_.create(ref, parse_body(req)), 201);
+        if (req.method == "POST") {
+            check_json_body(req);
+            return answer(server_.create(ref, parse_body(req)), 201);
+        }
         if (req.method == "DELETE")
             return answer(server_.remove_collection(ref, list_options(req), delete_options(req)),
                           200);
@@ -371,6 +384,7 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
     if (req.method == "GET") return answer(server_.get(ref, name, sub), 200);
     if (req.method == "POST") {
         if (sub != "binding") throw method_not_allowed({info.group, info.plural}, "create");
+        check_json_body(req);
         Json binding = parse_body(req);
         if (binding.is_object() && !binding.contains("metadata"))
             binding["metadata"] = Json::object();
@@ -378,7 +392,10 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
             binding["metadata"]["name"] = name;
         return answer(server_.create(ref, std::move(binding), "binding"), 201);
     }
-    if (req.method == "PUT") return answer(server_.update(ref, name, parse_body(req), sub), 200);
+    if (req.method == "PUT") {
+        check_json_body(req);
+        return answer(server_.update(ref, name, parse_body(req), sub), 200);
+    }
     if (req.method == "PATCH") {
         PatchType type{};
         if (!patch_type_from_content_type(req.content_type, type))

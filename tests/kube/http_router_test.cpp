@@ -138,6 +138,11 @@ TEST_CASE("http: create 201, get, list with selectors and paging, errors as Stat
     CHECK(router.handle(request("GET", "/api/v1/pods?fieldSelector=spec.foo=x")).status == 400);
     CHECK(router.handle(request("GET", kDeployments + "?limit=x")).status == 400);
     CHECK(router.handle(request("POST", kDeployments, "{not json")).status == 400);
+    // Protobuf bodies (kubectl's typed clients) are refused as an unknown format.
+    const HttpResponse proto = router.handle(
+        request("POST", kDeployments, "k8s\0", "application/vnd.kubernetes.protobuf"));
+    CHECK(proto.status == 415);
+    CHECK(body_of(proto)["reason"] == "UnsupportedMediaType");
     CHECK(router.handle(request("GET", "/api/v1/namespaces/default/widgets")).status == 404);
     CHECK(router.handle(request("GET", "/api/v1/namespaces/default/nodes")).status == 404);
 }

@@ -143,6 +143,9 @@ check get-sdep '^sentiment-classifier +[0-9]+s' -- get sdep -n seldon
 check get-sdep-yaml 'name: sentiment-model' -- get seldondeployments -n seldon -o yaml
 check scale-deploy 'deployment.apps/web scaled' -- scale deploy web --replicas=5
 check scaled-replicas '^5$' -- get deploy web -o 'jsonpath={.spec.replicas}'
+check create-stdin 'configmap/piped created' -- create -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"piped"},"data":{"k":"v"}}'
+check label-ns 'namespace/seldon labeled' -- label ns seldon tier=ml
+check get-ns-label '^seldon +Active +[0-9]+s +ml$' -- get ns seldon -L tier
 check_fails get-missing 'Error from server \(NotFound\): deployments.apps "nope" not found' -- get deploy nope
 check_fails bad-selector 'Error from server \(BadRequest\)' -- get pods --field-selector spec.foo=x
 
