@@ -117,6 +117,74 @@ std::string pod_status(const Json& pod) {
     return reason;
 }
 
+// The Targets column (printers.go formatHPAMetrics, 1.30+): at most two metrics, then
+// " + N more...". autoscaling/v1 objects carry only the CPU utilization fields.
+std::string hpa_targets(const Json& hpa) {
+    Json metrics = at(hpa, {"spec", "metrics"});
+    Json current = at(hpa, {"status", "currentMetrics"});
+    if (!metrics.is_array() && at(hpa, {"spec", "targetCPUUtilizationPercentage"}).is_number()) {
+        metrics = Json::array({{{"type", "Resource"},
+                                {"resource",
+                                 {{"name", "cpu"},
+                                  {"target",
+                                   {{"averageUtilization",
+                                     at(hpa, {"spec", "targetCPUUtilizationPercentage"})}}}}}}});
+        const Json& cur = at(hpa, {"status", "currentCPUUtilizationPercentage"});
+        current = cur.is_number()
+                      ? Json::array({{{"type", "Resource"},
+                                      {"resource", {{"current", {{"averageUtilization", cur}}}}}}})
+                      : Json::array();
+    }
+    if (!metrics.is_array() || metrics.empty()) return "<none>";
+    if (!current.is_array()) current = Json::array();
+    const auto quantity = [](const Json& v) {
+        return v.is_string()   ? v.get<std::string>()
+               : v.is_number() ? v.dump()
+                               : std::string("<unknown>");
+    };
+    std::vector<std::string> list;
+    for (std::size_t i = 0; i < metrics.size() && i < 2; ++i) {
+        const Json& m = metrics[i];
+        const Json cur = i < current.size() ? current[i] : Json::object();
+        const std::string type = str(m, {"type"});
+        const auto field = [&](const char* key) -> const Json& { return at(m, {key}); };
+        const auto status_of = [&](const char* key) -> const Json& {
+            return at(cur, {key, "current"});
+        };
+        if (type == "Resource" || type == "ContainerResource") {
+            const char* key = type == "Resource" ? "resource" : "containerResource";
+            const Json& target = at(field(key), {"target"});
+            const std::string metric = str(field(key), {"name"});
+            if (target.contains("averageValue")) {
+                list.push_back(metric + ": " + quantity(at(status_of(key), {"averageValue"})) +
+                               "/" + quantity(target["averageValue"]));
+            } else {
+                const Json& u = at(status_of(key), {"averageUtilization"});
+                const Json& t = at(target, {"averageUtilization"});
+                list.push_back(metric + ": " + (u.is_number() ? u.dump() + "%" : "<unknown>") +
+                               "/" + (t.is_number() ? t.dump() + "%" : "<auto>"));
+            }
+        } else if (type == "Pods") {
+            list.push_back(quantity(at(status_of("pods"), {"averageValue"})) + "/" +
+                           quantity(at(field("pods"), {"target", "averageValue"})));
+        } else if (type == "Object" || type == "External") {
+            const char* key = type == "Object" ? "object" : "external";
+            const Json& target = at(field(key), {"target"});
+            if (target.contains("averageValue"))
+                list.push_back(quantity(at(status_of(key), {"averageValue"})) + "/" +
+                               quantity(target["averageValue"]) + " (avg)");
+            else
+                list.push_back(quantity(at(status_of(key), {"value"})) + "/" +
+                               quantity(at(target, {"value"})));
+        } else {
+            list.push_back("<unknown type>");
+        }
+    }
+    std::string out = join(list, ", ");
+    if (metrics.size() > 2) out += " + " + std::to_string(metrics.size() - 2) + " more...";
+    return out;
+}
+
 std::vector<Column> columns_of(const ResourceInfo& r) {
     const Column name{
         "Name", "string", "name", 0,
@@ -187,6 +255,14 @@ std::vector<Column> columns_of(const ResourceInfo& r) {
                 {"Version", "string", "", 0, "Kubelet Version reported by the node."}};
     if (r.group.empty() && r.plural == "namespaces")
         return {name, {"Status", "string", "", 0, "The status of the namespace"}, age_col};
+    if (r.group == "autoscaling" && r.plural == "horizontalpodautoscalers")
+        return {name,
+                {"Reference", "string", "", 0, "reference to scaled resource"},
+                {"Targets", "string", "", 0, "the current and target metrics"},
+                {"MinPods", "string", "", 0, "minimum number of replicas"},
+                {"MaxPods", "integer", "", 0, "maximum number of replicas"},
+                {"Replicas", "integer", "", 0, "current number of replicas"},
+                age_col};
     // Custom resources without printer columns: Name and Age (type date), as apiextensions'
     // default table convertor; other built-ins get the same two columns here.
     return {name, {"Age", "date", "", 0, age_col.description}};
@@ -269,6 +345,15 @@ Json cells_of(const ResourceInfo& r, const Json& o, std::int64_t now) {
     }
     if (r.group.empty() && r.plural == "namespaces")
         return Json::array({name, str(o, {"status", "phase"}), a});
+    if (r.group == "autoscaling" && r.plural == "horizontalpodautoscalers") {
+        const Json& min = at(o, {"spec", "minReplicas"});
+        return Json::array({name,
+                            str(o, {"spec", "scaleTargetRef", "kind"}) + "/" +
+                                str(o, {"spec", "scaleTargetRef", "name"}),
+                            hpa_targets(o), min.is_number_integer() ? min.dump() : "<unset>",
+                            num(o, {"spec", "maxReplicas"}), num(o, {"status", "currentReplicas"}),
+                            a});
+    }
     return Json::array({name, a});
 }
 

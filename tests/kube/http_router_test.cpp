@@ -366,3 +366,33 @@ TEST_CASE("http: a watch from a compacted resourceVersion is one ERROR event", "
     CHECK(event["object"]["code"] == 410);
     CHECK_FALSE(w.stream->pop(std::chrono::milliseconds(0)));
 }
+
+TEST_CASE("http: HPA Table with the Targets column", "[kube][http]") {
+    Cluster c;
+    HttpRouter router(c.server);
+    const Json hpa = Json::parse(R"({"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler",
+      "metadata":{"name":"web","namespace":"default"},
+      "spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},
+              "minReplicas":1,"maxReplicas":5,
+              "metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}},
+                         {"type":"Resource","resource":{"name":"memory","target":{"type":"AverageValue","averageValue":"200Mi"}}},
+                         {"type":"Pods","pods":{"metric":{"name":"rps"},"target":{"type":"AverageValue","averageValue":"10"}}}]}})");
+    const std::string path = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers";
+    REQUIRE(router.handle(request("POST", path, hpa.dump())).status == 201);
+    HttpRequest get = request("GET", path + "/web");
+    get.accept = "application/json;as=Table;v=v1;g=meta.k8s.io";
+    Json table = body_of(router.handle(get));
+    CHECK(
+        table["rows"][0]["cells"] ==
+        Json::array({"web", "Deployment/web",
+                     "cpu: <unknown>/80%, memory: <unknown>/200Mi + 1 more...", "1", 5, 0, "0s"}));
+
+    Json live = body_of(router.handle(request("GET", path + "/web")));
+    live["status"] = Json::parse(R"({"currentReplicas":2,"desiredReplicas":2,"currentMetrics":[
+        {"type":"Resource","resource":{"name":"cpu","current":{"averageUtilization":45}}},
+        {"type":"Resource","resource":{"name":"memory","current":{"averageValue":"100Mi"}}}]})");
+    REQUIRE(router.handle(request("PUT", path + "/web/status", live.dump())).status == 200);
+    table = body_of(router.handle(get));
+    CHECK(table["rows"][0]["cells"][2] == "cpu: 45%/80%, memory: 100Mi/200Mi + 1 more...");
+    CHECK(table["rows"][0]["cells"][5] == 2);
+}

@@ -144,6 +144,8 @@ check get-sdep-yaml 'name: sentiment-model' -- get seldondeployments -n seldon -
 check scale-deploy 'deployment.apps/web scaled' -- scale deploy web --replicas=5
 check scaled-replicas '^5$' -- get deploy web -o 'jsonpath={.spec.replicas}'
 check create-stdin 'configmap/piped created' -- create -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"piped"},"data":{"k":"v"}}'
+check create-hpa 'horizontalpodautoscaler.autoscaling/web created' -- create -f - <<<'{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"web"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"minReplicas":1,"maxReplicas":4,"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]}}'
+check get-hpa '^web +Deployment/web +cpu: <unknown>/80% +1 +4 +0 +[0-9]+s' -- get hpa
 check label-ns 'namespace/seldon labeled' -- label ns seldon tier=ml
 check get-ns-label '^seldon +Active +[0-9]+s +ml$' -- get ns seldon -L tier
 check_fails get-missing 'Error from server \(NotFound\): deployments.apps "nope" not found' -- get deploy nope
