@@ -1,5 +1,6 @@
 #include "sim/kube/http_table.hpp"
 
+#include <cctype>
 #include <string_view>
 #include <vector>
 
@@ -255,6 +256,22 @@ std::vector<Column> columns_of(const ResourceInfo& r) {
                 {"Version", "string", "", 0, "Kubelet Version reported by the node."}};
     if (r.group.empty() && r.plural == "namespaces")
         return {name, {"Status", "string", "", 0, "The status of the namespace"}, age_col};
+    if (r.group.empty() && r.plural == "events")
+        return {{"Last Seen", "string", "", 0, "Time when last event occurred"},
+                {"Type", "string", "", 0,
+                 "Type of this event (Normal, Warning), new types could be added in the future."},
+                {"Reason", "string", "", 0,
+                 "This should be a short, machine understandable string that gives the reason for "
+                 "this event being generated."},
+                {"Object", "string", "", 0, "The object that this event is about."},
+                {"Subobject", "string", "", 1,
+                 "The subobject (fieldPath) of the object that this event is about."},
+                {"Source", "string", "", 1, "The component reporting this event."},
+                {"Message", "string", "", 0,
+                 "A human-readable description of the status of this operation."},
+                {"First Seen", "string", "", 1, "Time when first event occurred"},
+                {"Count", "integer", "", 1, "The number of times this event has occurred."},
+                {"Name", "string", "name", 1, name.description}};
     if (r.group == "autoscaling" && r.plural == "horizontalpodautoscalers")
         return {name,
                 {"Reference", "string", "", 0, "reference to scaled resource"},
@@ -345,6 +362,25 @@ Json cells_of(const ResourceInfo& r, const Json& o, std::int64_t now) {
     }
     if (r.group.empty() && r.plural == "namespaces")
         return Json::array({name, str(o, {"status", "phase"}), a});
+    if (r.group.empty() && r.plural == "events") {
+        // printers.go printEvent: ages from lastTimestamp/firstTimestamp, object "kind/name"
+        // with the kind lower-cased, source "component, host".
+        const auto since = [&](const char* field) {
+            const auto t = sim::kernel::parse_rfc3339_unix_nanos(str(o, {field}));
+            return t ? human_duration(now - *t) : std::string("<unknown>");
+        };
+        std::string kind = str(o, {"involvedObject", "kind"});
+        for (char& ch : kind)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        std::string source = str(o, {"source", "component"});
+        if (source.empty()) source = str(o, {"reportingComponent"});
+        if (const std::string host = str(o, {"source", "host"}); !host.empty())
+            source += ", " + host;
+        return Json::array({since("lastTimestamp"), str(o, {"type"}), str(o, {"reason"}),
+                            kind + "/" + str(o, {"involvedObject", "name"}),
+                            str(o, {"involvedObject", "fieldPath"}), source, str(o, {"message"}),
+                            since("firstTimestamp"), num(o, {"count"}), name});
+    }
     if (r.group == "autoscaling" && r.plural == "horizontalpodautoscalers") {
         const Json& min = at(o, {"spec", "minReplicas"});
         return Json::array({name,

@@ -396,3 +396,26 @@ TEST_CASE("http: HPA Table with the Targets column", "[kube][http]") {
     CHECK(table["rows"][0]["cells"][2] == "cpu: 45%/80%, memory: 100Mi/200Mi + 1 more...");
     CHECK(table["rows"][0]["cells"][5] == 2);
 }
+
+TEST_CASE("http: Event Table: last seen, type, reason, object, message", "[kube][http]") {
+    Cluster c;
+    HttpRouter router(c.server);
+    const Json event = Json::parse(R"({"apiVersion":"v1","kind":"Event",
+      "metadata":{"name":"web.1","namespace":"default"},
+      "involvedObject":{"kind":"Deployment","name":"web","namespace":"default"},
+      "reason":"ScalingReplicaSet","message":"Scaled up replica set web-1 to 3","type":"Normal",
+      "source":{"component":"deployment-controller"},
+      "firstTimestamp":"2025-01-01T00:00:00Z","lastTimestamp":"2025-01-01T00:00:00Z","count":2})");
+    REQUIRE(
+        router.handle(request("POST", "/api/v1/namespaces/default/events", event.dump())).status ==
+        201);
+    c.loop.run_until(90 * sim::kernel::kSecond);
+    HttpRequest get = request("GET", "/api/v1/namespaces/default/events");
+    get.accept = "application/json;as=Table;v=v1;g=meta.k8s.io";
+    const Json table = body_of(router.handle(get));
+    CHECK(table["columnDefinitions"].size() == 10);
+    CHECK(table["rows"][0]["cells"] ==
+          Json::array({"90s", "Normal", "ScalingReplicaSet", "deployment/web", "",
+                       "deployment-controller", "Scaled up replica set web-1 to 3", "90s", 2,
+                       "web.1"}));
+}

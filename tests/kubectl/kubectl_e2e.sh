@@ -146,6 +146,8 @@ check scaled-replicas '^5$' -- get deploy web -o 'jsonpath={.spec.replicas}'
 check create-stdin 'configmap/piped created' -- create -f - <<<'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"piped"},"data":{"k":"v"}}'
 check create-hpa 'horizontalpodautoscaler.autoscaling/web created' -- create -f - <<<'{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"web"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"minReplicas":1,"maxReplicas":4,"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]}}'
 check get-hpa '^web +Deployment/web +cpu: <unknown>/80% +1 +4 +0 +[0-9]+s' -- get hpa
+check create-event 'event/web.1 created' -- create -f - <<<'{"apiVersion":"v1","kind":"Event","metadata":{"name":"web.1"},"involvedObject":{"kind":"Deployment","name":"web","namespace":"default"},"reason":"ScalingReplicaSet","message":"Scaled up replica set web-1 to 3","type":"Normal","source":{"component":"deployment-controller"},"firstTimestamp":"2025-01-01T00:00:00Z","lastTimestamp":"2025-01-01T00:00:00Z","count":1}'
+check get-events 'Normal +ScalingReplicaSet +deployment/web +Scaled up replica set web-1 to 3' -- get events
 check label-ns 'namespace/seldon labeled' -- label ns seldon tier=ml
 check get-ns-label '^seldon +Active +[0-9]+s +ml$' -- get ns seldon -L tier
 check_fails get-missing 'Error from server \(NotFound\): deployments.apps "nope" not found' -- get deploy nope
