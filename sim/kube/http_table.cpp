@@ -1,6 +1,7 @@
 #include "sim/kube/http_table.hpp"
 
 #include <cctype>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -292,15 +293,21 @@ Json cells_of(const ResourceInfo& r, const Json& o, std::int64_t now) {
         const Json& statuses = at(o, {"status", "containerStatuses"});
         const Json& containers = at(o, {"spec", "containers"});
         std::int64_t ready = 0, restarts = 0;
+        std::optional<std::int64_t> last_restart;  // the latest lastState.terminated.finishedAt
         if (statuses.is_array())
             for (const Json& c : statuses) {
                 if (at(c, {"ready"}) == true && at(c, {"state", "running"}).is_object()) ++ready;
                 restarts += num(c, {"restartCount"});
+                const auto finished = sim::kernel::parse_rfc3339_unix_nanos(
+                    str(c, {"lastState", "terminated", "finishedAt"}));
+                if (finished && (!last_restart || *finished > *last_restart))
+                    last_restart = finished;
             }
+        std::string restarts_cell = std::to_string(restarts);
+        if (last_restart) restarts_cell += " (" + human_duration(now - *last_restart) + " ago)";
         const std::size_t total = containers.is_array() ? containers.size() : 0;
         return Json::array({name, std::to_string(ready) + "/" + std::to_string(total),
-                            pod_status(o), std::to_string(restarts), a,
-                            str(o, {"status", "podIP"}, "<none>"),
+                            pod_status(o), restarts_cell, a, str(o, {"status", "podIP"}, "<none>"),
                             str(o, {"spec", "nodeName"}, "<none>"),
                             str(o, {"status", "nominatedNodeName"}, "<none>"), "<none>"});
     }

@@ -419,3 +419,23 @@ TEST_CASE("http: Event Table: last seen, type, reason, object, message", "[kube]
                        "deployment-controller", "Scaled up replica set web-1 to 3", "90s", 2,
                        "web.1"}));
 }
+
+TEST_CASE("http: pod Table Status and Restarts from container statuses", "[kube][http]") {
+    Cluster c;
+    HttpRouter router(c.server);
+    const std::string pods = "/api/v1/namespaces/default/pods";
+    REQUIRE(router.handle(request("POST", pods, kube_test::pod("p", "n1").dump())).status == 201);
+    Json live = body_of(router.handle(request("GET", pods + "/p")));
+    live["status"] =
+        Json::parse(R"({"phase":"Running","containerStatuses":[{"name":"main","ready":false,
+        "restartCount":3,"state":{"waiting":{"reason":"CrashLoopBackOff"}},
+        "lastState":{"terminated":{"exitCode":1,"reason":"Error","finishedAt":"2025-01-01T00:00:30Z"}}}]})");
+    REQUIRE(router.handle(request("PUT", pods + "/p/status", live.dump())).status == 200);
+    c.loop.run_until(90 * sim::kernel::kSecond);
+    HttpRequest get = request("GET", pods + "/p");
+    get.accept = "application/json;as=Table;v=v1;g=meta.k8s.io";
+    const Json cells = body_of(router.handle(get))["rows"][0]["cells"];
+    CHECK(cells[1] == "0/1");
+    CHECK(cells[2] == "CrashLoopBackOff");
+    CHECK(cells[3] == "3 (60s ago)");
+}
