@@ -12,6 +12,7 @@
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/kube/object_meta.hpp"
+#include "sim/scenario/admit.hpp"
 #include "sim/scenario/manifest.hpp"
 
 namespace sim::cli {
@@ -206,25 +207,16 @@ int render_main(std::span<const std::string> args) {
     seldon::SeldonReconciler reconciler(operator_client);
 
     std::vector<std::pair<std::string, std::string>> sdeps;  // namespace, name
-    for (const auto& o : load.objects) {
-        Json object = o.object;
-        std::string ns = o.namespace_.empty() ? "default" : o.namespace_;
-        const auto ref = client.ref_for(object);
-        if (ref && api.registry().find(ref->group, ref->resource)->namespaced) {
-            object["metadata"]["namespace"] = ns;
-            if (!client.get(kube::refs::kNamespaces, ns).ok())
-                client.create(Json{
-                    {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
-        }
-        if (o.kind == "Namespace" && client.get(kube::refs::kNamespaces, o.name).ok()) continue;
-        const auto created = client.create(object);
-        if (!created.ok()) {
-            const auto& e = created.error();
-            std::cerr << "Error from server (" << e.reason() << "): error when creating \"" << file
-                      << "\": " << e.message() << "\n";
+    for (const auto& v : sim::scenario::admit_objects(client, load.objects)) {
+        if (!v.accepted) {
+            std::cerr << "Error from server (" << v.reason << "): error when creating \"" << file
+                      << "\": " << v.message << "\n";
             return kExitExpectationFailed;
         }
-        if (o.kind == "SeldonDeployment") sdeps.emplace_back(ns, o.name);
+        if (v.created.value("kind", "") == "SeldonDeployment") {
+            sdeps.emplace_back(v.created["metadata"].value("namespace", ""),
+                               v.created["metadata"].value("name", ""));
+        }
     }
     if (sdeps.empty()) {
         std::cerr << "sim-run render: " << file << " holds no SeldonDeployment\n";

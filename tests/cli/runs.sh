@@ -31,4 +31,24 @@ if [ "$code" = 2 ] && grep -qF 'manifests/no-kind.yaml:1:1: kind: required' <<<"
 else
   echo "FAIL: validate on bad-manifest.yaml: exit $code"; echo "$out"; fail=1
 fi
+# validate on plain manifests: admission's verdict, as kubectl would print it.
+fixtures="$2/fixtures/manifests"
+out=$("$sim_run" validate "$fixtures/bad-traffic.yaml" 2>&1); code=$?
+if [ "$code" = 1 ] && grep -qF 'denied the request: SeldonDeployment.machinelearing.seldon.io "sentiment-model" is invalid: spec: Invalid value: "default": Traffic must sum to 100 for multiple predictors' <<<"$out"; then
+  echo "ok: validate rejects bad-traffic.yaml with the webhook's message"
+else
+  echo "FAIL: validate bad-traffic.yaml: exit $code"; echo "$out"; fail=1
+fi
+out=$("$sim_run" validate "$fixtures/sentiment-v1.yaml" "$fixtures/namespace.yaml" 2>&1); code=$?
+if [ "$code" = 0 ] && grep -qF 'SeldonDeployment/seldon/sentiment-classifier accepted' <<<"$out"; then
+  echo "ok: validate accepts the reference manifest"
+else
+  echo "FAIL: validate sentiment-v1.yaml: exit $code"; echo "$out"; fail=1
+fi
+out=$("$sim_run" validate "$runs/manifests/no-kind.yaml" 2>&1); code=$?
+if [ "$code" = 2 ] && grep -qF 'no-kind.yaml:1:1: kind: required' <<<"$out"; then
+  echo "ok: validate reports an unusable manifest with exit 2"
+else
+  echo "FAIL: validate no-kind.yaml: exit $code"; echo "$out"; fail=1
+fi
 exit $fail
