@@ -156,24 +156,7 @@ class SklearnServerComponent final : public Component {
 class EchoComponent final : public Component {
   public:
     std::optional<ComponentOutput> predict(const ComponentInput& in) override {
-        ComponentOutput out;
-        switch (in.payload) {
-            case SeldonMessage::Payload::kStrData:
-                out.kind = ComponentOutput::Kind::kStr;
-                out.text = in.str_data;
-                break;
-            case SeldonMessage::Payload::kJsonData:
-                out.kind = ComponentOutput::Kind::kJson;
-                out.json = in.json_data;
-                break;
-            case SeldonMessage::Payload::kBinData:
-                out.kind = ComponentOutput::Kind::kBin;
-                out.text = in.bin_data;
-                break;
-            default:
-                out.array = in.array.values;
-        }
-        return out;
+        return echo_of(in);
     }
 };
 

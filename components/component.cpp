@@ -175,6 +175,9 @@ void check_metrics(const std::vector<protocol::Metric>& metrics) {
     }
 }
 
+
+}  // namespace
+
 ComponentOutput echo_of(const ComponentInput& in) {
     ComponentOutput out;
     switch (in.payload) {
@@ -196,8 +199,6 @@ ComponentOutput echo_of(const ComponentInput& in) {
     }
     return out;
 }
-
-}  // namespace
 
 ComponentServer::ComponentServer(std::string unit_id, std::string image,
                                  std::unique_ptr<Component> component)

@@ -93,6 +93,10 @@ struct ComponentOutput {
     }
 };
 
+// The input given back unchanged, in the input's own payload kind (what a wrapper answers
+// for a method the component lacks, and what the `echo` built-in does).
+ComponentOutput echo_of(const ComponentInput& in);
+
 class Component {
   public:
     virtual ~Component() = default;
