@@ -70,9 +70,14 @@ HttpFace::~HttpFace() {
 
 int HttpFace::start(const std::string& host, int port) {
     std::shared_ptr<Shared> shared = shared_;
+    // The handlers live in shared->http: they hold Shared weakly, or Shared would own itself
+    // and never be freed.
+    const std::weak_ptr<Shared> weak = shared_;
     const bool shutdown_endpoint = options_.enable_shutdown_endpoint;
-    auto handler = [shared, shutdown_endpoint](const httplib::Request& req,
-                                               httplib::Response& res) {
+    auto handler = [weak, shutdown_endpoint](const httplib::Request& req,
+                                             httplib::Response& res) {
+        const std::shared_ptr<Shared> shared = weak.lock();
+        if (!shared) return unavailable(res);
         if (shutdown_endpoint && req.method == "POST" && req.path == "/shutdown") {
             shared->shutdown = true;
             shared->queued.notify_all();
@@ -119,8 +124,9 @@ int HttpFace::start(const std::string& host, int port) {
                 if (stream->closed()) sink.done();
                 return sink.is_writable();
             },
-            [shared, id](bool) {
-                if (id != 0) shared->enqueue(id);
+            [weak, id](bool) {
+                const std::shared_ptr<Shared> alive = weak.lock();
+                if (alive && id != 0) alive->enqueue(id);
             });
     };
     shared->http.Get(".*", handler);
