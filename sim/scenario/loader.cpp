@@ -804,8 +804,10 @@ class Loader {
         for (std::size_t i = 0; i < node.size(); ++i) {
             TrafficSource source;
             if (!read_source(node[i], item(path, i), source)) continue;
-            if (!names.insert(source.name).second) {
-                ctx_.error(node[i]["name"], item(path, i) + ".name",
+            // A source without a name was already reported; only written names can clash.
+            const YAML::Node name = node[i]["name"];
+            if (name && !names.insert(source.name).second) {
+                ctx_.error(name, item(path, i) + ".name",
                            "another traffic source is already named " + in_quotes(source.name));
             }
             traffic.push_back(std::move(source));
