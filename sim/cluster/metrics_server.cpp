@@ -1,5 +1,7 @@
 #include "sim/cluster/metrics_server.hpp"
 
+#include <stdexcept>
+
 #include "controller/pod_util.hpp"
 #include "sim/kube/object_meta.hpp"
 
@@ -35,6 +37,8 @@ std::optional<std::int64_t> running_since(const json& pod, const std::string& co
 
 MetricsServer::MetricsServer(kube::ApiServer& api, MetricsServerOptions options)
     : api_(api), options_(options) {
+    if (options_.resolution < kernel::kMillisecond)
+        throw std::invalid_argument("metrics-server: the resolution must be at least 1ms");
     api_.aggregate(kGroupResource, this);
 }
 
@@ -65,6 +69,12 @@ void MetricsServer::add_requests(std::string_view ns, std::string_view pod, std:
     if (count == 0) return;
     add(requests_[{std::string(ns), std::string(pod)}], window_index(api_.loop().now()),
         static_cast<std::int64_t>(count));
+}
+
+// amount / window seconds, without overflowing: the window is a whole number of milliseconds
+// (amount x 10^9 would overflow int64 past ~9 s of CPU time per window).
+std::int64_t MetricsServer::per_second(std::int64_t amount) const {
+    return amount * 1000 / (options_.resolution / kernel::kMillisecond);
 }
 
 std::int64_t MetricsServer::last_window() const {
@@ -109,8 +119,7 @@ std::vector<json> MetricsServer::objects(const std::string& ns) const {
             const auto it = cpu_.find({pod_ns, pod_name, name});
             const std::int64_t cpu_ns = it == cpu_.end() ? 0 : amount(it->second, window);
             // CPU nanoseconds per second of window = nanocores.
-            const std::int64_t nanocores =
-                cpu_ns * kernel::kSecond / options_.resolution + options_.idle_cpu_nanocores;
+            const std::int64_t nanocores = per_second(cpu_ns) + options_.idle_cpu_nanocores;
             containers.push_back({{"name", name},
                                   {"usage",
                                    {{"cpu", nanocores_text(nanocores)},
@@ -133,7 +142,7 @@ std::int64_t MetricsServer::requests_milli_per_second(const std::string& ns, con
                                                       std::int64_t window) const {
     const auto it = requests_.find({ns, pod});
     const std::int64_t count = it == requests_.end() ? 0 : amount(it->second, window);
-    return count * 1000 * kernel::kSecond / options_.resolution;
+    return per_second(count * 1000);
 }
 
 controller::hpa::PodMetricsAnswer MetricsServer::pod_metric(

@@ -34,7 +34,7 @@
 namespace sim::cluster {
 
 struct MetricsServerOptions {
-    kernel::Nanos resolution = 15 * kernel::kSecond;
+    kernel::Nanos resolution = 15 * kernel::kSecond;      // a whole number of milliseconds
     std::int64_t idle_cpu_nanocores = 2'000'000;          // 2m per container
     std::int64_t working_set_bytes = 64LL * 1024 * 1024;  // per container
 };
@@ -76,6 +76,7 @@ class MetricsServer final : public PodUsageSink,
     std::int64_t window_index(kernel::Nanos t) const { return t / options_.resolution; }
     // The last complete window at the current instant: its index and end (the scrape time).
     std::int64_t last_window() const;
+    std::int64_t per_second(std::int64_t amount) const;
     bool has_metrics(const nlohmann::json& pod, kernel::Nanos window_start) const;
     std::vector<nlohmann::json> pods_with_metrics(const std::string& ns) const;
     static void add(Buckets& buckets, std::int64_t index, std::int64_t amount);

@@ -55,7 +55,8 @@ struct Cluster {
 
     std::vector<json> pods() {
         std::vector<json> out;
-        for (const json& p : client.list(refs::kPods.in("default")).value()["items"])
+        const json list = client.list(refs::kPods.in("default")).value();
+        for (const json& p : list["items"])
             if (sim::controller::is_pod_active(p)) out.push_back(p);
         return out;
     }
@@ -105,7 +106,8 @@ struct Cluster {
     json hpa() { return client.get(refs::kHpas.in("default"), "web").value(); }
     std::vector<json> events(const std::string& reason) {
         std::vector<json> out;
-        for (const json& e : client.list(refs::kEvents.in("default")).value()["items"])
+        const json list = client.list(refs::kEvents.in("default")).value();
+        for (const json& e : list["items"])
             if (e.value("reason", "") == reason) out.push_back(e);
         return out;
     }
@@ -176,6 +178,15 @@ TEST_CASE("metrics-server: PodMetrics through the API server, usage over the las
     CHECK(c.client.list(refs::kPodMetrics.in("default"), none).value()["items"].empty());
     CHECK(c.client.get(refs::kPodMetrics.in("default"), "nope").code() == 404);
     CHECK(c.client.create(refs::kPodMetrics.in("default"), m).code() == 405);
+}
+
+TEST_CASE("metrics-server: many cores of load do not overflow") {
+    Cluster c;
+    c.client.create(deployment(1)).value();
+    c.run(32 * kSecond, 64'000, 0, 5 * kSecond);  // 64 cores on one pod, fed 5 s at a time
+    const json list = c.client.list(refs::kPodMetrics.in("default")).value();
+    REQUIRE(list["items"].size() == 1);
+    CHECK(list["items"][0]["containers"][0]["usage"]["cpu"] == "64002000000n");
 }
 
 TEST_CASE("metrics-server: requests_per_second for pods and for a Deployment") {
