@@ -312,6 +312,54 @@ TEST_CASE("hpa: Pods metric requests_per_second") {
           "New size: 4; reason: pods metric requests_per_second above target");
 }
 
+TEST_CASE("hpa: Object metric with a Value target, and behavior policies through the controller") {
+    Cluster c;
+    c.client.create(deployment(1)).value();
+    c.run(kSecond, 0);
+    json h = cpu_hpa(1, 20, 50);
+    h["spec"]["metrics"] = json::parse(R"([{"type": "Object", "object": {
+        "describedObject": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+        "metric": {"name": "requests_per_second"},
+        "target": {"type": "Value", "value": "10"}}}])");
+    // Scale up by at most 1 pod per 30 s.
+    h["spec"]["behavior"] = json::parse(R"({"scaleUp": {"policies": [
+        {"type": "Pods", "value": 1, "periodSeconds": 30}]}})");
+    c.client.create(h).value();
+    // 40 rps on the Deployment's pods: ratio 4, ready pods 1 -> 4, limited to 1 + 1 = 2.
+    c.run(35 * kSecond, 0, 40);
+    CHECK(c.replicas() == 2);
+    CHECK(c.syncs.back().second.metrics == "Deployment/web requests_per_second: 40/10");
+    const json hpa = c.hpa();
+    CHECK(hpa["status"]["currentMetrics"][0]["object"]["current"]["value"] == "40");
+    CHECK(condition(hpa, "ScalingLimited").value()["reason"] == "ScaleUpLimit");
+    CHECK(c.events("SuccessfulRescale")[0]["message"] ==
+          "New size: 2; reason: Deployment metric requests_per_second above target");
+    // 15 s later the +1 still counts within the 30 s period: no change.
+    c.run(15 * kSecond, 0, 40);
+    CHECK(c.replicas() == 2);
+}
+
+TEST_CASE("hpa: a SeldonDeployment target has no scale selector") {
+    Cluster c;
+    json sdep =
+        json::parse(R"({"apiVersion": "machinelearning.seldon.io/v1", "kind": "SeldonDeployment",
+      "metadata": {"name": "model", "namespace": "default"},
+      "spec": {"replicas": 2, "predictors": [{"name": "default", "graph": {"name": "m"}}]}})");
+    c.client.create(sdep).value();
+    json h = cpu_hpa(1, 5, 50);
+    h["spec"]["scaleTargetRef"] = {{"apiVersion", "machinelearning.seldon.io/v1"},
+                                   {"kind", "SeldonDeployment"},
+                                   {"name", "model"}};
+    c.client.create(h).value();
+    c.run(20 * kSecond, 0);
+    const json hpa = c.hpa();
+    CHECK(condition(hpa, "AbleToScale").value()["reason"] == "SucceededGetScale");
+    CHECK(condition(hpa, "ScalingActive").value()["reason"] == "InvalidSelector");
+    CHECK(condition(hpa, "ScalingActive").value()["message"] ==
+          "the HPA target's scale is missing a selector");
+    CHECK(c.events("SelectorRequired").size() == 1);
+}
+
 TEST_CASE(
     "property: the HPA keeps the target within [min, max] and settles after the last change") {
     rc::prop("desired within bounds; steady within 7 minutes of the last load change", [] {
