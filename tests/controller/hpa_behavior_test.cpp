@@ -1,5 +1,6 @@
 // HPA normalization over time: the legacy rules and spec.behavior, with numbers derived by hand
 // from horizontal.go. Syncs every 15 s as the controller does.
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
 #include "controller/hpa_behavior.hpp"
@@ -166,4 +167,39 @@ TEST_CASE("hpa behavior: scale events are recorded only with a behavior") {
     store_scale_event(h, &b, 20 * kSecond, 4, 6);  // the first is outdated (period 15 s): reused
     REQUIRE(h.scale_ups.size() == 1);
     CHECK(h.scale_ups[0].change == 2);
+}
+
+TEST_CASE("property: normalization keeps desired within [min, max]") {
+    rc::prop("legacy and behavior rules, random policies and proposals", [] {
+        const std::int32_t min = *rc::gen::inRange(1, 5);
+        const std::int32_t max = *rc::gen::inRange(min, 30);
+        std::int32_t current = *rc::gen::inRange(min, max + 1);
+        const bool legacy = *rc::gen::arbitrary<bool>();
+        Behavior b = parse_behavior(Json::object());
+        const auto rules = [](ScalingRules& r) {
+            r.select_policy = *rc::gen::element<std::string>("Max", "Min", "Disabled");
+            r.stabilization_window_seconds = *rc::gen::inRange(0, 301);
+            r.policies.clear();
+            const int n = *rc::gen::inRange(0, 3);
+            for (int i = 0; i < n; ++i)
+                r.policies.push_back({*rc::gen::element<std::string>("Pods", "Percent"),
+                                      *rc::gen::inRange(1, 200), *rc::gen::inRange(1, 120)});
+        };
+        rules(b.scale_up);
+        rules(b.scale_down);
+        History h = started_at(current);
+        const auto proposals = *rc::gen::container<std::vector<std::int32_t>>(
+            *rc::gen::inRange(1, 40), rc::gen::inRange(0, 100));
+        sim::kernel::Nanos now = 0;
+        for (const std::int32_t proposal : proposals) {
+            now += 15 * kSecond;
+            const Normalized n =
+                legacy ? normalize_legacy(h, now, current, proposal, min, max)
+                       : normalize_with_behavior(h, b, now, current, proposal, min, max);
+            RC_ASSERT(n.desired >= min);
+            RC_ASSERT(n.desired <= max);
+            if (!legacy) store_scale_event(h, &b, now, current, n.desired);
+            current = n.desired;
+        }
+    });
 }
