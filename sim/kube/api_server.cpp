@@ -202,6 +202,20 @@ const ResourceInfo& ApiServer::resolve(const ResourceRef& ref, const char* verb)
     return *r;
 }
 
+void ApiServer::aggregate(const std::string& group_resource, const AggregatedApi* api) {
+    if (api == nullptr) {
+        aggregated_.erase(group_resource);
+        return;
+    }
+    aggregated_[group_resource] = api;
+}
+
+const AggregatedApi* ApiServer::aggregated(const ResourceInfo& r) const {
+    if (aggregated_.empty()) return nullptr;
+    const auto it = aggregated_.find(r.group_resource());
+    return it == aggregated_.end() ? nullptr : it->second;
+}
+
 const ApiServer::Bucket* ApiServer::find_bucket(const ResourceInfo& r) const {
     const auto it = store_.find(r.group_resource());
     return it == store_.end() ? nullptr : &it->second;
@@ -533,6 +547,11 @@ Result<Json> ApiServer::get(const ResourceRef& ref, const std::string& name,
                             const std::string& subresource) const {
     try {
         const ResourceInfo& r = resolve(ref, "get");
+        if (const AggregatedApi* api = aggregated(r)) {
+            for (Json& object : api->objects(scoped_namespace(r, ref)))
+                if (object["metadata"].value("name", "") == name) return object;
+            throw not_found({r.group, r.plural}, name);
+        }
         const Json& object = existing(r, scoped_namespace(r, ref), name);
         if (subresource.empty() || (subresource == "status" && r.has_status))
             return present(r, object, ref.version);
@@ -549,6 +568,16 @@ Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options)
         const LabelSelector labels = LabelSelector::parse(options.label_selector);
         const FieldSelector fields = FieldSelector::parse(options.field_selector);
         fields.check_supported(r);
+        if (const AggregatedApi* api = aggregated(r)) {
+            Json items = Json::array();
+            for (Json& object : api->objects(scoped_namespace(r, ref)))
+                if (labels.matches_object(object) && fields.matches(object))
+                    items.push_back(std::move(object));
+            return Json{{"kind", r.list_kind()},
+                        {"apiVersion", r.api_version(ref.version)},
+                        {"metadata", Json::object()},
+                        {"items", items}};
+        }
         std::uint64_t list_rv = revision_;
         std::optional<Key> after;
         if (!options.continue_token.empty()) {

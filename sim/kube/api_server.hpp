@@ -75,12 +75,26 @@ struct ServerOptions {
     std::uint32_t first_cluster_ip = (10u << 24) | (96u << 16) | 10u;
 };
 
+// An aggregated API (kube-aggregator's APIService): get and list of a resource are answered
+// by another component instead of the store, as metrics.k8s.io is by metrics-server. Other
+// verbs should not be registered for such a resource (ResourceInfo::verbs).
+class AggregatedApi {
+  public:
+    virtual ~AggregatedApi() = default;
+    // Every object of the resource in `ns` ("" = all namespaces), ready to serve.
+    virtual std::vector<Json> objects(const std::string& ns) const = 0;
+};
+
 class ApiServer {
   public:
     ApiServer(sim::kernel::EventLoop& loop, sim::kernel::RandomStreams& streams,
               ServerOptions options = {});
     ApiServer(const ApiServer&) = delete;
     ApiServer& operator=(const ApiServer&) = delete;
+
+    // Serves get/list of `group_resource` ("pods.metrics.k8s.io") from `api`, which must
+    // outlive the server or be unregistered with nullptr.
+    void aggregate(const std::string& group_resource, const AggregatedApi* api);
 
     Registry& registry() { return registry_; }
     const Registry& registry() const { return registry_; }
@@ -128,6 +142,7 @@ class ApiServer {
     const ResourceInfo& resolve(const ResourceRef& ref, const char* verb) const;
     Bucket& bucket(const ResourceInfo& r) { return store_[r.group_resource()]; }
     const Bucket* find_bucket(const ResourceInfo& r) const;
+    const AggregatedApi* aggregated(const ResourceInfo& r) const;
     const Json& existing(const ResourceInfo& r, const std::string& ns,
                          const std::string& name) const;
     std::string scoped_namespace(const ResourceInfo& r, const ResourceRef& ref) const;
@@ -165,6 +180,7 @@ class ApiServer {
     std::uint64_t revision_ = 0;
     std::uint32_t next_cluster_ip_;
     WatchHub hub_;
+    std::map<std::string, const AggregatedApi*> aggregated_;  // by group_resource
 };
 
 // Resource references for the registered types, e.g. refs::kPods.in("default").
@@ -185,6 +201,8 @@ inline const ResourceRef kEndpointSlices{"discovery.k8s.io", "v1", "endpointslic
 inline const ResourceRef kPodDisruptionBudgets{"policy", "v1", "poddisruptionbudgets", ""};
 inline const ResourceRef kLeases{"coordination.k8s.io", "v1", "leases", ""};
 inline const ResourceRef kCrds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", ""};
+// metrics.k8s.io PodMetrics, served by the metrics-server (an aggregated API).
+inline const ResourceRef kPodMetrics{"metrics.k8s.io", "v1beta1", "pods", ""};
 inline const ResourceRef kSeldonDeployments{"machinelearning.seldon.io", "v1", "seldondeployments",
                                             ""};
 }  // namespace refs

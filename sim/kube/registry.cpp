@@ -176,6 +176,13 @@ Registry Registry::standard() {
     hpa.create_status = CreateStatus::Clear;
     reg.add(hpa);
 
+    // metrics.k8s.io, an aggregated API served by metrics-server (sigs.k8s.io/metrics-server
+    // pkg/api/install.go): PodMetrics is read-only (get, list), namespaced, plural "pods".
+    // The store never holds one; ApiServer::aggregate routes the reads to the metrics-server.
+    auto pod_metrics = in_group("metrics.k8s.io", {"v1beta1"}, "PodMetrics", "pods", "");
+    pod_metrics.verbs = {"get", "list"};
+    reg.add(pod_metrics);
+
     auto slice =
         in_group("discovery.k8s.io", {"v1"}, "EndpointSlice", "endpointslices", "endpointslice");
     reg.add(slice);

@@ -7,10 +7,12 @@
 #include <variant>
 
 #include "controller/deployment.hpp"
+#include "controller/hpa.hpp"
 #include "controller/manager.hpp"
 #include "controller/replicaset.hpp"
 #include "controller/seldon/admission.hpp"
 #include "controller/seldon/controller.hpp"
+#include "sim/cluster/metrics_server.hpp"
 #include "sim/cluster/nodes.hpp"
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/overloaded.hpp"
@@ -146,6 +148,7 @@ class Run {
         controllers_.emplace(controller_manager_client_);
         controllers_->add(std::make_unique<controller::ReplicaSetController>());
         controllers_->add(std::make_unique<controller::DeploymentController>());
+        add_autoscaling();
         controllers_->on_decision([this](const std::string& controller, const std::string& key,
                                          const std::string& what, const std::string& why) {
             trace_->line(loop_.now(), "decision")
@@ -158,6 +161,27 @@ class Run {
         controllers_->start();
     }
 
+    // metrics-server (serving metrics.k8s.io and the custom metric requests_per_second) and
+    // the HPA controller, whose every sync is a trace line of kind `hpa` (docs/trace.md).
+    void add_autoscaling() {
+        metrics_.emplace(api_);
+        auto hpa = std::make_unique<controller::HorizontalPodAutoscalerController>(&*metrics_);
+        hpa->on_sync([this](const controller::HpaSync& sync) {
+            trace_->line(loop_.now(), "hpa")
+                .str("hpa", sync.hpa)
+                .num("current", static_cast<std::int64_t>(sync.current))
+                .num("desired", static_cast<std::int64_t>(sync.desired))
+                .str("metrics", sync.metrics)
+                .str("reason", sync.reason);
+        });
+        controllers_->add(std::move(hpa));
+    }
+
+  public:
+    // Where the request path reports what serving costs (the metrics-server).
+    cluster::PodUsageSink& usage() { return *metrics_; }
+
+  private:
     // The operator starts afresh (as its pod would after a restart): new informers list every
     // SeldonDeployment and reconcile each.
     void start_operator() {
@@ -514,6 +538,7 @@ class Run {
     std::optional<ExpectationTracker> expectations_;
     std::optional<ClusterTrace> cluster_trace_;
     std::optional<controller::seldon::SeldonController> operator_;
+    std::optional<cluster::MetricsServer> metrics_;
     std::optional<controller::Manager> controllers_;
     std::optional<ClusterRuntime> machines_;
     RunResult result_;

@@ -1,5 +1,5 @@
-// Property: for random replica changes and template changes, with pods becoming ready in
-// random order, a RollingUpdate Deployment converges (one RS holds every pod, status matches
+// Property: for random replica changes, template changes and pod failures, with pods becoming ready
+// in random order, a RollingUpdate Deployment converges (one RS holds every pod, status matches
 // spec), and while a rollout runs, after every single event: active pods <= replicas +
 // maxSurge and ready pods >= replicas - maxUnavailable.
 #include <rapidcheck/catch.h>
@@ -86,6 +86,24 @@ TEST_CASE("property: rolling updates stay within bounds and converge") {
         int image = 1;
         for (int i = 0; i < steps; ++i) {
             Json d = env.get(refs::kDeployments, "web");
+            if (*rc::gen::inRange(0, 4) == 0) {
+                // A pod failure between rollouts: the pod is marked Failed (as the kubelet
+                // would after an eviction); the ReplicaSet replaces it and the Deployment
+                // converges again.
+                const std::vector<Json> active = env.active_pods();
+                RC_ASSERT(!active.empty());
+                Json victim = active[*rc::gen::inRange<std::size_t>(0, active.size())];
+                victim = env.client.get(refs::kPods.in("default"), meta::name(victim)).value();
+                victim["status"]["phase"] = "Failed";
+                victim["status"]["conditions"] =
+                    Json::array({{{"type", "Ready"},
+                                  {"status", "False"},
+                                  {"lastTransitionTime", env.client.now_rfc3339()}}});
+                env.client.update_status(victim).value();
+                env.settle();
+                converge(env, nullptr);
+                continue;
+            }
             if (*rc::gen::arbitrary<bool>()) {
                 replicas = *rc::gen::inRange(1, 7);
                 d["spec"]["replicas"] = replicas;
