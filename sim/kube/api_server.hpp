@@ -187,6 +187,10 @@ inline const ResourceRef kLeases{"coordination.k8s.io", "v1", "leases", ""};
 inline const ResourceRef kCrds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", ""};
 inline const ResourceRef kSeldonDeployments{"machinelearning.seldon.io", "v1", "seldondeployments",
                                             ""};
+// Istio's, served only once add_istio_resources (registry.hpp) installed them.
+inline const ResourceRef kVirtualServices{"networking.istio.io", "v1alpha3", "virtualservices", ""};
+inline const ResourceRef kDestinationRules{"networking.istio.io", "v1alpha3", "destinationrules",
+                                           ""};
 }  // namespace refs
 
 }  // namespace sim::kube
