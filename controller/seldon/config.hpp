@@ -33,9 +33,13 @@ struct OperatorConfig {
     std::string executor_service_account = "default";
     // storageInitializer.image in seldon-config.
     std::string storage_initializer_image = "seldonio/rclone-storage-initializer:1.17.1";
-    // ISTIO_ENABLED / AMBASSADOR_ENABLED: both false in the Helm defaults (not emulated yet).
+    // ISTIO_ENABLED / AMBASSADOR_ENABLED: both false in the Helm defaults (values.yaml
+    // istio.enabled, ambassador.enabled). Istio's objects are emulated (istio.hpp); Ambassador's
+    // are not yet.
     bool istio_enabled = false;
     bool ambassador_enabled = false;
+    // ISTIO_GATEWAY (values.yaml istio.gateway).
+    std::string istio_gateway = "istio-system/seldon-gateway";
     // CONTROLLER_ID ("" = the cluster-wide operator).
     std::string controller_id;
     // DEPLOYMENT_NAME_AS_PREFIX (false by default).

@@ -1,52 +1,55 @@
-// The operator's manager loop for SeldonDeployments (controller-runtime's controller, reduced):
-// an informer on SeldonDeployments (all namespaces) and informers on the Deployments and
-// Services it owns feed one work queue of "namespace/name" keys; each key is reconciled once
-// at a time; an error requeues it with the queue's rate limiter (5 ms doubling, as
-// controller-runtime's default), a requeue_after waits on the event loop.
+// The operator's controller for SeldonDeployments, run by a controller::Manager like the
+// workload controllers (controller-runtime's controller, reduced): informers on
+// SeldonDeployments and on the Deployments and Services it owns feed the manager's work queue
+// with "namespace/name" keys; an error requeues the key with the queue's rate limiter
+// (controller-runtime's default limiter), a requeue_after waits on the event loop.
 //
 // Owned objects map back to their SeldonDeployment through the controller owner reference,
 // as Owns(&appsv1.Deployment{}) / Owns(&corev1.Service{}) do in SetupWithManager.
+//
+// The operator is its own process (the seldon-controller-manager pod): give it its own Manager
+// over a Client named "seldon-controller-manager", so stopping that Manager is the pod going
+// away and a new one is the pod restarting (informers list everything afresh):
+//
+//   sim::kube::Client operator_client(api, "seldon-controller-manager");
+//   sim::controller::Manager operator_manager(operator_client);
+//   operator_manager.add(std::make_unique<SeldonController>(OperatorConfig{}, observer));
+//   operator_manager.start();
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "controller/manager.hpp"
 #include "controller/seldon/reconciler.hpp"
-#include "sim/kube/informer.hpp"
-#include "sim/kube/workqueue.hpp"
 
 namespace sim::controller::seldon {
 
-class SeldonController {
+class SeldonController : public sim::controller::Controller {
   public:
     // Called after every reconcile with the key and its result (for the trace).
     using Observer = std::function<void(const std::string& key, const ReconcileResult& result)>;
 
-    SeldonController(sim::kube::Client& client, OperatorConfig config = {}, Observer observer = {});
-    SeldonController(const SeldonController&) = delete;
-    SeldonController& operator=(const SeldonController&) = delete;
-    ~SeldonController();
+    explicit SeldonController(OperatorConfig config = {}, Observer observer = {});
 
-    // Starts the informers; reconciles run as event-loop events from then on.
-    void start();
-    void stop();
+    // The operator's Deployment name in the Helm chart; also the events' source component.
+    std::string name() const override { return "seldon-controller-manager"; }
+    void setup() override;
+    sim::controller::ReconcileResult reconcile(const std::string& key) override;
 
-    SeldonReconciler& reconciler() { return reconciler_; }
-    const sim::kube::WorkQueue& queue() const { return queue_; }
+    // Valid after the controller was added to a Manager.
+    SeldonReconciler& reconciler() { return *reconciler_; }
     std::size_t reconciles() const { return reconciles_; }
+    std::size_t queue_length() { return queue().len(); }
 
   private:
-    void enqueue(const nlohmann::json& sdep);
     void enqueue_owner(const nlohmann::json& owned);
-    void drain();
 
-    SeldonReconciler reconciler_;
+    OperatorConfig config_;
     Observer observer_;
-    sim::kube::WorkQueue queue_;
-    sim::kube::Informer sdeps_;
-    sim::kube::Informer deployments_;
-    sim::kube::Informer services_;
+    std::optional<SeldonReconciler> reconciler_;
     std::size_t reconciles_ = 0;
 };
 

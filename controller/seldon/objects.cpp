@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controller/seldon/defaults.hpp"
+#include "controller/seldon/istio.hpp"
 #include "controller/seldon/json_util.hpp"
 #include "controller/seldon/names.hpp"
 #include "sim/kube/object_meta.hpp"
@@ -614,6 +615,11 @@ DesiredObjects build_desired_objects(const Json& sdep, const OperatorConfig& con
     const Json& predictors = array(spec, "predictors");
     for (const Json& p : predictors)
         PredictorBuilder(ctx, p, out).build();
+    if (config.istio_enabled) {
+        IstioObjects istio = build_istio_objects(sdep, out.predictor_services, ctx.owner, config);
+        out.virtual_services = std::move(istio.virtual_services);
+        out.destination_rules = std::move(istio.destination_rules);
+    }
     if (!predictors.empty()) {
         const Json& first = predictors[0];
         const std::string svc = predictor_service_name(

@@ -21,6 +21,9 @@ struct DesiredObjects {
     std::vector<nlohmann::json> predictor_services;  // v1 Services per predictor (entry points)
     std::vector<nlohmann::json> hpas;                // autoscaling/v2
     std::vector<nlohmann::json> pdbs;                // policy/v1
+    // networking.istio.io/v1alpha3, only with OperatorConfig::istio_enabled (istio.hpp).
+    std::vector<nlohmann::json> virtual_services;
+    std::vector<nlohmann::json> destination_rules;
     // Deployments whose replicas an HPA (or KEDA) owns: their spec.replicas is left alone.
     std::set<std::string> autoscaled;
     nlohmann::json service_status = nlohmann::json::object();  // status.serviceStatus

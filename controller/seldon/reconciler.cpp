@@ -69,6 +69,8 @@ struct Readiness {
     bool hpas = true;
     bool pdbs = true;
     bool deployments = true;
+    bool istio_attempted = false;  // the VirtualServices were written this pass
+    bool virtual_services = true;
     bool deployment_failed = false;  // Progressing=False and Available=False
     Json deployment_status = Json::object();
     std::int64_t first_replicas = 0;  // status.replicas of the first predictor's first Deployment
@@ -80,7 +82,9 @@ const std::string& kind_of_resource(const std::string& plural) {
         {"deployments", "Deployment"},
         {"services", "Service"},
         {"horizontalpodautoscalers", "HorizontalPodAutoscaler"},
-        {"poddisruptionbudgets", "PodDisruptionBudget"}};
+        {"poddisruptionbudgets", "PodDisruptionBudget"},
+        {"virtualservices", "VirtualService"},
+        {"destinationrules", "DestinationRule"}};
     return kKinds.at(plural);
 }
 
@@ -155,7 +159,8 @@ class Pass {
         }
         Json next = have;
         next["spec"] = spec;
-        next["metadata"]["labels"] = want["metadata"]["labels"];
+        if (want["metadata"].contains("labels"))
+            next["metadata"]["labels"] = want["metadata"]["labels"];
         if (want["metadata"].contains("annotations"))
             next["metadata"]["annotations"] = want["metadata"]["annotations"];
         const auto updated = client_.update(ref, next);
@@ -185,7 +190,7 @@ class Pass {
         Json want_spec = want["spec"];
         if (replicas_owned_elsewhere) want_spec.erase("replicas");
         if (covers(at(have, "spec"), want_spec) &&
-            covers(at(at(have, "metadata"), "labels"), want["metadata"]["labels"]))
+            covers(at(at(have, "metadata"), "labels"), at(want["metadata"], "labels")))
             return Change::Unchanged;
         if (str(want, "kind") == "Deployment" &&
             at(at(have, "spec"), "selector") != want["spec"]["selector"]) {
@@ -254,7 +259,31 @@ class Pass {
         if (had_error_ || !ready_.deployments) return;
         // completeServiceCreation: the entry Services only once the pods behind them serve.
         ready_.services = apply_all(desired_.predictor_services) && ready_.services;
+        sync_istio();
         delete_stale();
+    }
+
+    // createIstioServices: VirtualServices, then DestinationRules; ready when all existed
+    // unchanged. Then cleanUnusedVirtualServices (owned ones no longer called for).
+    void sync_istio() {
+        if (desired_.virtual_services.empty() && desired_.destination_rules.empty()) return;
+        const bool services = apply_all(desired_.virtual_services);
+        const bool rules = apply_all(desired_.destination_rules);
+        ready_.istio_attempted = true;
+        ready_.virtual_services = services && rules && !had_error_;
+        if (!ready_.virtual_services) return;
+        std::set<std::string> wanted;
+        for (const Json& o : desired_.virtual_services)
+            wanted.insert(meta::name(o));
+        const auto listed = client_.list(kube::refs::kVirtualServices.in(ns_));
+        if (!listed.ok()) return;
+        for (const Json& item : array(listed.value(), "items")) {
+            if (!meta::is_controlled_by(item, stored_) || wanted.contains(meta::name(item)))
+                continue;
+            Json o = item;
+            o["kind"] = "VirtualService";
+            remove(kube::refs::kVirtualServices, o);
+        }
     }
 
     void delete_stale() {
@@ -327,7 +356,7 @@ class Pass {
         list.push_back(cond("Ready", state_ == "Available", ""));
         list.push_back(cond("ServicesReady", ready_.services,
                             ready_.services ? "All services created" : "Not all services created"));
-        list.push_back(cond("istioVirtualServicesReady", true, "No VirtualServices defined"));
+        list.push_back(istio_condition(old_status));
         Json out = Json::array();
         for (Json& c : list) {
             std::string when = client_.now_rfc3339();
@@ -339,6 +368,24 @@ class Pass {
             out.push_back(c);
         }
         return out;
+    }
+
+    // Not written this pass (Deployments not ready yet): the condition keeps its last value,
+    // as the operator's in-memory status does.
+    Json istio_condition(const Json& old_status) const {
+        if (desired_.virtual_services.empty())
+            return cond("istioVirtualServicesReady", true, "No VirtualServices defined");
+        if (ready_.istio_attempted)
+            return cond("istioVirtualServicesReady", ready_.virtual_services,
+                        ready_.virtual_services ? "All VirtualServices created"
+                                                : "Not all VirtualServices created");
+        for (const Json& old : array(old_status, "conditions"))
+            if (str(old, "type") == "istioVirtualServicesReady") {
+                Json kept = old;
+                kept.erase("lastTransitionTime");
+                return kept;
+            }
+        return cond("istioVirtualServicesReady", false, "Not all VirtualServices created");
     }
 
     void decide_state() {

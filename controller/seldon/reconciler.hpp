@@ -3,7 +3,8 @@
 //
 //   get SDep -> skip (deleting / other controller-id) -> default (in memory) -> desired objects
 //   -> container Services -> HPAs -> PDBs -> Deployments
-//   -> if every Deployment is ready: predictor Services, delete stale owned objects
+//   -> if every Deployment is ready: predictor Services, Istio objects (when enabled), delete
+//      stale owned objects
 //   -> status (state, deploymentStatus, serviceStatus, replicas, address, conditions,
 //      observedGeneration) written through the status subresource only when it changed.
 //

@@ -1,8 +1,9 @@
 // The traffic split the gateway applies in front of a SeldonDeployment's predictor Services:
 // Istio VirtualService semantics of controllers/seldondeployment_controller.go
-// createIstioResources (the VirtualService objects themselves are not created yet):
-// non-shadow predictors share requests by `traffic` (a lone predictor without traffic takes
-// 100 %), a shadow predictor receives a mirrored copy (mirrorPercentage = traffic, 100 % when 0).
+// createIstioResources (with `ingress: istio` the operator also writes that VirtualService:
+// istio.hpp): non-shadow predictors share requests by `traffic` (a lone predictor without
+// traffic takes 100 %), a shadow predictor receives a mirrored copy (mirrorPercentage =
+// traffic, 100 % when 0).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -23,7 +23,7 @@ namespace kube = sim::kube;
 namespace seldon = sim::controller::seldon;
 
 constexpr std::string_view kHelp =
-    "Usage: sim-run render [--first-pass] MANIFEST\n"
+    "Usage: sim-run render [--first-pass] [--ingress istio|none] MANIFEST\n"
     "\n"
     "Applies MANIFEST (YAML or JSON, one or more documents) to a fresh in-process cluster with\n"
     "the Seldon Core v1.17.1 operator installed (Helm defaults), runs the operator, and prints\n"
@@ -35,6 +35,10 @@ constexpr std::string_view kHelp =
     "No pods run here, so by default render marks each Deployment available (as the Deployment\n"
     "controller would once its pods are ready) and runs the operator again. --first-pass stops\n"
     "after the first reconcile instead: Deployments and container Services only, state Creating.\n"
+    "\n"
+    "--ingress istio installs Istio's CRDs and runs the operator with ISTIO_ENABLED=true (as a\n"
+    "scenario's `ingress: istio` does): the output then also holds the VirtualService and the\n"
+    "DestinationRules. The default, none, is the Helm chart's default.\n"
     "\n"
     "Example:\n"
     "  $ sim-run render ../shared/corpus/learn-seldon-core-v1/k8s__seldon-deployment.yaml\n"
@@ -154,7 +158,9 @@ void print_owned(std::ostream& out, kube::Client& client, const Json& sdep) {
         {kube::refs::kDeployments, {"apps/v1", "Deployment"}},
         {kube::refs::kServices, {"v1", "Service"}},
         {kube::refs::kHpas, {"autoscaling/v2", "HorizontalPodAutoscaler"}},
-        {kube::refs::kPodDisruptionBudgets, {"policy/v1", "PodDisruptionBudget"}}};
+        {kube::refs::kPodDisruptionBudgets, {"policy/v1", "PodDisruptionBudget"}},
+        {kube::refs::kVirtualServices, {"networking.istio.io/v1alpha3", "VirtualService"}},
+        {kube::refs::kDestinationRules, {"networking.istio.io/v1alpha3", "DestinationRule"}}};
     for (const auto& [ref, type] : kinds) {
         const auto listed = client.list(ref.in(ns));
         if (!listed.ok()) continue;
@@ -180,16 +186,26 @@ void print_owned(std::ostream& out, kube::Client& client, const Json& sdep) {
 
 int render_main(std::span<const std::string> args) {
     bool first_pass = false;
+    bool istio = false;
     std::string file;
-    for (const std::string& a : args) {
-        if (a == "--first-pass")
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--first-pass") {
             first_pass = true;
-        else if (a.starts_with("-") && a != "-")
+        } else if (a == "--ingress") {
+            if (i + 1 == args.size()) return usage_error(kRenderCommand, "--ingress needs a value");
+            const std::string& value = args[++i];
+            if (value != "istio" && value != "none")
+                return usage_error(kRenderCommand,
+                                   "--ingress: expected istio or none, got \"" + value + "\"");
+            istio = value == "istio";
+        } else if (a.starts_with("-") && a != "-") {
             return usage_error(kRenderCommand, "unknown option " + a);
-        else if (!file.empty())
+        } else if (!file.empty()) {
             return usage_error(kRenderCommand, "expected exactly one MANIFEST");
-        else
+        } else {
             file = a;
+        }
     }
     if (file.empty()) return usage_error(kRenderCommand, "expected a MANIFEST");
     const auto load = sim::scenario::load_manifest(file);
@@ -202,9 +218,12 @@ int render_main(std::span<const std::string> args) {
     sim::kernel::RandomStreams streams(1);
     kube::ApiServer api(loop, streams);
     seldon::install_seldon_admission(api);
+    if (istio) kube::add_istio_resources(api.registry());
     kube::Client client(api, "kubectl");
     kube::Client operator_client(api, "seldon-controller-manager");
-    seldon::SeldonReconciler reconciler(operator_client);
+    seldon::OperatorConfig config;
+    config.istio_enabled = istio;
+    seldon::SeldonReconciler reconciler(operator_client, config);
 
     std::vector<std::pair<std::string, std::string>> sdeps;  // namespace, name
     for (const auto& v : sim::scenario::admit_objects(client, load.objects)) {

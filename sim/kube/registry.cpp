@@ -1,6 +1,7 @@
 #include "sim/kube/registry.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace sim::kube {
 namespace {
@@ -222,6 +223,27 @@ Registry Registry::standard() {
     reg.add(sdep);
 
     return reg;
+}
+
+// Istio's base chart CRDs (manifests/charts/base/crds/crd-all.gen.yaml): v1alpha3 is the
+// storage version and the one Seldon Core v1.17.1 writes; v1beta1 is served as well. Category
+// istio-io and networking-istio-io, short names vs / dr; the status subresource exists.
+void add_istio_resources(Registry& reg) {
+    if (reg.find("networking.istio.io", "virtualservices")) return;
+    for (const auto& [kind, plural, singular, short_name] :
+         {std::tuple{"VirtualService", "virtualservices", "virtualservice", "vs"},
+          std::tuple{"DestinationRule", "destinationrules", "destinationrule", "dr"}}) {
+        auto info = in_group("networking.istio.io", {"v1beta1", "v1alpha3"}, kind, plural,
+                             singular);
+        info.storage_version = "v1alpha3";
+        info.short_names = {short_name};
+        info.categories = {"istio-io", "networking-istio-io"};
+        info.verbs = kCustomVerbs;
+        info.custom = true;
+        info.has_status = true;
+        info.generation = GenerationRule::AllButMetadataAndStatus;
+        reg.add(info);
+    }
 }
 
 }  // namespace sim::kube

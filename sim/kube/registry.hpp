@@ -87,6 +87,10 @@ class Registry {
     std::vector<ResourceInfo> resources_;  // registration order, which discovery keeps
 };
 
+// Istio's VirtualService and DestinationRule CRDs (networking.istio.io), as installing Istio
+// adds them; a scenario with `ingress: istio` does this before the operator starts.
+void add_istio_resources(Registry& registry);
+
 // Splits "apps/v1" into {"apps","v1"} and "v1" into {"","v1"}.
 std::pair<std::string, std::string> split_api_version(std::string_view api_version);
 

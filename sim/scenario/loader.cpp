@@ -499,7 +499,7 @@ class Loader {
     void read_spec(const YAML::Node& node, Scenario& s) {
         const Fields f(ctx_, node, "spec",
                        {"seed", "duration", "startTime", "cluster", "images", "models", "traffic",
-                        "timeline", "expect"});
+                        "timeline", "expect", "ingress"});
         if (!f.valid()) return;
         if (const auto v = f.get("seed")) {
             s.seed_given = true;
@@ -527,6 +527,15 @@ class Loader {
         if (const auto v = f.get_collection("traffic")) read_traffic(*v, s.traffic);
         if (const auto v = f.get_collection("timeline")) read_timeline(*v, s.timeline);
         if (const auto v = f.get_collection("expect")) read_expectations(*v, s.expectations);
+        if (const auto v = f.get("ingress")) s.ingress = read_ingress(*v, f.at("ingress"));
+    }
+
+    Ingress read_ingress(const YAML::Node& node, const std::string& path) {
+        const auto text = read_string(ctx_, node, path);
+        if (text == "none") return Ingress::None;
+        if (text == "istio") return Ingress::Istio;
+        if (text) ctx_.error(node, path, "expected istio or none, got " + in_quotes(*text));
+        return Ingress::None;
     }
 
     std::uint64_t read_seed(const YAML::Node& node, const std::string& path) {

@@ -63,8 +63,13 @@ Observation observe_events(const kube::Client& client, const EventSubject& subje
 }  // namespace
 
 const kube::ResourceInfo* find_kind(std::string_view kind) {
-    // The built-in types and the Seldon CRD; scenarios cannot add CRDs of their own yet.
-    static const kube::Registry registry = kube::Registry::standard();
+    // The built-in types, the Seldon CRD and Istio's (served only with `ingress: istio`);
+    // scenarios cannot add CRDs of their own yet.
+    static const kube::Registry registry = [] {
+        kube::Registry r = kube::Registry::standard();
+        kube::add_istio_resources(r);
+        return r;
+    }();
     for (const kube::ResourceInfo& info : registry.all()) {
         if (info.kind == kind) return &info;
     }

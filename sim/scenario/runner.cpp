@@ -143,6 +143,7 @@ class Run {
     // workload and cluster layers join here as they land).
     void start_control_plane() {
         controller::seldon::install_seldon_admission(api_);
+        if (s_.ingress == Ingress::Istio) kube::add_istio_resources(api_.registry());
         start_operator();
         // kube-controller-manager's workload controllers.
         controllers_.emplace(controller_manager_client_);
@@ -183,13 +184,17 @@ class Run {
 
   private:
     // The operator starts afresh (as its pod would after a restart): new informers list every
-    // SeldonDeployment and reconcile each.
+    // SeldonDeployment and reconcile each. It has its own Manager, as its own process:
+    // operatorDown drops it, a new one is the restart.
     void start_operator() {
-        operator_.emplace(operator_client_, controller::seldon::OperatorConfig{},
-                          [this](const std::string& key,
-                                 const controller::seldon::ReconcileResult& r) {
-                              trace_reconcile("seldon-controller-manager", key, r);
-                          });
+        controller::seldon::OperatorConfig config;
+        config.istio_enabled = s_.ingress == Ingress::Istio;
+        operator_.emplace(operator_client_);
+        operator_->add(std::make_unique<controller::seldon::SeldonController>(
+            config,
+            [this](const std::string& key, const controller::seldon::ReconcileResult& r) {
+                trace_reconcile("seldon-controller-manager", key, r);
+            }));
         operator_->start();
     }
 
@@ -537,7 +542,7 @@ class Run {
     TraceWriter* trace_ = nullptr;
     std::optional<ExpectationTracker> expectations_;
     std::optional<ClusterTrace> cluster_trace_;
-    std::optional<controller::seldon::SeldonController> operator_;
+    std::optional<controller::Manager> operator_;  // the seldon-controller-manager process
     std::optional<cluster::MetricsServer> metrics_;
     std::optional<controller::Manager> controllers_;
     std::optional<ClusterRuntime> machines_;

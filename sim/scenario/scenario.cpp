@@ -235,6 +235,10 @@ std::string_view to_string(PayloadEncoding encoding) {
     return encoding == PayloadEncoding::Ndarray ? "ndarray" : "strData";
 }
 
+std::string_view to_string(Ingress ingress) {
+    return ingress == Ingress::Istio ? "istio" : "none";
+}
+
 std::string NodeGroup::node_name(int ordinal) const {
     return name_prefix + std::to_string(ordinal);
 }

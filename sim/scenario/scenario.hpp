@@ -416,6 +416,12 @@ std::string format_short_duration(Nanos d);
 
 // ---------------------------------------------------------------------------------------------
 
+// spec.ingress: the ingress the cluster has and the Seldon operator is installed for
+// (Helm istio.enabled). With Istio the operator also creates a VirtualService and
+// DestinationRules per SeldonDeployment.
+enum class Ingress { None, Istio };
+std::string_view to_string(Ingress ingress);
+
 inline constexpr std::uint64_t kDefaultSeed = 1;
 inline constexpr std::string_view kDefaultStartTime = "2025-01-01T00:00:00Z";
 
@@ -433,6 +439,7 @@ struct Scenario {
     std::vector<TrafficSource> traffic;
     std::vector<TimelineStep> timeline;     // stable-sorted by `at` (ties keep file order)
     std::vector<Expectation> expectations;  // file order
+    Ingress ingress = Ingress::None;        // spec.ingress (default none)
 };
 
 }  // namespace sim::scenario

@@ -29,6 +29,15 @@ check "two containers in the pod" test "$(grep -c '^        name: \(classifier\|
 "$sim_run" render "$input" >"$out.2" 2>/dev/null
 check "same output on a second run" cmp -s "$out" "$out.2"
 
+check "no Istio objects by default" bash -c "! grep -q '^# VirtualService' '$out'"
+"$sim_run" render --ingress istio "$input" >"$out" 2>"$err"
+check "--ingress istio exits 0" test $? -eq 0
+check "--ingress istio: the VirtualService" grep -qxF "# VirtualService seldon/sentiment-classifier" "$out"
+check "--ingress istio: the DestinationRule" grep -qxF "# DestinationRule seldon/sentiment-classifier-default" "$out"
+check "--ingress istio: the REST prefix" grep -qF "prefix: /seldon/seldon/sentiment-classifier/" "$out"
+"$sim_run" render --ingress nginx "$input" >"$out" 2>"$err"
+check "--ingress nginx is a usage error" test $? -eq 2
+
 "$sim_run" render --first-pass "$input" >"$out" 2>"$err"
 check "--first-pass: no entry Service yet" bash -c "! grep -qxF '# Service seldon/sentiment-classifier-default' '$out'"
 check "--first-pass: state Creating" grep -qxF "  state: Creating" "$out"

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <optional>
+
 #include "controller/seldon/controller.hpp"
 #include "seldon_test_support.hpp"
 
@@ -20,11 +23,13 @@ TEST_CASE("controller: informers and the work queue drive the reconciler to Avai
     sim::test::SeldonCluster c;
     kube::Client operator_client(c.api, "seldon-controller-manager");
     std::vector<std::string> trace;
-    seldon::SeldonController controller(operator_client, {},
-                                        [&](const std::string& key, const auto& result) {
-                                            trace.push_back(key + " " + result.state);
-                                        });
-    controller.start();
+    sim::controller::Manager manager(operator_client);
+    auto& controller = static_cast<seldon::SeldonController&>(
+        manager.add(std::make_unique<seldon::SeldonController>(
+            seldon::OperatorConfig{}, [&](const std::string& key, const auto& result) {
+                trace.push_back(key + " " + result.state);
+            })));
+    manager.start();
     c.client.create(sim::test::minimal_sdep("m")).value();
     c.loop.run_until_idle(10'000);
     CHECK(state_of(c, "m") == "Creating");
@@ -43,7 +48,7 @@ TEST_CASE("controller: informers and the work queue drive the reconciler to Avai
     const auto before = controller.reconciles();
     c.loop.run_until_idle(10'000);
     CHECK(controller.reconciles() == before);
-    CHECK(controller.queue().len() == 0);
+    CHECK(controller.queue_length() == 0);
 
     // A spec change is picked up without anyone calling reconcile.
     json sdep = c.client.get(kube::refs::kSeldonDeployments.in("default"), "m").value();
@@ -60,4 +65,42 @@ TEST_CASE("controller: informers and the work queue drive the reconciler to Avai
     REQUIRE(trace.size() >= mark + 2);
     CHECK(trace[mark] == "default/m Creating");
     CHECK(trace.back() == "default/m Available");
+}
+
+TEST_CASE(
+    "controller: the operator's events come from seldon-controller-manager; a stopped "
+    "manager reconciles nothing and a new one resyncs") {
+    sim::test::SeldonCluster c;
+    kube::Client operator_client(c.api, "seldon-controller-manager");
+    std::optional<sim::controller::Manager> manager;
+    std::vector<std::string> keys;
+    const auto start = [&] {
+        manager.emplace(operator_client);
+        manager->add(std::make_unique<seldon::SeldonController>(
+            seldon::OperatorConfig{},
+            [&](const std::string& key, const auto&) { keys.push_back(key); }));
+        manager->start();
+    };
+    start();
+    c.client.create(sim::test::minimal_sdep("m")).value();
+    c.loop.run_until_idle(10'000);
+    REQUIRE_FALSE(keys.empty());
+    const json events = c.client.list(kube::refs::kEvents.in("default")).value();
+    REQUIRE_FALSE(events["items"].empty());
+    for (const json& e : events["items"])
+        CHECK(e["source"]["component"] == "seldon-controller-manager");
+
+    manager.reset();  // the operator pod goes away
+    keys.clear();
+    c.client.create(sim::test::minimal_sdep("n")).value();
+    c.loop.run_until_idle(10'000);
+    CHECK(keys.empty());
+    CHECK(c.client.get(kube::refs::kDeployments.in("default"), "n-default-0-classifier")
+              .is_not_found());
+
+    start();  // the operator restarts: every SeldonDeployment is listed and reconciled
+    c.loop.run_until_idle(10'000);
+    CHECK(std::count(keys.begin(), keys.end(), "default/m") >= 1);
+    CHECK(std::count(keys.begin(), keys.end(), "default/n") >= 1);
+    CHECK(c.client.get(kube::refs::kDeployments.in("default"), "n-default-0-classifier").ok());
 }

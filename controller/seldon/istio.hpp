@@ -1,0 +1,39 @@
+// The Istio objects the operator creates when ISTIO_ENABLED=true
+// (controllers/seldondeployment_controller.go createIstioResources, v1.17.1; seldon-v1.md §2b
+// "Traffic / shadow"): one VirtualService named after the seldon-deployment-id routing
+// /seldon/<ns>/<sdep>/ (REST, rewritten to /) and Seldon's gRPC services to the predictor
+// Services by `traffic`, a shadow predictor as `mirror`; one DestinationRule per predictor
+// (its subset selects the predictor's `version` label).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "controller/seldon/config.hpp"
+
+namespace sim::controller::seldon {
+
+// The Istio API version Seldon Core v1.17.1 writes (istio.io/client-go networking/v1alpha3).
+inline constexpr const char* kIstioApiVersion = "networking.istio.io/v1alpha3";
+
+// constants.GRPCRegExMatchIstio: the gRPC services of Seldon, TensorFlow and the V2 protocol.
+inline constexpr const char* kGrpcRegexIstio = ".*tensorflow.*|.*seldon.protos.*|.*inference.*";
+
+// Retries added to both routes when the annotation seldon.io/istio-retries is set.
+inline constexpr const char* kIstioRetryOn = "gateway-error,connect-failure,refused-stream";
+
+struct IstioObjects {
+    std::vector<nlohmann::json> virtual_services;
+    std::vector<nlohmann::json> destination_rules;
+};
+
+// `sdep` defaulted; `predictor_services` the predictor Services being created (their ports are
+// the predictors' external ports); `owner` the controller ownerReference to set.
+// Throws OperatorError for a non-numeric seldon.io/istio-retries(-timeout) annotation.
+IstioObjects build_istio_objects(const nlohmann::json& sdep,
+                                 const std::vector<nlohmann::json>& predictor_services,
+                                 const nlohmann::json& owner, const OperatorConfig& config);
+
+}  // namespace sim::controller::seldon
