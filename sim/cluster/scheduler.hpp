@@ -2,8 +2,10 @@
 // (k8s-semantics.md §3e; pkg/scheduler/...):
 //   filters  NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector and required
 //            node affinity), NodeResourcesFit (cpu, memory, pod count; init-container max);
-//   scores   NodeResourcesFit LeastAllocated (weight 1, non-zero request defaults) and
-//            NodeResourcesBalancedAllocation (weight 1).
+//   scores   NodeResourcesFit LeastAllocated (weight 1, non-zero request defaults),
+//            NodeResourcesBalancedAllocation (weight 1), TaintToleration (3), NodeAffinity (2)
+//            and PodTopologySpread with the system default constraints (2,
+//            topology_spread.hpp).
 // kube-scheduler breaks score ties at random; here the lowest node name (std::string order)
 // wins, so runs replay exactly. Every node is evaluated (no percentageOfNodesToScore).
 //
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "sim/cluster/resources.hpp"
+#include "sim/cluster/topology_spread.hpp"
 #include "sim/kernel/time.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/kube/events.hpp"
@@ -49,6 +52,19 @@ struct SchedNode {
 
 SchedNode sched_node_from(const nlohmann::json& node);
 
+// What the filters and scores read of a pod, worked out once per scheduling attempt (the
+// framework's PreFilter / PreScore state) rather than once per node.
+struct PodFacts {
+    nlohmann::json tolerations = nlohmann::json::array();
+    nlohmann::json prefer_tolerations = nlohmann::json::array();  // effect "" or PreferNoSchedule
+    nlohmann::json node_selector = nlohmann::json::object();
+    nlohmann::json required_affinity;  // requiredDuringScheduling...: null when absent
+    nlohmann::json preferred_affinity = nlohmann::json::array();
+    Resources requests;
+    Resources non_zero_requests;
+};
+PodFacts pod_facts(const nlohmann::json& pod);
+
 // One node's filter result: empty when the pod fits, else the reasons (several only from
 // NodeResourcesFit) and whether preemption could help (false: UnschedulableAndUnresolvable).
 struct FilterResult {
@@ -56,16 +72,24 @@ struct FilterResult {
     bool resolvable_by_preemption = false;
 };
 FilterResult filter_node(const SchedNode& node, const nlohmann::json& pod);
+FilterResult filter_node(const SchedNode& node, const PodFacts& pod);
+// NodeAffinity alone (nodeSelector and required node affinity).
+bool node_affinity_matches(const SchedNode& node, const PodFacts& pod);
 
 // Weighted sum of the scoring plugins (LeastAllocated + BalancedAllocation, weight 1 each).
 std::int64_t least_allocated_score(const SchedNode& node, const nlohmann::json& pod);
 std::int64_t balanced_allocation_score(const SchedNode& node, const nlohmann::json& pod);
 std::int64_t score_node(const SchedNode& node, const nlohmann::json& pod);
+std::int64_t score_node(const SchedNode& node, const PodFacts& pod);
 // The final scores of the feasible nodes, in the given order: score_node plus the normalized
 // plugins, TaintToleration (weight 3: PreferNoSchedule taints the pod does not tolerate,
 // fewer is better) and NodeAffinity (weight 2: Σ weights of matching preferred terms).
 std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
                                        const nlohmann::json& pod);
+// The same from precomputed facts, plus `spread` (PodTopologySpread, weight 2; empty: none).
+std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
+                                       const PodFacts& pod,
+                                       const std::vector<std::int64_t>& spread);
 
 // FitError.Error() of framework/types.go: "0/N nodes are available: <sorted counts>." plus
 // " preemption: 0/N nodes are available: <sorted counts>." (pods with preemptionPolicy Never:
@@ -125,12 +149,16 @@ class Scheduler {
     void record_failure(const nlohmann::json& pod, const std::string& message);
     kernel::Nanos backoff_for(int attempts) const;
     void apply_usage(SchedNode& node) const;
+    SpreadSelector spread_selector(const nlohmann::json& pod) const;
 
     kube::Client& client_;
     SchedulerOptions options_;
     kube::EventRecorder recorder_;
     std::unique_ptr<kube::Informer> nodes_informer_;
     std::unique_ptr<kube::Informer> pods_informer_;
+    std::unique_ptr<kube::Informer> services_informer_;  // default spreading selectors
+    std::unique_ptr<kube::Informer> replicasets_informer_;
+    SpreadIndex spread_;
 
     std::map<std::string, SchedNode> nodes_;  // by name: iteration order is the tie-break
     struct Usage {
