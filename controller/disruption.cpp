@@ -1,5 +1,6 @@
 #include "controller/disruption.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "controller/deployment_util.hpp"

@@ -331,6 +331,16 @@ std::string histogram(const std::map<std::string, int>& counts) {
 
 }  // namespace
 
+std::size_t feasible_nodes_to_find(std::size_t all_nodes) {
+    // minFeasibleNodesToFind 100, minFeasibleNodesPercentageToFind 5.
+    constexpr std::size_t kMinNodes = 100;
+    if (all_nodes < kMinNodes) return all_nodes;
+    const std::int64_t percentage =
+        std::max<std::int64_t>(5, 50 - static_cast<std::int64_t>(all_nodes) / 125);
+    const std::size_t n = all_nodes * static_cast<std::size_t>(percentage) / 100;
+    return std::max(n, kMinNodes);
+}
+
 std::string fit_error_message(std::size_t node_count, const std::vector<FilterResult>& failures,
                               bool preemption_never) {
     std::map<std::string, int> reasons;
@@ -433,12 +443,14 @@ void Scheduler::on_node(const json* old_node, const json& node) {
                           it->second.allocatable.milli_cpu != n.allocatable.milli_cpu ||
                           it->second.allocatable.memory_bytes != n.allocatable.memory_bytes ||
                           it->second.allocatable.pods != n.allocatable.pods;
+    if (it == nodes_.end()) node_order_dirty_ = true;
     nodes_[n.name] = std::move(n);
     if (relevant) move_all_to_active();
 }
 
 void Scheduler::on_node_deleted(const json& node) {
     nodes_.erase(kube::meta::name(node));
+    node_order_dirty_ = true;
 }
 
 void Scheduler::on_pod(const json& pod) {
@@ -592,13 +604,25 @@ void Scheduler::schedule_one(const std::string& key) {
     std::vector<FilterResult> failures;
     std::vector<const SchedNode*> feasible;
     const PodFacts facts = pod_facts(pod);
-    for (const auto& [name, node] : nodes_) {
+    if (node_order_dirty_) {
+        node_order_.clear();
+        for (const auto& [name, node] : nodes_)
+            node_order_.push_back(&node);
+        node_order_dirty_ = false;
+        next_start_ = 0;
+    }
+    const std::size_t all = node_order_.size();
+    const std::size_t to_find = feasible_nodes_to_find(all);
+    std::size_t processed = 0;
+    for (; processed < all && feasible.size() < to_find; ++processed) {
+        const SchedNode& node = *node_order_[(next_start_ + processed) % all];
         FilterResult f = filter_node(node, facts);
         if (!f.reasons.empty())
             failures.push_back(std::move(f));
         else
             feasible.push_back(&node);
     }
+    next_start_ = (next_start_ + processed) % all;
     // PodTopologySpread's system defaults, for pods without their own constraints (those are
     // not emulated: such pods are scored without spreading).
     std::vector<std::int64_t> spread;
@@ -618,7 +642,9 @@ void Scheduler::schedule_one(const std::string& key) {
     const std::vector<std::int64_t> scores = total_scores(feasible, facts, spread);
     std::int64_t best_score = -1;
     for (std::size_t i = 0; i < feasible.size(); ++i) {
-        if (scores[i] > best_score) {  // strict: the lowest name keeps a tie
+        // Ties go to the lowest name, whatever node the rotating start visited first.
+        if (scores[i] > best_score ||
+            (scores[i] == best_score && best != nullptr && feasible[i]->name < best->name)) {
             best_score = scores[i];
             best = feasible[i];
         }

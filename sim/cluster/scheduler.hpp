@@ -7,7 +7,9 @@
 //            and PodTopologySpread with the system default constraints (2,
 //            topology_spread.hpp).
 // kube-scheduler breaks score ties at random; here the lowest node name (std::string order)
-// wins, so runs replay exactly. Every node is evaluated (no percentageOfNodesToScore).
+// wins, so runs replay exactly. Filtering stops after numFeasibleNodesToFind feasible nodes
+// (all nodes below 100; 1,000 nodes: 420), visiting nodes in name order from where the
+// previous attempt stopped, as the real scheduler does (sequentially instead of in parallel).
 //
 // It keeps its own cache like the real one: per-node requested totals maintained from pod
 // events (assumed at bind time), so a scheduling attempt costs O(nodes), never a rescan of pods.
@@ -91,6 +93,10 @@ std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feas
                                        const PodFacts& pod,
                                        const std::vector<std::int64_t>& spread);
 
+// schedule_one.go numFeasibleNodesToFind with percentageOfNodesToScore unset (adaptive:
+// 50 - nodes/125 percent, at least 5 %, at least 100 nodes).
+std::size_t feasible_nodes_to_find(std::size_t all_nodes);
+
 // FitError.Error() of framework/types.go: "0/N nodes are available: <sorted counts>." plus
 // " preemption: 0/N nodes are available: <sorted counts>." (pods with preemptionPolicy Never:
 // " preemption: not eligible due to preemptionPolicy=Never.").
@@ -173,6 +179,11 @@ class Scheduler {
     std::map<std::string, int> attempts_by_pod_;
     std::map<std::string, Unschedulable> unschedulable_;
     bool drain_pending_ = false;
+    // Filtering visits nodes from a rotating start and stops after numFeasibleNodesToFind
+    // feasible ones (schedule_one.go findNodesThatPassFilters, nextStartNodeIndex).
+    std::vector<const SchedNode*> node_order_;
+    bool node_order_dirty_ = true;
+    std::size_t next_start_ = 0;
     std::uint64_t bindings_ = 0;
     std::uint64_t attempts_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

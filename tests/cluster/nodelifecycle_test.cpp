@@ -252,3 +252,22 @@ TEST_CASE("taint eviction: the instant follows the pod's tolerationSeconds", "[n
         }
     }
 }
+
+TEST_CASE("node lifecycle: a force delete removes a pod stuck Terminating", "[nodelifecycle]") {
+    Cluster c;
+    c.bound_pod("web-1", "node-2");
+    c.w.at(60 * kSecond, [&] { c.kubelets[1]->stop(); });
+    bool stuck_at_500 = false;
+    c.w.at(500 * kSecond, [&] {
+        const auto p = c.find_pod("web-1");
+        stuck_at_500 = p && (*p)["metadata"].contains("deletionTimestamp");
+        sim::kube::DeleteOptions force;
+        force.grace_period_seconds = 0;
+        (void)c.w.client.remove(sim::kube::refs::kPods.in("default"), "web-1", force);
+    });
+    c.w.at(600 * kSecond, [&] { c.kubelets[1]->start(); });
+    c.w.loop.run_until(620 * kSecond);
+    CHECK(stuck_at_500);
+    CHECK_FALSE(c.find_pod("web-1"));
+    CHECK(c.kubelets[1]->pod_count() == 0);
+}

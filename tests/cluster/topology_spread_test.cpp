@@ -99,3 +99,14 @@ TEST_CASE("topology spread: a ReplicaSet's pods spread where LeastAllocated woul
     CHECK(bare == std::map<std::string, int>{{"node-1", 4}});
     CHECK(web == std::map<std::string, int>{{"node-1", 2}, {"node-2", 2}});
 }
+
+TEST_CASE("numFeasibleNodesToFind: all below 100 nodes, then the adaptive percentage",
+          "[scheduler]") {
+    using sim::cluster::feasible_nodes_to_find;
+    CHECK(feasible_nodes_to_find(3) == 3);
+    CHECK(feasible_nodes_to_find(99) == 99);
+    CHECK(feasible_nodes_to_find(100) == 100);  // 50 % of 100 is 50, raised to 100
+    CHECK(feasible_nodes_to_find(1000) == 420);  // 50 - 1000/125 = 42 %
+    CHECK(feasible_nodes_to_find(5000) == 500);  // 10 %
+    CHECK(feasible_nodes_to_find(10000) == 500);  // 50 - 80 < 5: 5 %
+}
