@@ -125,7 +125,8 @@ int bench_cluster(std::span<const std::string> args) {
     while (ready.size() < pod_count && loop.now() < limit && loop.next_time() >= 0)
         loop.run_until(loop.now() + kSecond);
     const double total_seconds = seconds_since(start);
-    for (const json& p : client.list(kube::refs::kPods.in("default")).value()["items"])
+    const json pods = client.list(kube::refs::kPods.in("default")).value();
+    for (const json& p : pods["items"])
         bound += !p["spec"].value("nodeName", "").empty();
     std::printf("nodes %llu, pods %llu: %llu bound, %zu Ready at virtual %s\n",
                 static_cast<unsigned long long>(node_count),

@@ -53,8 +53,8 @@ json service_selector(const json& service) {
 // The labels a managed slice carries (reconciler.go setEndpointSliceLabels).
 json slice_labels(const json& service) {
     json labels = json::object();
-    for (const auto& [k, v] :
-         service.value("metadata", json::object()).value("labels", json::object()).items()) {
+    const json own = service.value("metadata", json::object()).value("labels", json::object());
+    for (const auto& [k, v] : own.items()) {
         if (k == "kubernetes.io/service-name" || k == "endpointslice.kubernetes.io/managed-by")
             continue;
         labels[k] = v;

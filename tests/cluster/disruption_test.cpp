@@ -72,7 +72,8 @@ struct Cluster {
     }
     std::vector<json> pods() {
         std::vector<json> out;
-        for (const json& p : w.client.list(refs::kPods.in("default")).value()["items"])
+        const json list = w.client.list(refs::kPods.in("default")).value();
+        for (const json& p : list["items"])
             out.push_back(p);
         return out;
     }
@@ -180,8 +181,9 @@ TEST_CASE("eviction: no budget deletes; two budgets are refused", "[disruption]"
     CHECK(free.ok());
     REQUIRE_FALSE(doubled.ok());
     CHECK(doubled.code() == 500);
+    // errors.NewInternalError's prefix.
     CHECK(doubled.error().message() ==
-          "This pod has more than one PodDisruptionBudget, which the eviction subresource does "
+          "Internal error occurred: This pod has more than one PodDisruptionBudget, which the eviction subresource does "
           "not support.");
 }
 

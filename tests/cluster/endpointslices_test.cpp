@@ -45,8 +45,8 @@ sim::cluster::ImageTimings timings(const std::string& image) {
 
 std::vector<json> slices(World& w) {
     std::vector<json> out;
-    for (const json& s :
-         w.client.list(sim::kube::refs::kEndpointSlices.in("default")).value()["items"])
+    const json list = w.client.list(sim::kube::refs::kEndpointSlices.in("default")).value();
+    for (const json& s : list["items"])
         out.push_back(s);
     return out;
 }

@@ -237,7 +237,8 @@ TEST_CASE("taint eviction: the instant follows the pod's tolerationSeconds", "[n
             c.w.at(60 * kSecond, [&] { c.kubelets[1]->stop(); });
             c.w.loop.run_until(600 * kSecond);
             std::optional<Nanos> tainted;
-            for (const json& t : c.node("node-2")["spec"]["taints"])
+            const json node2 = c.node("node-2");
+            for (const json& t : node2["spec"]["taints"])
                 if (t["effect"] == "NoExecute") tainted = instant_of(t["timeAdded"]);
             REQUIRE(tainted);
             const auto p = c.find_pod("p");

@@ -91,7 +91,8 @@ TEST_CASE("topology spread: a ReplicaSet's pods spread where LeastAllocated woul
     });
     w.loop.run_until(30 * kSecond);
     std::map<std::string, int> bare, web;
-    for (const json& p : w.client.list(sim::kube::refs::kPods.in("default")).value()["items"]) {
+    const json list = w.client.list(sim::kube::refs::kPods.in("default")).value();
+    for (const json& p : list["items"]) {
         const std::string name = p["metadata"]["name"];
         auto& counts = name.rfind("bare-", 0) == 0 ? bare : web;
         ++counts[p["spec"].value("nodeName", "")];
