@@ -6,6 +6,7 @@
 //   after that pass, at 55 s; Ready goes Unknown 50 s later: at 100 s or 105 s, a monitor
 //   instant; the NoExecute taint comes in the same pass and the eviction exactly
 //   tolerationSeconds (default 300 s) after it.
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
 #include "controller/manager.hpp"
@@ -271,4 +272,43 @@ TEST_CASE("node lifecycle: a force delete removes a pod stuck Terminating", "[no
     CHECK(stuck_at_500);
     CHECK_FALSE(c.find_pod("web-1"));
     CHECK(c.kubelets[1]->pod_count() == 0);
+}
+
+TEST_CASE("property: NotReady 50 to 55 s after the last renewal, eviction exactly the "
+          "toleration after the taint",
+          "[nodelifecycle]") {
+    rc::prop("node lifecycle timing", [] {
+        const int stop_s = *rc::gen::inRange(1, 200);
+        const int toleration_s = *rc::gen::inRange(0, 400);
+        Cluster c;
+        json toleration = {{"key", "node.kubernetes.io/unreachable"},
+                           {"operator", "Exists"},
+                           {"effect", "NoExecute"},
+                           {"tolerationSeconds", toleration_s}};
+        c.bound_pod("p", "node-2", json::array({toleration}));
+        // Half a second past a whole second: never the same instant as a renewal or a pass.
+        c.w.at(stop_s * kSecond + kSecond / 2, [&] { c.kubelets[1]->stop(); });
+        c.w.loop.run_until((stop_s + 60 + toleration_s + 10) * kSecond);
+        const json lease =
+            c.w.client.get(sim::kube::refs::kLeases.in("kube-node-lease"), "node-2").value();
+        const Nanos renewed = instant_of(lease["spec"]["renewTime"]);
+        RC_ASSERT(renewed == (stop_s / 10) * 10 * kSecond);
+        const json node = c.node("node-2");
+        std::optional<Nanos> unknown, tainted;
+        for (const json& cond : node["status"]["conditions"])
+            if (cond["type"] == "Ready" && cond["status"] == "Unknown")
+                unknown = instant_of(cond["lastTransitionTime"]);
+        for (const json& t : node["spec"]["taints"])
+            if (t["effect"] == "NoExecute") tainted = instant_of(t["timeAdded"]);
+        RC_ASSERT(unknown.has_value());
+        RC_ASSERT(*unknown - renewed >= 50 * kSecond);
+        RC_ASSERT(*unknown - renewed < 60 * kSecond);
+        RC_ASSERT(*unknown % (5 * kSecond) == 0);  // a monitor pass
+        RC_ASSERT(tainted == unknown);
+        const auto p = c.find_pod("p");
+        RC_ASSERT(p.has_value());
+        RC_ASSERT((*p)["metadata"].contains("deletionTimestamp"));
+        RC_ASSERT(instant_of((*p)["metadata"]["deletionTimestamp"]) - 30 * kSecond ==
+                  *tainted + toleration_s * kSecond);
+    });
 }
