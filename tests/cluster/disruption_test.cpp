@@ -161,7 +161,7 @@ TEST_CASE("eviction: granted while the budget allows, then 429 with the real mes
     CHECK(marked);
 }
 
-TEST_CASE("eviction: no budget deletes; two budgets are refused", "[disruption]") {
+TEST_CASE("eviction: no budget deletes, two budgets are refused", "[disruption]") {
     Cluster c(1);
     sim::kube::Result<json> free = json(), doubled = json();
     c.w.at(0, [&] {

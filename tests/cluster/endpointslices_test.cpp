@@ -77,7 +77,7 @@ struct Cluster {
 
 }  // namespace
 
-TEST_CASE("EndpointSlices: name, labels, owner; ready, serving and terminating",
+TEST_CASE("EndpointSlices: name, labels, owner, then ready, serving and terminating",
           "[endpointslices]") {
     Cluster c;
     c.w.at(0, [&] {
