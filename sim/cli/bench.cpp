@@ -67,9 +67,17 @@ std::optional<std::uint64_t> parse_count(const std::string& text) {
     return n;
 }
 
+}  // namespace
+
+// bench_cluster.cpp: `sim-run bench cluster [--nodes N] [--pods P]`.
+int bench_cluster(std::span<const std::string> args);
+
+namespace {
+
 int bench_main(std::span<const std::string> args) {
+    if (!args.empty() && args[0] == "cluster") return bench_cluster(args.subspan(1));
     if (args.empty() || args[0] != "kernel") {
-        return usage_error(kBenchCommand, "expected a target: kernel");
+        return usage_error(kBenchCommand, "expected a target: kernel or cluster");
     }
     std::uint64_t events = 10'000'000;
     std::vector<std::size_t> pendings{1'000, 100'000, 1'000'000};
@@ -103,11 +111,15 @@ int bench_main(std::span<const std::string> args) {
 
 extern const Command kBenchCommand{
     "bench", "measure the simulator's speed (bench kernel)",
-    "Usage: sim-run bench kernel [--events N] [--pending P]\n\n"
+    "Usage: sim-run bench kernel [--events N] [--pending P]\n"
+    "       sim-run bench cluster [--nodes N] [--pods P]\n\n"
     "Measures the event loop with the hold model: N events (default 10,000,000) each run the\n"
     "earliest pending event and schedule one replacement an exponential delay later, with\n"
     "1k, 100k and 1M events pending (or just P with --pending). Prints events per second of\n"
     "wall time. scripts/bench-kernel runs it for docs/performance.md.\n\n"
+    "bench cluster registers N nodes (1,000) with a kubelet each and the scheduler, creates\n"
+    "P pods (100,000) directly and runs until all are bound and Ready; prints wall time and\n"
+    "peak memory. scripts/bench-cluster runs it.\n\n"
     "Example:\n  sim-run bench kernel --events 5000000\n",
     bench_main};
 

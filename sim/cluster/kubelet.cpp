@@ -69,6 +69,34 @@ Kubelet::~Kubelet() {
 void Kubelet::start() {
     if (running_) return;
     running_ = true;
+    if (stopped_at_) {
+        // Coming back: every container died with the machine; remember what each pod's
+        // containers had been so their restarts count on.
+        const std::int64_t origin = client_.now_unix_nanos() - client_.loop().now();
+        previous_.clear();
+        for (const auto& [key, run] : pods_) {
+            Previous p{run.uid, {}};
+            for (const Container& c : run.containers) {
+                if (c.state != "running") {
+                    p.restarts[c.name] = {c.restart_count, c.last_state};
+                    continue;
+                }
+                p.restarts[c.name] = {
+                    c.restart_count + 1,
+                    json{{"terminated",
+                          {{"exitCode", 255},
+                           {"reason", "Unknown"},
+                           {"startedAt", kernel::format_rfc3339(origin + c.started_at)},
+                           {"finishedAt", kernel::format_rfc3339(origin + *stopped_at_)},
+                           {"containerID", c.container_id}}}}};
+            }
+            previous_.emplace(key, std::move(p));
+        }
+        pods_.clear();
+        used_ips_.clear();
+        puller_free_at_ = client_.loop().now();
+        post_node_status();
+    }
     const auto node = client_.get(kube::refs::kNodes, node_);
     int ordinal = 0;
     if (node) {
@@ -140,7 +168,45 @@ void Kubelet::heartbeat() {
     });
 }
 
+void Kubelet::post_node_status() {
+    // kubelet/nodestatus/setters.go: the conditions as a healthy kubelet posts them; a changed
+    // status gets a new lastTransitionTime.
+    auto node = client_.get(kube::refs::kNodes, node_);
+    if (!node) return;
+    const std::string t = client_.now_rfc3339();
+    struct Wanted {
+        const char* type;
+        const char* status;
+        const char* reason;
+        const char* message;
+    };
+    const Wanted wanted[] = {
+        {"MemoryPressure", "False", "KubeletHasSufficientMemory",
+         "kubelet has sufficient memory available"},
+        {"DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
+        {"PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
+        {"Ready", "True", "KubeletReady", "kubelet is posting ready status"}};
+    const json old = node.value()["status"].value("conditions", json::array());
+    json conditions = json::array();
+    for (const Wanted& w : wanted) {
+        json c{{"type", w.type},
+               {"status", w.status},
+               {"lastHeartbeatTime", t},
+               {"lastTransitionTime", t},
+               {"reason", w.reason},
+               {"message", w.message}};
+        for (const json& o : old)
+            if (str(o, "type") == w.type && str(o, "status") == w.status)
+                c["lastTransitionTime"] = o.value("lastTransitionTime", t);
+        conditions.push_back(std::move(c));
+    }
+    last_status_report_ = client_.loop().now();
+    (void)client_.patch(kube::refs::kNodes, node_, kube::PatchType::Merge,
+                        json{{"status", {{"conditions", conditions}}}}, "status");
+}
+
 void Kubelet::stop() {
+    if (running_) stopped_at_ = client_.loop().now();
     running_ = false;
     *alive_ = false;
     alive_ = std::make_shared<bool>(true);
@@ -252,9 +318,25 @@ void Kubelet::admit(const json& pod) {
     for (const json& c : spec.value("containers", json::array()))
         add(c, false);
     const std::string key = pod_key(pod);
+    if (const auto prev = previous_.find(key); prev != previous_.end()) {
+        if (prev->second.uid == run.uid) {
+            for (Container& c : run.containers) {
+                const auto r = prev->second.restarts.find(c.name);
+                if (r == prev->second.restarts.end()) continue;
+                c.restart_count = r->second.first;
+                c.last_state = r->second.second;
+                if (c.last_state.contains("terminated"))
+                    c.exit_code = c.last_state["terminated"].value("exitCode", 0);
+            }
+            event(run, "Normal", "SandboxChanged",
+                  "Pod sandbox changed, it will be killed and re-created.");
+        }
+        previous_.erase(prev);
+    }
     pods_[key] = std::move(run);
     mark_dirty(key);
-    start_next(key);
+    // A pod already being deleted (its node was away) gets no new containers.
+    if (!pod.value("metadata", json::object()).contains("deletionTimestamp")) start_next(key);
 }
 
 // ------------------------------------------------------------------------------ containers
@@ -781,8 +863,13 @@ json Kubelet::build_status(PodRun& run) {
     const bool ready = !run.finished && unready.empty();
     conditions.push_back(condition(run, "Ready", ready, reason, message));
     conditions.push_back(condition(run, "ContainersReady", ready, reason, message));
-    for (const json& c : run.pod["status"].value("conditions", json::array()))
-        if (str(c, "type") == "PodScheduled") conditions.push_back(c);
+    // Conditions other components own (PodScheduled, DisruptionTarget, ...) are kept.
+    for (const json& c : run.pod["status"].value("conditions", json::array())) {
+        const std::string type = str(c, "type");
+        if (type != "PodReadyToStartContainers" && type != "Initialized" && type != "Ready" &&
+            type != "ContainersReady")
+            conditions.push_back(c);
+    }
 
     const std::int64_t origin = client_.now_unix_nanos() - client_.loop().now();
     json status{{"phase", phase},

@@ -72,7 +72,14 @@ class Kubelet {
     // a simulated node's status).
     void start();
     // nodeDown: the kubelet stops (no more status writes, timers dropped, nothing restarts).
+    // The machine is down: its containers are gone from that instant.
     void stop();
+    // After stop(), start() is the node coming back (a reboot): the kubelet posts the node's
+    // status (Ready True again), renews its Lease, finishes pods deleted meanwhile (nothing
+    // runs, so at once: terminal status, final DELETE) and starts the others in a new sandbox
+    // (SandboxChanged; new pod IP), every container that was running counted as a restart
+    // with lastState terminated Unknown exit 255, as containerd reports a container lost
+    // with its machine. The image cache survives (it is on disk).
     bool running() const { return running_; }
 
     const std::string& node_name() const { return node_; }
@@ -141,6 +148,11 @@ class Kubelet {
     };
 
     void heartbeat();
+    void post_node_status();
+    struct Previous {  // what a pod's containers were when the node went down
+        std::string uid;
+        std::map<std::string, std::pair<int, nlohmann::json>> restarts;  // name -> count, lastState
+    };
     void on_pod(const nlohmann::json& pod);
     void on_pod_deleted(const nlohmann::json& pod);
     void admit(const nlohmann::json& pod);
@@ -185,6 +197,8 @@ class Kubelet {
     int last_ip_ = 1;
     std::set<int> used_ips_;
     bool running_ = false;
+    std::optional<kernel::Nanos> stopped_at_;
+    std::map<std::string, Previous> previous_;  // by "ns/name", filled when coming back
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

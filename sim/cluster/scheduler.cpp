@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "sim/kube/object_meta.hpp"
+#include "sim/kube/selectors.hpp"
 
 namespace sim::cluster {
 namespace {
@@ -96,18 +97,15 @@ bool term_matches(const SchedNode& node, const json& term) {
 }
 
 // NodeAffinity filter: nodeSelector and requiredDuringSchedulingIgnoredDuringExecution.
-bool matches_node_affinity(const SchedNode& node, const json& spec) {
-    const json selector = spec.value("nodeSelector", json::object());
-    for (const auto& [key, value] : selector.items()) {
+bool matches_node_affinity(const SchedNode& node, const json& node_selector, const json& required) {
+    for (const auto& [key, value] : node_selector.items()) {
         const auto have = label(node.labels, key);
         if (!have || !value.is_string() || *have != value.get<std::string>()) return false;
     }
-    const json required = spec.value("affinity", json::object())
-                              .value("nodeAffinity", json::object())
-                              .value("requiredDuringSchedulingIgnoredDuringExecution", json());
     if (!required.is_object()) return true;
-    const json terms = required.value("nodeSelectorTerms", json::array());
-    return std::any_of(terms.begin(), terms.end(),
+    const auto terms = required.find("nodeSelectorTerms");
+    if (terms == required.end() || !terms->is_array()) return false;
+    return std::any_of(terms->begin(), terms->end(),
                        [&](const json& t) { return term_matches(node, t); });
 }
 
@@ -150,9 +148,45 @@ SchedNode sched_node_from(const json& node) {
     return n;
 }
 
+PodFacts pod_facts(const json& pod) {
+    PodFacts f;
+    const auto spec_it = pod.find("spec");
+    if (spec_it != pod.end() && spec_it->is_object()) {
+        const json& spec = *spec_it;
+        if (const auto t = spec.find("tolerations"); t != spec.end() && t->is_array())
+            f.tolerations = *t;
+        if (const auto n = spec.find("nodeSelector"); n != spec.end() && n->is_object())
+            f.node_selector = *n;
+        const json node_affinity =
+            spec.value("affinity", json::object()).value("nodeAffinity", json::object());
+        if (node_affinity.is_object()) {
+            f.required_affinity =
+                node_affinity.value("requiredDuringSchedulingIgnoredDuringExecution", json());
+            const json preferred = node_affinity.value(
+                "preferredDuringSchedulingIgnoredDuringExecution", json::array());
+            if (preferred.is_array()) f.preferred_affinity = preferred;
+        }
+    }
+    // tainttoleration: only tolerations with effect PreferNoSchedule or empty count for scores.
+    for (const json& t : f.tolerations) {
+        const std::string effect = str(t, "effect");
+        if (effect.empty() || effect == "PreferNoSchedule") f.prefer_tolerations.push_back(t);
+    }
+    f.requests = pod_requests(pod);
+    f.non_zero_requests = pod_non_zero_requests(pod);
+    return f;
+}
+
 FilterResult filter_node(const SchedNode& node, const json& pod) {
-    const json spec = pod.value("spec", json::object());
-    const json tolerations = spec.value("tolerations", json::array());
+    return filter_node(node, pod_facts(pod));
+}
+
+bool node_affinity_matches(const SchedNode& node, const PodFacts& pod) {
+    return matches_node_affinity(node, pod.node_selector, pod.required_affinity);
+}
+
+FilterResult filter_node(const SchedNode& node, const PodFacts& pod) {
+    const json& tolerations = pod.tolerations;
     FilterResult r;
     // Plugin order of apis/config/v1/default_plugins.go; the first failing plugin decides.
     if (node.unschedulable &&
@@ -168,12 +202,12 @@ FilterResult filter_node(const SchedNode& node, const json& pod) {
                             str(taint, "value") + "}");
         return r;
     }
-    if (!matches_node_affinity(node, spec)) {
+    if (!node_affinity_matches(node, pod)) {
         r.reasons.push_back("node(s) didn't match Pod's node affinity/selector");
         return r;
     }
     // noderesources/fit.go fitsRequest: every insufficient resource is a reason.
-    const Resources req = pod_requests(pod);
+    const Resources& req = pod.requests;
     if (node.pod_count + 1 > node.allocatable.pods) r.reasons.push_back("Too many pods");
     if (req.milli_cpu > 0 && req.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu)
         r.reasons.push_back("Insufficient cpu");
@@ -184,8 +218,9 @@ FilterResult filter_node(const SchedNode& node, const json& pod) {
     return r;
 }
 
-std::int64_t least_allocated_score(const SchedNode& node, const json& pod) {
-    const Resources req = pod_non_zero_requests(pod);
+namespace {
+
+std::int64_t least_allocated_of(const SchedNode& node, const Resources& req) {
     const std::int64_t cpu = least_allocated(node.non_zero_requested.milli_cpu + req.milli_cpu,
                                              node.allocatable.milli_cpu);
     const std::int64_t memory = least_allocated(
@@ -193,53 +228,66 @@ std::int64_t least_allocated_score(const SchedNode& node, const json& pod) {
     return (cpu + memory) / 2;  // resource weights cpu 1, memory 1
 }
 
-std::int64_t balanced_allocation_score(const SchedNode& node, const json& pod) {
+std::int64_t balanced_allocation_of(const SchedNode& node, const Resources& req) {
     // noderesources/balanced_allocation.go: actual requests (useRequested), and PreScore skips
     // pods that request neither resource.
-    const Resources req = pod_requests(pod);
     if (req.milli_cpu == 0 && req.memory_bytes == 0) return 0;
-    std::vector<double> fractions;
+    double fractions[2];
+    std::size_t n = 0;
     const auto add = [&](std::int64_t requested, std::int64_t allocatable) {
         if (allocatable == 0) return;
-        fractions.push_back(
-            std::min(1.0, static_cast<double>(requested) / static_cast<double>(allocatable)));
+        fractions[n++] =
+            std::min(1.0, static_cast<double>(requested) / static_cast<double>(allocatable));
     };
     add(node.requested.milli_cpu + req.milli_cpu, node.allocatable.milli_cpu);
     add(node.requested.memory_bytes + req.memory_bytes, node.allocatable.memory_bytes);
     double std_dev = 0;
-    if (fractions.size() == 2) std_dev = std::fabs((fractions[0] - fractions[1]) / 2);
+    if (n == 2) std_dev = std::fabs((fractions[0] - fractions[1]) / 2);
     return static_cast<std::int64_t>((1 - std_dev) * static_cast<double>(kMaxNodeScore));
 }
 
+}  // namespace
+
+std::int64_t score_node(const SchedNode& node, const PodFacts& pod) {
+    return least_allocated_of(node, pod.non_zero_requests) +
+           balanced_allocation_of(node, pod.requests);
+}
+
+std::int64_t least_allocated_score(const SchedNode& node, const json& pod) {
+    return least_allocated_of(node, pod_non_zero_requests(pod));
+}
+
+std::int64_t balanced_allocation_score(const SchedNode& node, const json& pod) {
+    return balanced_allocation_of(node, pod_requests(pod));
+}
+
 std::int64_t score_node(const SchedNode& node, const json& pod) {
-    return least_allocated_score(node, pod) + balanced_allocation_score(node, pod);
+    return score_node(node, pod_facts(pod));
 }
 
 std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
                                        const json& pod) {
-    const json spec = pod.value("spec", json::object());
-    // tainttoleration: only tolerations with effect PreferNoSchedule or empty count.
-    json prefer_tolerations = json::array();
-    for (const json& t : spec.value("tolerations", json::array())) {
-        const std::string effect = str(t, "effect");
-        if (effect.empty() || effect == "PreferNoSchedule") prefer_tolerations.push_back(t);
-    }
-    const json preferred =
-        spec.value("affinity", json::object())
-            .value("nodeAffinity", json::object())
-            .value("preferredDuringSchedulingIgnoredDuringExecution", json::array());
+    return total_scores(feasible, pod_facts(pod), {});
+}
+
+std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
+                                       const PodFacts& pod,
+                                       const std::vector<std::int64_t>& spread) {
     std::vector<std::int64_t> taints, affinity, base;
+    taints.reserve(feasible.size());
+    affinity.reserve(feasible.size());
+    base.reserve(feasible.size());
     for (const SchedNode* node : feasible) {
         std::int64_t intolerable = 0;
         for (const json& taint : node->taints)
-            if (str(taint, "effect") == "PreferNoSchedule" && !tolerates(prefer_tolerations, taint))
+            if (str(taint, "effect") == "PreferNoSchedule" &&
+                !tolerates(pod.prefer_tolerations, taint))
                 ++intolerable;
         taints.push_back(intolerable);
         std::int64_t weight = 0;
-        if (preferred.is_array())
-            for (const json& term : preferred)
-                if (term_matches(*node, term.value("preference", json::object())))
-                    weight += num_or(term, "weight", 0);
+        for (const json& term : pod.preferred_affinity)
+            if (term_matches(*node, term.value("preference", json::object())))
+                weight += num_or(term, "weight", 0);
         affinity.push_back(weight);
         base.push_back(score_node(*node, pod));
     }
@@ -260,8 +308,10 @@ std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feas
     normalize(taints, true);
     normalize(affinity, false);
     std::vector<std::int64_t> total;
+    total.reserve(feasible.size());
     for (std::size_t i = 0; i < feasible.size(); ++i)
-        total.push_back(base[i] + 3 * taints[i] + 2 * affinity[i]);
+        total.push_back(base[i] + 3 * taints[i] + 2 * affinity[i] +
+                        (spread.empty() ? 0 : 2 * spread[i]));
     return total;
 }
 
@@ -280,6 +330,16 @@ std::string histogram(const std::map<std::string, int>& counts) {
 }
 
 }  // namespace
+
+std::size_t feasible_nodes_to_find(std::size_t all_nodes) {
+    // minFeasibleNodesToFind 100, minFeasibleNodesPercentageToFind 5.
+    constexpr std::size_t kMinNodes = 100;
+    if (all_nodes < kMinNodes) return all_nodes;
+    const std::int64_t percentage =
+        std::max<std::int64_t>(5, 50 - static_cast<std::int64_t>(all_nodes) / 125);
+    const std::size_t n = all_nodes * static_cast<std::size_t>(percentage) / 100;
+    return std::max(n, kMinNodes);
+}
 
 std::string fit_error_message(std::size_t node_count, const std::vector<FilterResult>& failures,
                               bool preemption_never) {
@@ -317,8 +377,45 @@ void Scheduler::start() {
     pods_informer_->add_handlers({[this](const json& p) { on_pod(p); },
                                   [this](const json&, const json& p) { on_pod(p); },
                                   [this](const json& p) { on_pod_deleted(p); }});
+    services_informer_ = std::make_unique<kube::Informer>(client_, kube::refs::kServices);
+    replicasets_informer_ = std::make_unique<kube::Informer>(client_, kube::refs::kReplicaSets);
+    services_informer_->start();
+    replicasets_informer_->start();
     nodes_informer_->start();
     pods_informer_->start();
+}
+
+// helper.DefaultSelector: the selectors of the Services that select the pod, merged, and the
+// selector of its controlling ReplicaSet.
+SpreadSelector Scheduler::spread_selector(const json& pod) const {
+    SpreadSelector selector;
+    const std::string ns = kube::meta::namespace_of(pod);
+    const kube::Labels labels = kube::object_labels(pod);
+    for (const json& service : services_informer_->list(ns)) {
+        const json spec = service.value("spec", json::object());
+        const auto it = spec.find("selector");
+        if (it == spec.end() || !it->is_object() || it->empty()) continue;
+        kube::Labels wanted;
+        for (auto l = it->begin(); l != it->end(); ++l)
+            if (l->is_string()) wanted[l.key()] = l->get<std::string>();
+        const bool selects = std::all_of(wanted.begin(), wanted.end(), [&](const auto& kv) {
+            const auto have = labels.find(kv.first);
+            return have != labels.end() && have->second == kv.second;
+        });
+        if (selects) selector.service_labels.insert(wanted.begin(), wanted.end());
+    }
+    const auto owner = kube::meta::controller_of(pod);
+    if (owner && owner->value("kind", "") == "ReplicaSet") {
+        if (const auto rs = replicasets_informer_->get(ns + "/" + owner->value("name", ""))) {
+            try {
+                selector.replica_set = kube::LabelSelector::from_json(
+                    rs->value("spec", json::object()).value("selector", json()));
+            } catch (const kube::ApiError&) {
+                // A malformed selector selects nothing to spread over.
+            }
+        }
+    }
+    return selector;
 }
 
 std::optional<SchedNode> Scheduler::node(const std::string& name) const {
@@ -346,12 +443,14 @@ void Scheduler::on_node(const json* old_node, const json& node) {
                           it->second.allocatable.milli_cpu != n.allocatable.milli_cpu ||
                           it->second.allocatable.memory_bytes != n.allocatable.memory_bytes ||
                           it->second.allocatable.pods != n.allocatable.pods;
+    if (it == nodes_.end()) node_order_dirty_ = true;
     nodes_[n.name] = std::move(n);
     if (relevant) move_all_to_active();
 }
 
 void Scheduler::on_node_deleted(const json& node) {
     nodes_.erase(kube::meta::name(node));
+    node_order_dirty_ = true;
 }
 
 void Scheduler::on_pod(const json& pod) {
@@ -365,6 +464,8 @@ void Scheduler::on_pod(const json& pod) {
         } else if (!assigned_.contains(key)) {
             assign(key, node, pod);
         }
+        // Terminating pods still hold their resources but no longer count for spreading.
+        if (is_deleting(pod) || is_terminal(pod)) spread_.remove(key);
         return;
     }
     if (str(spec, "schedulerName") != options_.scheduler_name) return;
@@ -392,6 +493,9 @@ void Scheduler::assign(const std::string& key, const std::string& node, const js
     ++u.pods;
     if (const auto it = nodes_.find(node); it != nodes_.end()) apply_usage(it->second);
     assigned_[key] = a;
+    if (!is_deleting(pod))
+        spread_.add(key, kube::meta::namespace_of(pod),
+                    pod.value("metadata", json::object()).value("labels", json::object()), node);
 }
 
 void Scheduler::unassign(const std::string& key) {
@@ -399,6 +503,7 @@ void Scheduler::unassign(const std::string& key) {
     if (it == assigned_.end()) return;
     const Assigned a = it->second;
     assigned_.erase(it);
+    spread_.remove(key);
     Usage& u = usage_[a.node];
     u.requested.milli_cpu -= a.requests.milli_cpu;
     u.requested.memory_bytes -= a.requests.memory_bytes;
@@ -498,17 +603,48 @@ void Scheduler::schedule_one(const std::string& key) {
     const SchedNode* best = nullptr;
     std::vector<FilterResult> failures;
     std::vector<const SchedNode*> feasible;
-    for (const auto& [name, node] : nodes_) {
-        FilterResult f = filter_node(node, pod);
+    const PodFacts facts = pod_facts(pod);
+    if (node_order_dirty_) {
+        node_order_.clear();
+        for (const auto& [name, node] : nodes_)
+            node_order_.push_back(&node);
+        node_order_dirty_ = false;
+        next_start_ = 0;
+    }
+    const std::size_t all = node_order_.size();
+    const std::size_t to_find = feasible_nodes_to_find(all);
+    std::size_t processed = 0;
+    for (; processed < all && feasible.size() < to_find; ++processed) {
+        const SchedNode& node = *node_order_[(next_start_ + processed) % all];
+        FilterResult f = filter_node(node, facts);
         if (!f.reasons.empty())
             failures.push_back(std::move(f));
         else
             feasible.push_back(&node);
     }
-    const std::vector<std::int64_t> scores = total_scores(feasible, pod);
+    next_start_ = (next_start_ + processed) % all;
+    // PodTopologySpread's system defaults, for pods without their own constraints (those are
+    // not emulated: such pods are scored without spreading).
+    std::vector<std::int64_t> spread;
+    const json spec = pod.value("spec", json::object());
+    const bool own_constraints =
+        spec.contains("topologySpreadConstraints") && !spec["topologySpreadConstraints"].empty();
+    if (!own_constraints && feasible.size() > 1) {
+        const SpreadSelector selector = spread_selector(pod);
+        if (!selector.empty()) {
+            std::vector<const SchedNode*> counted;
+            for (const auto& [name, node] : nodes_)
+                if (node_affinity_matches(node, facts)) counted.push_back(&node);
+            spread = default_spread_scores(feasible, counted,
+                                           spread_.counts(kube::meta::namespace_of(pod), selector));
+        }
+    }
+    const std::vector<std::int64_t> scores = total_scores(feasible, facts, spread);
     std::int64_t best_score = -1;
     for (std::size_t i = 0; i < feasible.size(); ++i) {
-        if (scores[i] > best_score) {  // strict: the lowest name keeps a tie
+        // Ties go to the lowest name, whatever node the rotating start visited first.
+        if (scores[i] > best_score ||
+            (scores[i] == best_score && best != nullptr && feasible[i]->name < best->name)) {
             best_score = scores[i];
             best = feasible[i];
         }

@@ -2,10 +2,14 @@
 // (k8s-semantics.md §3e; pkg/scheduler/...):
 //   filters  NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector and required
 //            node affinity), NodeResourcesFit (cpu, memory, pod count; init-container max);
-//   scores   NodeResourcesFit LeastAllocated (weight 1, non-zero request defaults) and
-//            NodeResourcesBalancedAllocation (weight 1).
+//   scores   NodeResourcesFit LeastAllocated (weight 1, non-zero request defaults),
+//            NodeResourcesBalancedAllocation (weight 1), TaintToleration (3), NodeAffinity (2)
+//            and PodTopologySpread with the system default constraints (2,
+//            topology_spread.hpp).
 // kube-scheduler breaks score ties at random; here the lowest node name (std::string order)
-// wins, so runs replay exactly. Every node is evaluated (no percentageOfNodesToScore).
+// wins, so runs replay exactly. Filtering stops after numFeasibleNodesToFind feasible nodes
+// (all nodes below 100; 1,000 nodes: 420), visiting nodes in name order from where the
+// previous attempt stopped, as the real scheduler does (sequentially instead of in parallel).
 //
 // It keeps its own cache like the real one: per-node requested totals maintained from pod
 // events (assumed at bind time), so a scheduling attempt costs O(nodes), never a rescan of pods.
@@ -28,6 +32,7 @@
 #include <vector>
 
 #include "sim/cluster/resources.hpp"
+#include "sim/cluster/topology_spread.hpp"
 #include "sim/kernel/time.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/kube/events.hpp"
@@ -49,6 +54,19 @@ struct SchedNode {
 
 SchedNode sched_node_from(const nlohmann::json& node);
 
+// What the filters and scores read of a pod, worked out once per scheduling attempt (the
+// framework's PreFilter / PreScore state) rather than once per node.
+struct PodFacts {
+    nlohmann::json tolerations = nlohmann::json::array();
+    nlohmann::json prefer_tolerations = nlohmann::json::array();  // effect "" or PreferNoSchedule
+    nlohmann::json node_selector = nlohmann::json::object();
+    nlohmann::json required_affinity;  // requiredDuringScheduling...: null when absent
+    nlohmann::json preferred_affinity = nlohmann::json::array();
+    Resources requests;
+    Resources non_zero_requests;
+};
+PodFacts pod_facts(const nlohmann::json& pod);
+
 // One node's filter result: empty when the pod fits, else the reasons (several only from
 // NodeResourcesFit) and whether preemption could help (false: UnschedulableAndUnresolvable).
 struct FilterResult {
@@ -56,16 +74,28 @@ struct FilterResult {
     bool resolvable_by_preemption = false;
 };
 FilterResult filter_node(const SchedNode& node, const nlohmann::json& pod);
+FilterResult filter_node(const SchedNode& node, const PodFacts& pod);
+// NodeAffinity alone (nodeSelector and required node affinity).
+bool node_affinity_matches(const SchedNode& node, const PodFacts& pod);
 
 // Weighted sum of the scoring plugins (LeastAllocated + BalancedAllocation, weight 1 each).
 std::int64_t least_allocated_score(const SchedNode& node, const nlohmann::json& pod);
 std::int64_t balanced_allocation_score(const SchedNode& node, const nlohmann::json& pod);
 std::int64_t score_node(const SchedNode& node, const nlohmann::json& pod);
+std::int64_t score_node(const SchedNode& node, const PodFacts& pod);
 // The final scores of the feasible nodes, in the given order: score_node plus the normalized
 // plugins, TaintToleration (weight 3: PreferNoSchedule taints the pod does not tolerate,
 // fewer is better) and NodeAffinity (weight 2: Σ weights of matching preferred terms).
 std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
                                        const nlohmann::json& pod);
+// The same from precomputed facts, plus `spread` (PodTopologySpread, weight 2; empty: none).
+std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
+                                       const PodFacts& pod,
+                                       const std::vector<std::int64_t>& spread);
+
+// schedule_one.go numFeasibleNodesToFind with percentageOfNodesToScore unset (adaptive:
+// 50 - nodes/125 percent, at least 5 %, at least 100 nodes).
+std::size_t feasible_nodes_to_find(std::size_t all_nodes);
 
 // FitError.Error() of framework/types.go: "0/N nodes are available: <sorted counts>." plus
 // " preemption: 0/N nodes are available: <sorted counts>." (pods with preemptionPolicy Never:
@@ -125,12 +155,16 @@ class Scheduler {
     void record_failure(const nlohmann::json& pod, const std::string& message);
     kernel::Nanos backoff_for(int attempts) const;
     void apply_usage(SchedNode& node) const;
+    SpreadSelector spread_selector(const nlohmann::json& pod) const;
 
     kube::Client& client_;
     SchedulerOptions options_;
     kube::EventRecorder recorder_;
     std::unique_ptr<kube::Informer> nodes_informer_;
     std::unique_ptr<kube::Informer> pods_informer_;
+    std::unique_ptr<kube::Informer> services_informer_;  // default spreading selectors
+    std::unique_ptr<kube::Informer> replicasets_informer_;
+    SpreadIndex spread_;
 
     std::map<std::string, SchedNode> nodes_;  // by name: iteration order is the tie-break
     struct Usage {
@@ -145,6 +179,11 @@ class Scheduler {
     std::map<std::string, int> attempts_by_pod_;
     std::map<std::string, Unschedulable> unschedulable_;
     bool drain_pending_ = false;
+    // Filtering visits nodes from a rotating start and stops after numFeasibleNodesToFind
+    // feasible ones (schedule_one.go findNodesThatPassFilters, nextStartNodeIndex).
+    std::vector<const SchedNode*> node_order_;
+    bool node_order_dirty_ = true;
+    std::size_t next_start_ = 0;
     std::uint64_t bindings_ = 0;
     std::uint64_t attempts_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -425,6 +425,7 @@ Result<Json> ApiServer::create(const ResourceRef& ref, Json object,
     try {
         const ResourceInfo& r = resolve(ref, "create");
         if (subresource == "binding" && r.has_binding) return do_bind(r, ref, object);
+        if (subresource == "eviction" && r.has_binding) return do_evict(ref, object);
         if (!subresource.empty()) throw unknown_path();
         return do_create(r, ref, std::move(object));
     } catch (const ApiError& e) {

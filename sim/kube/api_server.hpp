@@ -107,7 +107,9 @@ class ApiServer {
     std::string now_rfc3339() const;
     std::int64_t now_unix_nanos() const;
 
-    // subresource: "" or "binding" (pods; the body is a Binding).
+    // subresource: "" or "binding" (pods; the body is a Binding) or "eviction" (pods; the
+    // body is a policy/v1 Eviction; 201 Success, or 429 TooManyRequests when a
+    // PodDisruptionBudget allows no disruption).
     Result<Json> create(const ResourceRef& ref, Json object, const std::string& subresource = "");
     // subresource: "", "status" or "scale".
     Result<Json> get(const ResourceRef& ref, const std::string& name,
@@ -153,6 +155,8 @@ class ApiServer {
     Json do_delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                    const DeleteOptions& options);
     Json do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding);
+    // pods/eviction (eviction.cpp): PodDisruptionBudgets checked, then a graceful delete.
+    Json do_evict(const ResourceRef& ref, const Json& eviction);
     Json scale_of(const ResourceInfo& r, const Json& object) const;
     Json update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
                       const Json& scale);

@@ -45,6 +45,18 @@ Result<Json> Client::update_scale(const ResourceRef& ref, const std::string& nam
                                   const Json& scale) {
     return server_.update(ref, name, scale, "scale");
 }
+Result<Json> Client::evict(const std::string& ns, const std::string& pod,
+                          const DeleteOptions& options) {
+    Json eviction{{"apiVersion", "policy/v1"},
+                  {"kind", "Eviction"},
+                  {"metadata", {{"name", pod}, {"namespace", ns}}}};
+    if (options.grace_period_seconds)
+        eviction["deleteOptions"]["gracePeriodSeconds"] = *options.grace_period_seconds;
+    if (options.precondition_uid)
+        eviction["deleteOptions"]["preconditions"]["uid"] = *options.precondition_uid;
+    return server_.create(refs::kPods.in(ns), eviction, "eviction");
+}
+
 Result<Json> Client::bind(const std::string& ns, const std::string& pod, const std::string& node) {
     const Json binding{{"apiVersion", "v1"},
                        {"kind", "Binding"},

@@ -38,6 +38,9 @@ class Client {
     Result<Json> get_scale(const ResourceRef& ref, const std::string& name) const;
     Result<Json> update_scale(const ResourceRef& ref, const std::string& name, const Json& scale);
     Result<Json> bind(const std::string& ns, const std::string& pod, const std::string& node);
+    // POST pods/<pod>/eviction with a policy/v1 Eviction (kubectl drain's request).
+    Result<Json> evict(const std::string& ns, const std::string& pod,
+                       const DeleteOptions& options = {});
 
     // By the object itself: the resource comes from apiVersion + kind, the namespace from
     // metadata.namespace. 404 "the server could not find the requested resource" for

@@ -29,6 +29,12 @@ Json subresource_entry(const ResourceInfo& r, const std::string& sub) {
     } else if (sub == "binding") {
         e["kind"] = "Binding";
         e["verbs"] = {"create"};
+    } else if (sub == "eviction") {
+        // kubectl drain looks for it before using the Eviction API (policy/v1).
+        e["group"] = "policy";
+        e["version"] = "v1";
+        e["kind"] = "Eviction";
+        e["verbs"] = {"create"};
     } else {
         e["kind"] = r.kind;
         e["verbs"] = {"get", "patch", "update"};
@@ -41,6 +47,7 @@ std::vector<std::string> subresources_of(const ResourceInfo& r) {
     if (r.has_status) subs.push_back("status");
     if (r.scale) subs.push_back("scale");
     if (r.has_binding) subs.push_back("binding");
+    if (r.has_binding) subs.push_back("eviction");  // pods: binding and eviction
     return subs;
 }
 

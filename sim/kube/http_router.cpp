@@ -380,17 +380,25 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
         throw method_not_allowed({info.group, info.plural},
                                  req.method == "PUT" ? "update" : "patch");
     }
-    if (!sub.empty() && sub != "status" && sub != "scale" && sub != "binding") throw unknown_path();
+    if (!sub.empty() && sub != "status" && sub != "scale" && sub != "binding" &&
+        sub != "eviction")
+        throw unknown_path();
+    if (sub == "eviction" && req.method != "POST")
+        throw method_not_allowed({info.group, info.plural}, "get");
     if (req.method == "GET") return answer(server_.get(ref, name, sub), 200);
     if (req.method == "POST") {
-        if (sub != "binding") throw method_not_allowed({info.group, info.plural}, "create");
+        if (sub != "binding" && sub != "eviction")
+            throw method_not_allowed({info.group, info.plural}, "create");
         check_json_body(req);
         Json binding = parse_body(req);
         if (binding.is_object() && !binding.contains("metadata"))
             binding["metadata"] = Json::object();
         if (binding.is_object() && !binding["metadata"].contains("name"))
             binding["metadata"]["name"] = name;
-        return answer(server_.create(ref, std::move(binding), "binding"), 201);
+        if (sub == "eviction" && binding.is_object() && binding["metadata"].is_object() &&
+            binding["metadata"].value("name", name) != name)
+            throw bad_request("name in URL does not match name in Eviction object");
+        return answer(server_.create(ref, std::move(binding), sub), 201);
     }
     if (req.method == "PUT") {
         check_json_body(req);

@@ -1,5 +1,7 @@
 #include "sim/kube/watch.hpp"
 
+#include <algorithm>
+
 namespace sim::kube {
 
 using Json = nlohmann::json;
@@ -44,7 +46,41 @@ void WatchHub::remove(std::uint64_t id) {
     const auto it = watchers_.find(id);
     if (it == watchers_.end()) return;
     it->second->stopped = true;
+    if (const auto node = pinned_node(it->second->spec)) {
+        pods_by_node_[*node].erase(id);
+    } else {
+        by_resource_[it->second->spec.group_resource].erase(id);
+    }
     watchers_.erase(it);
+}
+
+std::optional<std::string> WatchHub::pinned_node(const WatcherSpec& spec) {
+    if (spec.group_resource != "pods") return std::nullopt;
+    for (const FieldRequirement& r : spec.fields.requirements())
+        if (r.field == "spec.nodeName" && r.equals) return r.value;
+    return std::nullopt;
+}
+
+std::vector<std::uint64_t> WatchHub::candidates(const Change& change) const {
+    std::vector<std::uint64_t> ids;
+    if (const auto it = by_resource_.find(change.group_resource); it != by_resource_.end())
+        ids.assign(it->second.begin(), it->second.end());
+    if (change.group_resource != "pods" || pods_by_node_.empty()) return ids;
+    const std::size_t unpinned = ids.size();
+    std::optional<std::string> last;
+    for (const Json* object : {&change.object, &change.previous}) {
+        if (!object->is_object()) continue;
+        const std::string node = selectable_field_value(*object, "spec.nodeName");
+        if (node == last) continue;  // unchanged: its watchers are in already
+        last = node;
+        if (const auto it = pods_by_node_.find(node); it != pods_by_node_.end())
+            ids.insert(ids.end(), it->second.begin(), it->second.end());
+    }
+    if (ids.size() != unpinned) {
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    }
+    return ids;
 }
 
 bool WatchHub::matches(const Watcher& w, const Json& object) const {
@@ -91,7 +127,8 @@ void WatchHub::deliver(const std::shared_ptr<Watcher>& w, WatchEvent event) {
 }
 
 void WatchHub::record(Change change) {
-    for (const auto& [id, w] : watchers_) {
+    for (const std::uint64_t id : candidates(change)) {
+        const std::shared_ptr<Watcher>& w = watchers_.at(id);
         WatchEvent event;
         if (translate(*w, change, event)) deliver(w, std::move(event));
     }
@@ -115,6 +152,11 @@ WatchHandle WatchHub::add(WatcherSpec spec, WatchHandler handler, const std::vec
         }
     }
     const std::uint64_t id = next_id_++;
+    if (const auto node = pinned_node(w->spec)) {
+        pods_by_node_[*node].insert(id);
+    } else {
+        by_resource_[w->spec.group_resource].insert(id);
+    }
     watchers_.emplace(id, std::move(w));
     return WatchHandle(this, id);
 }

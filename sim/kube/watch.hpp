@@ -11,7 +11,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kube/selectors.hpp"
@@ -116,6 +119,14 @@ class WatchHub {
     std::uint64_t compacted_ = 0;
     std::map<std::uint64_t, std::shared_ptr<Watcher>> watchers_;
     std::uint64_t next_id_ = 1;
+    // Which watchers a change can concern, so that a change does not visit every watcher (a
+    // thousand kubelets each watch pods): by group_resource, except pod watchers whose field
+    // selector pins spec.nodeName (kubelets), which are found by that node. Deliveries still
+    // go in registration (id) order.
+    std::map<std::string, std::set<std::uint64_t>> by_resource_;
+    std::map<std::string, std::set<std::uint64_t>> pods_by_node_;
+    static std::optional<std::string> pinned_node(const WatcherSpec& spec);
+    std::vector<std::uint64_t> candidates(const Change& change) const;
 };
 
 }  // namespace sim::kube

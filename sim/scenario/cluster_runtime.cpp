@@ -31,11 +31,14 @@ ClusterRuntime::ClusterRuntime(kube::ApiServer& api, const Scenario& s,
       scheduler_client_(api, "default-scheduler"),
       endpoints_client_(api, "endpoint-controller"),
       kubelet_client_(api, "kubelet"),
-      reader_(api, "sim-run") {
+      reader_(api, "sim-run"),
+      endpoint_slices_client_(api, "endpointslice-controller") {
     scheduler_ = std::make_unique<cluster::Scheduler>(scheduler_client_);
     scheduler_->start();
     endpoints_ = std::make_unique<cluster::EndpointsController>(endpoints_client_);
     endpoints_->start();
+    endpoint_slices_ = std::make_unique<cluster::EndpointSliceController>(endpoint_slices_client_);
+    endpoint_slices_->start();
     cluster::KubeletOptions options;
     options.images = [this](const std::string& image) { return image_timings(image); };
     for (const NodeGroup& group : s_.cluster.nodes) {
@@ -95,10 +98,11 @@ void ClusterRuntime::end(std::size_t id) {
     const auto it = active_.find(id);
     if (it == active_.end()) return;
     if (const auto* f = std::get_if<NodeDownFault>(&it->second)) {
-        // A kubelet cannot come back yet (sim/cluster: start() after stop()); the node stays
-        // down, and the trace says so.
-        trace_.line(reader_.loop().now(), "note")
-            .str("message", "node " + f->node + " stays down: node recovery is not simulated yet");
+        // The node comes back: its kubelet starts again (Kubelet::start after stop).
+        if (cluster::Kubelet* k = kubelet_of(f->node)) {
+            k->start();
+            narrate_("node " + f->node + " is back: its kubelet posts Ready and restarts its pods");
+        }
     }
     active_.erase(it);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/cluster/endpoints.hpp"
+#include "sim/cluster/endpointslices.hpp"
 #include "sim/cluster/kubelet.hpp"
 #include "sim/cluster/scheduler.hpp"
 #include "sim/kernel/random.hpp"
@@ -54,6 +55,8 @@ private:
     std::set<std::string> default_images_reported_;  // images that matched no rule
     std::unique_ptr<cluster::Scheduler> scheduler_;
     std::unique_ptr<cluster::EndpointsController> endpoints_;
+    kube::Client endpoint_slices_client_;
+    std::unique_ptr<cluster::EndpointSliceController> endpoint_slices_;
     std::map<std::string, std::unique_ptr<cluster::Kubelet>> kubelets_;  // by node name
 };
 

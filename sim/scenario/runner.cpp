@@ -8,7 +8,9 @@
 
 #include "controller/deployment.hpp"
 #include "controller/hpa.hpp"
+#include "controller/disruption.hpp"
 #include "controller/manager.hpp"
+#include "controller/nodelifecycle.hpp"
 #include "controller/replicaset.hpp"
 #include "controller/seldon/admission.hpp"
 #include "controller/seldon/controller.hpp"
@@ -22,6 +24,7 @@
 #include "sim/kube/client.hpp"
 #include "sim/scenario/cluster_runtime.hpp"
 #include "sim/scenario/cluster_trace.hpp"
+#include "sim/scenario/drain.hpp"
 #include "sim/scenario/expectations.hpp"
 #include "sim/scenario/manifest.hpp"
 #include "sim/scenario/observe.hpp"
@@ -150,6 +153,9 @@ class Run {
         controllers_->add(std::make_unique<controller::ReplicaSetController>());
         controllers_->add(std::make_unique<controller::DeploymentController>());
         add_autoscaling();
+        controllers_->add(std::make_unique<controller::NodeLifecycleController>());
+        controllers_->add(std::make_unique<controller::TaintEvictionController>());
+        controllers_->add(std::make_unique<controller::DisruptionController>());
         controllers_->on_decision([this](const std::string& controller, const std::string& key,
                                          const std::string& what, const std::string& why) {
             trace_->line(loop_.now(), "decision")
@@ -361,9 +367,17 @@ class Run {
                     start_fault(step.index, f.fault);
                     return StepOutcome{};
                 },
-                [](const DrainStep&) { return StepOutcome{}; },
+                [&](const DrainStep& d) { return start_drain(d); },
             },
             step.action);
+    }
+
+    // kubectl drain: cordon now, evictions now and retried every 5 s (drain.hpp).
+    StepOutcome start_drain(const DrainStep& d) {
+        drains_.push_back(std::make_unique<Drain>(
+            client_, d.node, [this](const ApiCall& call) { trace_call(call); },
+            [this](const std::string& s) { narrate(s); }));
+        return drains_.back()->start();
     }
 
     // Faults on the control plane take effect here; the ones on nodes, kubelets and
@@ -546,6 +560,7 @@ class Run {
     std::optional<cluster::MetricsServer> metrics_;
     std::optional<controller::Manager> controllers_;
     std::optional<ClusterRuntime> machines_;
+    std::vector<std::unique_ptr<Drain>> drains_;
     RunResult result_;
 };
 

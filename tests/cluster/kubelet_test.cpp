@@ -125,7 +125,7 @@ TEST_CASE("pod timeline: pull, start, readiness probe ticks from the start") {
     w.loop.run_until(50 * kSecond);
 }
 
-TEST_CASE("pulls are serialized per node; a pod without probes is ready when started") {
+TEST_CASE("pulls are serialized per node, a pod without probes is ready when started") {
     Node1 n;
     auto& w = n.w;
     w.at(0, [&] {
@@ -247,7 +247,7 @@ TEST_CASE("liveness failures kill the container, which restarts") {
     w.loop.run_until(30 * kSecond);
 }
 
-TEST_CASE("init containers run first; Initialized follows their completion") {
+TEST_CASE("init containers run first, Initialized follows their completion") {
     Node1 n;
     auto& w = n.w;
     json p = pod("seldon", "", "", "other:2");

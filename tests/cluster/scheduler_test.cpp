@@ -230,7 +230,7 @@ struct PodGen {
 
 }  // namespace
 
-TEST_CASE("properties: no node over-committed; every pod that fits is bound") {
+TEST_CASE("properties: no node over-committed, every pod that fits is bound") {
     rc::prop("scheduler invariants", [] {
         const auto nodes = *rc::gen::container<std::vector<NodeGen>>(
             *rc::gen::inRange(1, 4),

@@ -439,3 +439,49 @@ TEST_CASE("http: pod Table Status and Restarts from container statuses", "[kube]
     CHECK(cells[2] == "CrashLoopBackOff");
     CHECK(cells[3] == "3 (60s ago)");
 }
+
+TEST_CASE("http: pods/eviction honours a PodDisruptionBudget (201, then 429)", "[kube][http]") {
+    Cluster c;
+    HttpRouter router(c.server);
+    const std::string pods = "/api/v1/namespaces/default/pods";
+    for (const char* name : {"a", "b"}) {
+        Json p = kube_test::pod(name);
+        p["metadata"]["labels"] = {{"app", "web"}};
+        REQUIRE(router.handle(request("POST", pods, p.dump())).status == 201);
+        // Running and Ready, as a kubelet would have written it.
+        Json status = c.client.get(sim::kube::refs::kPods.in("default"), name).value();
+        status["status"] = {{"phase", "Running"},
+                            {"conditions", Json::array({{{"type", "Ready"}, {"status", "True"}}})}};
+        REQUIRE(c.client.update_status(status).ok());
+    }
+    // A budget whose status (as the disruption controller would write it) allows one.
+    const Json pdb = {{"apiVersion", "policy/v1"},
+                      {"kind", "PodDisruptionBudget"},
+                      {"metadata", {{"name", "web"}, {"namespace", "default"}}},
+                      {"spec", {{"minAvailable", 1}, {"selector", {{"matchLabels", {{"app", "web"}}}}}}}};
+    Json stored = c.client.create(pdb).value();
+    stored["status"] = {{"observedGeneration", 1}, {"disruptionsAllowed", 1},
+                        {"currentHealthy", 2}, {"desiredHealthy", 1}, {"expectedPods", 2}};
+    REQUIRE(c.client.update_status(stored).ok());
+
+    const auto evict = [&](const std::string& name) {
+        const Json eviction = {{"apiVersion", "policy/v1"},
+                               {"kind", "Eviction"},
+                               {"metadata", {{"name", name}, {"namespace", "default"}}}};
+        return router.handle(request("POST", pods + "/" + name + "/eviction", eviction.dump()));
+    };
+    const HttpResponse first = evict("a");
+    CHECK(first.status == 201);
+    CHECK(body_of(first)["status"] == "Success");
+    const HttpResponse second = evict("b");
+    CHECK(second.status == 429);
+    const Json refusal = body_of(second);
+    CHECK(refusal["reason"] == "TooManyRequests");
+    CHECK(refusal["message"] == "Cannot evict pod as it would violate the pod's disruption budget.");
+    // The URL names the pod; a different name in the body is refused.
+    const Json other = {{"apiVersion", "policy/v1"},
+                        {"kind", "Eviction"},
+                        {"metadata", {{"name", "a"}, {"namespace", "default"}}}};
+    CHECK(router.handle(request("POST", pods + "/b/eviction", other.dump())).status == 400);
+    CHECK(router.handle(request("GET", pods + "/b/eviction")).status == 405);
+}

@@ -1,0 +1,142 @@
+// `sim-run bench cluster`: the cluster layer at scale. Registers N nodes (1,000 by default)
+// with a kubelet each, starts the scheduler, creates P pods (100,000) directly, and runs
+// virtual time until every pod is bound and Ready. Reports the wall time (the one place a
+// wall clock is allowed: it measures the simulator, it never feeds it), the virtual time it
+// took, events run and the peak resident memory (getrusage).
+#include <sys/resource.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <span>
+#include <string>
+
+#include "sim/cli/command.hpp"
+#include "sim/cluster/kubelet.hpp"
+#include "sim/cluster/nodes.hpp"
+#include "sim/cluster/scheduler.hpp"
+#include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/random.hpp"
+#include "sim/kube/api_server.hpp"
+#include "sim/kube/client.hpp"
+
+namespace sim::cli {
+namespace {
+
+using kernel::kSecond;
+using nlohmann::json;
+
+std::optional<std::uint64_t> parse_positive(const std::string& text) {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size() || n == 0) return std::nullopt;
+    return n;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double peak_rss_mib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: KiB
+}
+
+json bench_pod(std::uint64_t i) {
+    return json{{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata",
+                 {{"name", "bench-" + std::to_string(i)},
+                  {"namespace", "default"},
+                  {"labels", {{"app", "bench"}}}}},
+                {"spec",
+                 {{"containers",
+                   json::array({{{"name", "app"},
+                                 {"image", "bench:1"},
+                                 {"resources",
+                                  {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}}}}})}}}};
+}
+
+bool pod_ready(const json& pod) {
+    for (const json& c : pod["status"].value("conditions", json::array()))
+        if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+    return false;
+}
+
+}  // namespace
+
+int bench_cluster(std::span<const std::string> args) {
+    std::uint64_t node_count = 1'000;
+    std::uint64_t pod_count = 100'000;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const bool has_value = i + 1 < args.size();
+        if ((args[i] == "--nodes" || args[i] == "--pods") && has_value) {
+            const auto n = parse_positive(args[i + 1]);
+            if (!n) return usage_error(kBenchCommand, args[i] + ": expected a count >= 1");
+            (args[i] == "--nodes" ? node_count : pod_count) = *n;
+            ++i;
+        } else {
+            return usage_error(kBenchCommand, "unknown option \"" + args[i] + "\"");
+        }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    kernel::EventLoop loop(kernel::EventLoop::kMaxPendingLimit);
+    kernel::RandomStreams streams(1);
+    kube::ServerOptions options;
+    kube::ApiServer server(loop, streams, options);
+    kube::Client client(server, "bench");
+    for (std::uint64_t i = 1; i <= node_count; ++i) {
+        cluster::NodeSpec spec{"node-" + std::to_string(i),
+                               static_cast<int>(i),
+                               *kube::parse_quantity("32"),
+                               *kube::parse_quantity("128Gi"),
+                               *kube::parse_quantity("110"),
+                               {},
+                               {}};
+        // A /24 per node in 10.0.0.0/8 beyond 255 nodes.
+        json node = client.create(kube::refs::kNodes, cluster::node_object(spec)).value();
+        node["spec"]["podCIDR"] =
+            "10." + std::to_string(1 + i / 256) + "." + std::to_string(i % 256) + ".0/24";
+        node = client.update(kube::refs::kNodes, node).value();
+        node["status"] = cluster::node_status(spec, client.now_rfc3339());
+        (void)client.update_status(kube::refs::kNodes, node).value();
+    }
+    cluster::Scheduler scheduler(client);
+    scheduler.start();
+    std::vector<std::unique_ptr<cluster::Kubelet>> kubelets;
+    for (std::uint64_t i = 1; i <= node_count; ++i) {
+        kubelets.push_back(std::make_unique<cluster::Kubelet>(client, "node-" + std::to_string(i)));
+        kubelets.back()->start();
+    }
+    std::set<std::string> ready;
+    std::uint64_t bound = 0;
+    auto watch = client.watch(kube::refs::kPods, {}, [&](const kube::WatchEvent& e) {
+        if (e.type != kube::WatchEventType::Modified) return;
+        const std::string& name = e.object["metadata"]["name"].get_ref<const std::string&>();
+        if (pod_ready(e.object)) ready.insert(name);
+    });
+    const double setup_seconds = seconds_since(start);
+    for (std::uint64_t i = 0; i < pod_count; ++i)
+        (void)client.create(kube::refs::kPods.in("default"), bench_pod(i)).value();
+    const double created_seconds = seconds_since(start);
+    const kernel::Nanos limit = 3600 * kSecond;
+    while (ready.size() < pod_count && loop.now() < limit && loop.next_time() >= 0)
+        loop.run_until(loop.now() + kSecond);
+    const double total_seconds = seconds_since(start);
+    const json pods = client.list(kube::refs::kPods.in("default")).value();
+    for (const json& p : pods["items"])
+        bound += !p["spec"].value("nodeName", "").empty();
+    std::printf("nodes %llu, pods %llu: %llu bound, %zu Ready at virtual %s\n",
+                static_cast<unsigned long long>(node_count),
+                static_cast<unsigned long long>(pod_count), static_cast<unsigned long long>(bound),
+                ready.size(), kernel::format_duration(loop.now()).c_str());
+    std::printf(
+        "wall: setup %.2f s, creates %.2f s, total %.2f s; events %llu; peak RSS %.0f MiB\n",
+        setup_seconds, created_seconds - setup_seconds, total_seconds,
+        static_cast<unsigned long long>(loop.executed()), peak_rss_mib());
+    return ready.size() == pod_count && bound == pod_count ? kExitOk : 1;
+}
+
+}  // namespace sim::cli
