@@ -144,7 +144,7 @@ int replay_main(std::span<const std::string> args) {
         return usage_error(kReplayCommand, *error);
     const std::optional<Session> session = read_session(parsed.trace, std::cerr);
     if (!session) return kExitBadInput;
-    const std::optional<scenario::Scenario> loaded = scenario_of(*session, parsed);
+    std::optional<scenario::Scenario> loaded = scenario_of(*session, parsed);
     if (!loaded) {
         std::cerr << "sim-run replay: the scenario recorded in " << parsed.trace
                   << " cannot be loaded; run replay from the folder serve ran in, or pass "
@@ -152,6 +152,8 @@ int replay_main(std::span<const std::string> args) {
         return kExitBadInput;
     }
 
+    // serve may have moved virtual time 0 (--start-time); the trace says where.
+    loaded->start_time_unix_nanos = session->start.start_unix_nanos;
     ReplayDriver driver(*session);
     scenario::RunOptions options;
     options.seed = session->start.seed;

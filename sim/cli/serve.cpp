@@ -35,6 +35,7 @@ using kernel::Nanos;
 
 constexpr std::string_view kHelp =
     "Usage: sim-run serve [SCENARIO] [--listen HOST:PORT] [--speed X] [--seed N] [--out DIR]\n"
+    "                     [--start-time now|RFC3339]\n"
     "\n"
     "Runs a simulation with virtual time paced against the wall clock and serves its\n"
     "Kubernetes API over HTTP, so the real kubectl (or any client) can watch the cluster and\n"
@@ -55,6 +56,9 @@ constexpr std::string_view kHelp =
     "                      times faster than real time, 0.5 at half speed)\n"
     "  --seed N            use seed N instead of the scenario's spec.seed\n"
     "  --out DIR           write DIR/trace.jsonl, DIR/summary.txt, DIR/junit.xml at the end\n"
+    "  --start-time T      virtual time 0 is T: `now` (the wall clock) or an RFC 3339 time\n"
+    "                      (default: the scenario's startTime). With `now` and --speed 1 the\n"
+    "                      ages kubectl computes itself (describe's events) read right\n"
     "\n"
     "Request bodies above 3 MiB are refused with 413 RequestEntityTooLarge.\n"
     "\n"
@@ -77,7 +81,29 @@ struct ServeArgs {
     double speed = 1;
     std::optional<std::uint64_t> seed;
     std::optional<std::filesystem::path> out_dir;
+    std::optional<std::int64_t> start_unix_nanos;  // --start-time
 };
+
+// --start-time now|RFC3339: "now" is the wall clock, whole seconds (recorded in run.start's
+// startTime, which replay reads back).
+std::optional<std::string> parse_start_time(const std::string& v, ServeArgs& out) {
+    if (v == "now") {
+        const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+        out.start_unix_nanos = static_cast<std::int64_t>(seconds.count()) * 1'000'000'000LL;
+        return std::nullopt;
+    }
+    std::string error;
+    const auto t = kernel::parse_rfc3339_unix_nanos(v, &error);
+    if (!t)
+        return "--start-time: expected now or an RFC 3339 time such as 2025-01-01T00:00:00Z, got "
+               "\"" +
+               v + "\"";
+    // run.start prints whole seconds, and replay reads the time back from there.
+    if (*t % 1'000'000'000LL != 0) return "--start-time: use whole seconds, got \"" + v + "\"";
+    out.start_unix_nanos = *t;
+    return std::nullopt;
+}
 
 std::optional<std::string> parse_listen(const std::string& v, ServeArgs& out) {
     const std::size_t colon = v.rfind(':');
@@ -108,12 +134,14 @@ std::optional<std::string> parse_serve_args(std::span<const std::string> args, S
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         const bool has_value = i + 1 < args.size();
-        if (a == "--listen" || a == "--speed" || a == "--seed" || a == "--out") {
+        if (a == "--listen" || a == "--speed" || a == "--seed" || a == "--out" ||
+            a == "--start-time") {
             if (!has_value) return a + " needs a value";
             const std::string& v = args[++i];
             std::optional<std::string> error;
             if (a == "--listen") error = parse_listen(v, out);
             if (a == "--speed") error = parse_speed(v, out);
+            if (a == "--start-time") error = parse_start_time(v, out);
             if (a == "--out") out.out_dir = v;
             if (a == "--seed") {
                 std::uint64_t seed = 0;
@@ -277,6 +305,7 @@ int serve_main(std::span<const std::string> args) {
         if (!loaded) return kExitBadInput;
     }
 
+    if (parsed.start_unix_nanos) loaded->start_time_unix_nanos = *parsed.start_unix_nanos;
     ServeDriver driver(parsed, loaded->metadata.name);
     scenario::RunOptions options;
     options.seed = parsed.seed;

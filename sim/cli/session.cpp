@@ -196,6 +196,9 @@ SessionStart read_start(const nlohmann::json& line) {
     const nlohmann::json& seed = member(line, "seed");
     if (!seed.is_number_unsigned()) throw LineError{"\"seed\" is not a non-negative integer"};
     start.seed = seed.get<std::uint64_t>();
+    const auto start_time = kernel::parse_rfc3339_unix_nanos(string_member(line, "startTime"));
+    if (!start_time) throw LineError{"\"startTime\" is not an RFC 3339 time"};
+    start.start_unix_nanos = *start_time;
     return start;
 }
 

@@ -30,6 +30,7 @@ struct SessionStart {
     std::string scenario_file;  // "" : the built-in default cluster
     double speed = 1;
     std::uint64_t seed = 0;
+    std::int64_t start_unix_nanos = 0;  // run.start's startTime (replay uses it)
 };
 
 struct SessionInput {
