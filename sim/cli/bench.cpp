@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/bench_api.hpp"
 #include "sim/cli/command.hpp"
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/random.hpp"
@@ -76,8 +77,9 @@ namespace {
 
 int bench_main(std::span<const std::string> args) {
     if (!args.empty() && args[0] == "cluster") return bench_cluster(args.subspan(1));
+    if (!args.empty() && args[0] == "api") return bench_api(args.subspan(1));
     if (args.empty() || args[0] != "kernel") {
-        return usage_error(kBenchCommand, "expected a target: kernel or cluster");
+        return usage_error(kBenchCommand, "expected a target: kernel, cluster or api");
     }
     std::uint64_t events = 10'000'000;
     std::vector<std::size_t> pendings{1'000, 100'000, 1'000'000};
@@ -110,9 +112,10 @@ int bench_main(std::span<const std::string> args) {
 }  // namespace
 
 extern const Command kBenchCommand{
-    "bench", "measure the simulator's speed (bench kernel)",
+    "bench", "measure the simulator's speed (bench kernel, bench cluster, bench api)",
     "Usage: sim-run bench kernel [--events N] [--pending P]\n"
-    "       sim-run bench cluster [--nodes N] [--pods P]\n\n"
+    "       sim-run bench cluster [--nodes N] [--pods P]\n"
+    "       sim-run bench api [--pods N] [--gets M]\n\n"
     "Measures the event loop with the hold model: N events (default 10,000,000) each run the\n"
     "earliest pending event and schedule one replacement an exponential delay later, with\n"
     "1k, 100k and 1M events pending (or just P with --pending). Prints events per second of\n"
@@ -120,7 +123,11 @@ extern const Command kBenchCommand{
     "bench cluster registers N nodes (1,000) with a kubelet each and the scheduler, creates\n"
     "P pods (100,000) directly and runs until all are bound and Ready; prints wall time and\n"
     "peak memory. scripts/bench-cluster runs it.\n\n"
-    "Example:\n  sim-run bench kernel --events 5000000\n",
+    "bench api measures the in-process API server: N small-pod creates (default 100,000),\n"
+    "M gets by name (default 1,000,000), label-selector lists over the N pods, and N/2\n"
+    "creates watched by 10 watchers (each event delivered through the event loop, the\n"
+    "object shared, not copied, between watchers).\n\n"
+    "Example:\n  sim-run bench kernel --events 5000000\n  sim-run bench api --pods 100000\n",
     bench_main};
 
 }  // namespace sim::cli

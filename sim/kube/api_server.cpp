@@ -385,10 +385,14 @@ void ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) 
     meta(object)["resourceVersion"] = std::to_string(rv);
     const std::string ns = str(meta_of(object), "namespace");
     const std::string name = str(meta_of(object), "name");
+    Json& slot = bucket(r)[{ns, name}];
+    // The replaced object is the change's previous state: moved out of the store when that is
+    // where it is, so an update copies only the new state (into the shared history).
+    Json old = previous ? (previous == &slot ? std::move(slot) : *previous) : Json();
     Change change{rv,     r.group_resource(),
                   ns,     previous ? WatchEventType::Modified : WatchEventType::Added,
-                  object, previous ? *previous : Json()};
-    bucket(r)[{ns, name}] = std::move(object);
+                  object, std::move(old)};
+    slot = std::move(object);
     hub_.record(std::move(change));
 }
 
@@ -634,10 +638,13 @@ Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options)
                 base64(Json{{"v", "meta.k8s.io/v1"}, {"rv", list_rv}, {"start", start}}.dump());
             if (labels.empty() && fields.empty()) metadata["remainingItemCount"] = remaining;
         }
-        return Json{{"kind", r.list_kind()},
-                    {"apiVersion", r.api_version(ref.version)},
-                    {"metadata", metadata},
-                    {"items", items}};
+        // Built member by member: an initializer list would copy every item once more.
+        Json out = Json::object();
+        out["kind"] = r.list_kind();
+        out["apiVersion"] = r.api_version(ref.version);
+        out["metadata"] = std::move(metadata);
+        out["items"] = std::move(items);
+        return out;
     } catch (const ApiError& e) {
         return e;
     }
@@ -1014,11 +1021,14 @@ Result<WatchHandle> ApiServer::watch(const ResourceRef& ref, const ListOptions& 
         spec.fields = FieldSelector::parse(options.field_selector);
         spec.fields.check_supported(r);
         spec.bookmarks = options.allow_watch_bookmarks;
+        spec.external = options.external;
         spec.kind = r.kind;
         spec.api_version = r.api_version(ref.version);
-        spec.present = [info = r, version = ref.version](const Json& stored) {
-            return from_storage_version(info, stored, version);
-        };
+        if (ref.version != r.storage_version) {
+            spec.present = [info = r, version = ref.version](const Json& stored) {
+                return from_storage_version(info, stored, version);
+            };
+        }
         std::vector<Json> initial;
         bool replay = false;
         std::uint64_t from = 0;

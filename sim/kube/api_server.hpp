@@ -54,6 +54,8 @@ struct ListOptions {
     // events for current objects; "N" replays every change after N (410 when compacted).
     std::string resource_version{};
     bool allow_watch_bookmarks = false;
+    // Watch: the watcher is outside the simulation (the HTTP face); see WatcherSpec::external.
+    bool external = false;
 };
 
 struct DeleteOptions {
@@ -132,6 +134,9 @@ class ApiServer {
     // Sends BOOKMARK events at the current revision to watchers that asked for them.
     void send_bookmarks() { hub_.send_bookmarks(revision_); }
     std::size_t watcher_count() const { return hub_.watcher_count(); }
+    // Loop events spent delivering to external watchers (HTTP watch streams): `sim-run serve`
+    // leaves them out of the run's event count, which a replay without watchers must match.
+    std::uint64_t external_watch_events() const { return hub_.external_deliveries(); }
 
     // Every stored object of a resource in key order, storage version (for tests and the
     // garbage collector's owner index; controllers use list()).

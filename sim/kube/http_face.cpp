@@ -26,13 +26,19 @@ struct HttpFace::Shared {
     std::atomic<bool> shutdown{false};
     httplib::Server http;
     std::thread listener;
+    std::function<void()> wake;  // set before the listener starts, read-only afterwards
+
+    void notify() {
+        queued.notify_all();
+        if (wake) wake();
+    }
 
     void enqueue(Item item) {
         {
             const std::lock_guard lock(mutex);
             inbox.push_back(std::move(item));
         }
-        queued.notify_all();
+        notify();
     }
 };
 
@@ -80,7 +86,7 @@ int HttpFace::start(const std::string& host, int port) {
         if (!shared) return unavailable(res);
         if (shutdown_endpoint && req.method == "POST" && req.path == "/shutdown") {
             shared->shutdown = true;
-            shared->queued.notify_all();
+            shared->notify();
             res.set_content("{}", "application/json");
             return;
         }
@@ -92,7 +98,7 @@ int HttpFace::start(const std::string& host, int port) {
             if (shared->stopping) return unavailable(res);
             shared->inbox.push_back(job);
         }
-        shared->queued.notify_all();
+        shared->notify();
         while (reply.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
             const std::lock_guard lock(shared->mutex);
             if (shared->stopping) return unavailable(res);
@@ -186,6 +192,10 @@ bool HttpFace::wait_for_work(std::chrono::milliseconds timeout) {
     return shared_->queued.wait_for(lock, timeout, [&] {
         return !shared_->inbox.empty() || shared_->shutdown;
     }) && !shared_->inbox.empty();
+}
+
+void HttpFace::set_wake_callback(std::function<void()> wake) {
+    shared_->wake = std::move(wake);
 }
 
 void HttpFace::set_request_observer(std::function<void(const HttpRequest&)> observer) {

@@ -61,6 +61,10 @@ class HttpFace {
 
     // Called on the simulation thread for each request just before it is answered.
     void set_request_observer(std::function<void(const HttpRequest&)> observer);
+    // Called on an HTTP worker thread each time something is queued for pump(), so a
+    // simulation thread that waits on something else (an Asio timer) can wake up. It must be
+    // thread-safe and quick. Set it before start().
+    void set_wake_callback(std::function<void()> wake);
     bool shutdown_requested() const;
     std::size_t open_streams() const { return router_.open_streams(); }
 

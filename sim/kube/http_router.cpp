@@ -48,9 +48,12 @@ std::int64_t int_param(const HttpRequest& req, const std::string& name, std::int
     return *v;
 }
 
+// The true values of Go's strconv.ParseBool, which the apiserver's query decoding uses (the
+// Python client sends watch=True).
 bool bool_param(const HttpRequest& req, const std::string& name) {
     const auto v = req.param(name);
-    return v && (*v == "true" || *v == "1");
+    return v && (*v == "true" || *v == "1" || *v == "t" || *v == "T" || *v == "TRUE" ||
+                 *v == "True");
 }
 
 ListOptions list_options(const HttpRequest& req) {
@@ -437,7 +440,9 @@ HttpResponse HttpRouter::watch(const HttpRequest& req, const ResourceRef& ref,
             line["object"] = to_table(info, e.object, server.now_unix_nanos());
         stream->push(line.dump() + "\n");
     };
-    Result<WatchHandle> handle = server_.watch(ref, options, handler);
+    ListOptions external = options;
+    external.external = true;  // a client outside the simulation (see WatcherSpec::external)
+    Result<WatchHandle> handle = server_.watch(ref, external, handler);
     HttpResponse r;
     r.stream = stream;
     r.stream_timeout_seconds = int_param(req, "timeoutSeconds", 0);

@@ -274,7 +274,11 @@ std::string join(const std::vector<std::string>& values) {
 
 bool LabelRequirement::matches(const Labels& labels) const {
     const auto it = labels.find(key);
-    const bool has = it != labels.end();
+    return matches_value(it == labels.end() ? nullptr : &it->second);
+}
+
+bool LabelRequirement::matches_value(const std::string* value) const {
+    const bool has = value != nullptr;
     const auto contains = [&](const std::string& v) {
         return std::find(values.begin(), values.end(), v) != values.end();
     };
@@ -282,10 +286,10 @@ bool LabelRequirement::matches(const Labels& labels) const {
         case Op::Equals:
         case Op::DoubleEquals:
         case Op::In:
-            return has && contains(it->second);
+            return has && contains(*value);
         case Op::NotEquals:
         case Op::NotIn:
-            return !has || !contains(it->second);
+            return !has || !contains(*value);
         case Op::Exists:
             return has;
         case Op::DoesNotExist:
@@ -295,8 +299,8 @@ bool LabelRequirement::matches(const Labels& labels) const {
             if (!has) return false;
             try {
                 std::size_t used = 0;
-                const long long have = std::stoll(it->second, &used);
-                if (used != it->second.size()) return false;
+                const long long have = std::stoll(*value, &used);
+                if (used != value->size()) return false;
                 const long long want = std::stoll(values.front());
                 return op == Op::GreaterThan ? have > want : have < want;
             } catch (const std::exception&) {
@@ -400,8 +404,21 @@ bool LabelSelector::matches(const Labels& labels) const {
                        [&](const auto& r) { return r.matches(labels); });
 }
 
+// Looks each requirement's key up in the object's labels: no label map is built (a list by
+// selector calls this once per stored object).
 bool LabelSelector::matches_object(const Json& object) const {
-    return matches(object_labels(object));
+    if (nothing_) return false;
+    if (requirements_.empty()) return true;
+    const Json* labels = nullptr;
+    if (const auto meta = object.find("metadata"); meta != object.end() && meta->is_object())
+        if (const auto l = meta->find("labels"); l != meta->end() && l->is_object()) labels = &*l;
+    return std::all_of(requirements_.begin(), requirements_.end(), [&](const auto& r) {
+        const std::string* value = nullptr;
+        if (labels != nullptr)
+            if (const auto v = labels->find(r.key); v != labels->end() && v->is_string())
+                value = &v->template get_ref<const std::string&>();
+        return r.matches_value(value);
+    });
 }
 
 std::string LabelSelector::to_string() const {

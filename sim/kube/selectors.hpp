@@ -33,6 +33,8 @@ struct LabelRequirement {
     std::vector<std::string> values;  // sorted for In/NotIn
 
     bool matches(const Labels& labels) const;
+    // The same for one label's value (nullptr: the object has no such label).
+    bool matches_value(const std::string* value) const;
     std::string to_string() const;
 };
 

@@ -87,54 +87,66 @@ bool WatchHub::matches(const Watcher& w, const Json& object) const {
     return w.spec.labels.matches_object(object) && w.spec.fields.matches(object);
 }
 
-bool WatchHub::translate(const Watcher& w, const Change& c, WatchEvent& out) const {
-    if (c.group_resource != w.spec.group_resource) return false;
-    if (!w.spec.ns.empty() && c.ns != w.spec.ns) return false;
+std::shared_ptr<const Json> WatchHub::present(const Watcher& w,
+                                              const std::shared_ptr<const Json>& stored) {
+    if (!w.spec.present) return stored;
+    return std::make_shared<const Json>(w.spec.present(*stored));
+}
+
+std::optional<WatchEvent> WatchHub::translate(const Watcher& w,
+                                              const std::shared_ptr<const Change>& shared) const {
+    const Change& c = *shared;
+    if (c.group_resource != w.spec.group_resource) return std::nullopt;
+    if (!w.spec.ns.empty() && c.ns != w.spec.ns) return std::nullopt;
     const bool now = matches(w, c.object);
     const bool before = !c.previous.is_null() && matches(w, c.previous);
+    // The change's own object, kept alive by the change (aliasing): no copy per watcher.
+    const std::shared_ptr<const Json> object(shared, &c.object);
     switch (c.type) {
         case WatchEventType::Added:
-            if (!now) return false;
-            out = {WatchEventType::Added, w.spec.present(c.object)};
-            return true;
+            if (!now) return std::nullopt;
+            return WatchEvent{WatchEventType::Added, present(w, object)};
         case WatchEventType::Deleted:
-            if (!now) return false;
-            out = {WatchEventType::Deleted, w.spec.present(c.object)};
-            return true;
+            if (!now) return std::nullopt;
+            return WatchEvent{WatchEventType::Deleted, present(w, object)};
         case WatchEventType::Modified:
-            if (now && before)
-                out = {WatchEventType::Modified, w.spec.present(c.object)};
-            else if (now)
-                out = {WatchEventType::Added, w.spec.present(c.object)};
-            else if (before) {
+            if (now && before) return WatchEvent{WatchEventType::Modified, present(w, object)};
+            if (now) return WatchEvent{WatchEventType::Added, present(w, object)};
+            if (before) {
                 // cache_watcher.go: the old state with the new resourceVersion.
                 Json old = c.previous;
                 old["metadata"]["resourceVersion"] = c.object["metadata"]["resourceVersion"];
-                out = {WatchEventType::Deleted, w.spec.present(old)};
-            } else {
-                return false;
+                return WatchEvent{WatchEventType::Deleted,
+                                  present(w, std::make_shared<const Json>(std::move(old)))};
             }
-            return true;
+            return std::nullopt;
         default:
-            return false;
+            return std::nullopt;
     }
 }
 
 void WatchHub::deliver(const std::shared_ptr<Watcher>& w, WatchEvent event) {
+    if (w->spec.external) {
+        loop_.schedule_after(0, [w, event = std::move(event), count = external_deliveries_] {
+            ++*count;
+            if (!w->stopped) w->handler(event);
+        });
+        return;
+    }
     loop_.schedule_after(0, [w, event = std::move(event)] {
         if (!w->stopped) w->handler(event);
     });
 }
 
 void WatchHub::record(Change change) {
-    for (const std::uint64_t id : candidates(change)) {
+    const auto shared = std::make_shared<const Change>(std::move(change));
+    for (const std::uint64_t id : candidates(*shared)) {
         const std::shared_ptr<Watcher>& w = watchers_.at(id);
-        WatchEvent event;
-        if (translate(*w, change, event)) deliver(w, std::move(event));
+        if (auto event = translate(*w, shared)) deliver(w, std::move(*event));
     }
-    history_.push_back(std::move(change));
+    history_.push_back(shared);
     while (history_.size() > capacity_) {
-        compacted_ = history_.front().revision;
+        compacted_ = history_.front()->revision;
         history_.pop_front();
     }
 }
@@ -143,12 +155,12 @@ WatchHandle WatchHub::add(WatcherSpec spec, WatchHandler handler, const std::vec
                           bool replay, std::uint64_t from_revision) {
     auto w = std::make_shared<Watcher>(Watcher{std::move(spec), std::move(handler), false});
     for (const auto& object : initial)
-        if (matches(*w, object)) deliver(w, {WatchEventType::Added, w->spec.present(object)});
+        if (matches(*w, object))
+            deliver(w, {WatchEventType::Added, w->spec.present ? w->spec.present(object) : object});
     if (replay) {
         for (const auto& c : history_) {
-            if (c.revision <= from_revision) continue;
-            WatchEvent event;
-            if (translate(*w, c, event)) deliver(w, std::move(event));
+            if (c->revision <= from_revision) continue;
+            if (auto event = translate(*w, c)) deliver(w, std::move(*event));
         }
     }
     const std::uint64_t id = next_id_++;

@@ -24,9 +24,20 @@ namespace sim::kube {
 enum class WatchEventType { Added, Modified, Deleted, Bookmark, Error };
 std::string to_string(WatchEventType type);  // "ADDED", ...
 
+// One event as a watcher sees it. The object is shared, not copied: every watcher that sees a
+// change in the storage version gets the same immutable object (and so does the history).
 struct WatchEvent {
-    WatchEventType type = WatchEventType::Added;
-    nlohmann::json object;  // the object in the watcher's version, or a Status for ERROR
+    WatchEvent(WatchEventType t, nlohmann::json o)
+        : type(t), shared(std::make_shared<const nlohmann::json>(std::move(o))), object(*shared) {}
+    WatchEvent(WatchEventType t, std::shared_ptr<const nlohmann::json> o)
+        : type(t), shared(std::move(o)), object(*shared) {}
+    WatchEvent(const WatchEvent& other) : type(other.type), shared(other.shared), object(*shared) {}
+    WatchEvent& operator=(const WatchEvent&) = delete;
+
+    WatchEventType type;
+    std::shared_ptr<const nlohmann::json> shared;
+    // The object in the watcher's version, or a Status for ERROR (*shared).
+    const nlohmann::json& object;
     // {"type":"ADDED","object":{...}} as on the wire.
     nlohmann::json to_json() const;
 };
@@ -49,11 +60,15 @@ struct WatcherSpec {
     LabelSelector labels;
     FieldSelector fields;
     bool bookmarks = false;
-    // Converts a storage object to what the watcher sees (its version).
+    // Converts a storage object to what the watcher sees (its version). Empty when the watcher
+    // sees the storage version: it then shares the stored object, no copy per watcher.
     std::function<nlohmann::json(const nlohmann::json&)> present;
     // The watcher's {"kind","apiVersion"} for BOOKMARK objects.
     std::string kind;
     std::string api_version;
+    // A watch from outside the simulation (the HTTP face). Its deliveries are loop events a
+    // replay of the session does not have, so the hub counts them apart.
+    bool external = false;
 };
 
 class WatchHub;
@@ -100,6 +115,8 @@ class WatchHub {
 
     void remove(std::uint64_t id);
     std::size_t watcher_count() const { return watchers_.size(); }
+    // Loop events run so far to deliver to external watchers (delivered or dropped).
+    std::uint64_t external_deliveries() const { return *external_deliveries_; }
 
   private:
     struct Watcher {
@@ -110,12 +127,16 @@ class WatchHub {
 
     bool matches(const Watcher& w, const nlohmann::json& object) const;
     // The event a change means to a watcher (selector transitions), if any.
-    bool translate(const Watcher& w, const Change& c, WatchEvent& out) const;
+    // The watchers that see the storage version share the change's object.
+    std::optional<WatchEvent> translate(const Watcher& w,
+                                        const std::shared_ptr<const Change>& change) const;
+    static std::shared_ptr<const nlohmann::json> present(
+        const Watcher& w, const std::shared_ptr<const nlohmann::json>& stored);
     void deliver(const std::shared_ptr<Watcher>& w, WatchEvent event);
 
     sim::kernel::EventLoop& loop_;
     std::size_t capacity_;
-    std::deque<Change> history_;
+    std::deque<std::shared_ptr<const Change>> history_;  // shared with the events in flight
     std::uint64_t compacted_ = 0;
     std::map<std::uint64_t, std::shared_ptr<Watcher>> watchers_;
     std::uint64_t next_id_ = 1;
@@ -127,6 +148,8 @@ class WatchHub {
     std::map<std::string, std::set<std::uint64_t>> pods_by_node_;
     static std::optional<std::string> pinned_node(const WatcherSpec& spec);
     std::vector<std::uint64_t> candidates(const Change& change) const;
+    // Shared with the delivery events, which may outlive a stopped watcher.
+    std::shared_ptr<std::uint64_t> external_deliveries_ = std::make_shared<std::uint64_t>(0);
 };
 
 }  // namespace sim::kube

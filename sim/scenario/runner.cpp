@@ -30,6 +30,7 @@
 #include "sim/scenario/observe.hpp"
 #include "sim/scenario/outputs.hpp"
 #include "sim/scenario/progress.hpp"
+#include "sim/scenario/run_driver.hpp"
 #include "sim/scenario/steps.hpp"
 
 namespace sim::scenario {
@@ -98,7 +99,7 @@ class Run {
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
             loop_.schedule_at(t, [] {});  // stop here so expectations see this instant
         }
-        simulate();
+        options_.driver ? simulate_driven() : simulate();
         finish();
         return std::move(result_);
     }
@@ -135,11 +136,12 @@ class Run {
     }
 
     void trace_start() {
-        trace_->line(0, "run.start")
-            .str("scenario", s_.metadata.name)
+        auto line = trace_->line(0, "run.start");
+        line.str("scenario", s_.metadata.name)
             .num("seed", seed_)
             .str("duration", format_duration(s_.duration))
             .str("startTime", kernel::format_rfc3339(s_.start_time_unix_nanos));
+        if (options_.driver) options_.driver->annotate_start(line);
     }
 
     // Seldon Core installed: its validating webhook and its operator (the controllers of the
@@ -507,11 +509,52 @@ class Run {
         progress_.finish();
     }
 
+    // Driven (`serve`, `replay`): the driver says how far to go; the run goes on past
+    // `duration`, where the expectations close. The expectations look after each instant at
+    // which the simulation itself did something (events other than deliveries to HTTP
+    // watchers, or a write), so a replay without those watchers sees the same instants.
+    void simulate_driven() {
+        RunDriver& driver = *options_.driver;
+        driver.attach(loop_, api_, *trace_);
+        bool closed = false;
+        std::uint64_t seen_events = internal_events();
+        std::uint64_t seen_revision = api_.revision();
+        const auto look = [&] {
+            if (internal_events() == seen_events && api_.revision() == seen_revision) return;
+            seen_events = internal_events();
+            seen_revision = api_.revision();
+            expectations_->observe(loop_.now(), observer(), *trace_);
+        };
+        const auto close = [&] {
+            loop_.run_until(s_.duration);
+            expectations_->observe(loop_.now(), observer(), *trace_);
+            expectations_->close(s_.duration, *trace_);
+            closed = true;
+        };
+        while (const std::optional<Nanos> until = driver.advance_to(loop_.next_time())) {
+            look();  // after the inputs the driver injected at now()
+            for (Nanos next = loop_.next_time(); next >= 0 && next <= *until;
+                 next = loop_.next_time()) {
+                if (!closed && next > s_.duration) close();
+                loop_.run_until(next);
+                if (!closed) look();
+            }
+            if (!closed && *until >= s_.duration) close();
+            loop_.run_until(*until);
+        }
+        if (!closed) expectations_->close(loop_.now(), *trace_);
+        driver.detach();
+    }
+
+    std::uint64_t internal_events() const {
+        return loop_.executed() - api_.external_watch_events();
+    }
+
     Observer observer() { return make_cluster_observer(client_); }
 
     void finish() {
         result_.expectations = expectations_->results();
-        result_.events = loop_.executed();
+        result_.events = loop_.executed() - api_.external_watch_events();
         const bool failed = !result_.step_failures.empty() ||
                             std::any_of(result_.expectations.begin(), result_.expectations.end(),
                                         [](const ExpectationResult& e) { return !e.passed; });

@@ -16,11 +16,14 @@
 
 namespace sim::scenario {
 
+class RunDriver;  // run_driver.hpp
+
 struct RunOptions {
     std::optional<std::uint64_t> seed;             // overrides spec.seed
     std::optional<std::filesystem::path> out_dir;  // trace.jsonl, summary.txt, junit.xml
     bool progress = true;                          // a progress line on stderr for long runs
     std::ostream* narration = nullptr;             // `explain`: a sentence per decision
+    RunDriver* driver = nullptr;  // `serve`, `replay`: paces the run and injects inputs
 };
 
 struct ExpectationResult {

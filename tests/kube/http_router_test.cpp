@@ -341,6 +341,14 @@ TEST_CASE("http: watch streams JSON lines, 410 as one ERROR event", "[kube][http
     router.close_stream(w.stream_id);
     CHECK(router.open_streams() == 0);
     CHECK(w.stream->closed());
+    // ParseBool's spellings: the Python client sends watch=True.
+    for (const char* yes : {"True", "TRUE", "t", "1"}) {
+        const HttpResponse py =
+            router.handle(request("GET", kDeployments + "?watch=" + yes + "&resourceVersion=0"));
+        CHECK(py.stream);
+        router.close_stream(py.stream_id);
+    }
+    CHECK_FALSE(router.handle(request("GET", kDeployments + "?watch=False")).stream);
 
     const HttpResponse bad =
         router.handle(request("GET", kDeployments + "?watch=1&labelSelector=a b c"));

@@ -292,3 +292,46 @@ TEST_CASE("removing the last finalizer of a deleting object is one DELETED event
     CHECK(rec.events[0].object["metadata"]["finalizers"] == Json::array({"x/y"}));
     CHECK(last["metadata"]["resourceVersion"] == std::to_string(c.server.revision()));
 }
+
+TEST_CASE("watchers of the storage version share one object per change; others get theirs") {
+    Cluster c;
+    const std::string rv = std::to_string(c.server.revision());
+    std::vector<Recorder> same(3);
+    std::vector<WatchHandle> handles;
+    for (Recorder& r : same)
+        handles.push_back(
+            c.client.watch(refs::kConfigMaps.in("default"), {.resource_version = rv}, r.handler())
+                .value());
+    Json a = c.client.create(config_map("a")).value();
+    a["data"]["k"] = "2";
+    REQUIRE(c.client.update(a).ok());
+    c.loop.run_until_idle(100);
+    for (const Recorder& r : same)
+        REQUIRE(r.events.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        // No copy per watcher: the very same immutable object.
+        CHECK(&same[1].events[i].object == &same[0].events[i].object);
+        CHECK(&same[2].events[i].object == &same[0].events[i].object);
+    }
+    CHECK(same[0].events[1].object["data"]["k"] == "2");
+
+    // A watcher in another version gets its own converted copy.
+    Recorder v1;
+    auto w =
+        c.client.watch(refs::kHpasV1.in("default"), {.resource_version = rv}, v1.handler()).value();
+    Recorder v2;
+    auto w2 =
+        c.client.watch(refs::kHpas.in("default"), {.resource_version = rv}, v2.handler()).value();
+    REQUIRE(
+        c.client
+            .create(refs::kHpas.in("default"),
+                    Json::parse(R"({"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler",
+                        "metadata":{"name":"h"},"spec":{"scaleTargetRef":{"apiVersion":"apps/v1",
+                        "kind":"Deployment","name":"web"},"minReplicas":1,"maxReplicas":3}})"))
+            .ok());
+    c.loop.run_until_idle(100);
+    REQUIRE(v1.events.size() == 1);
+    REQUIRE(v2.events.size() == 1);
+    CHECK(v1.events[0].object["apiVersion"] == "autoscaling/v1");
+    CHECK(v2.events[0].object["apiVersion"] == "autoscaling/v2");
+}
