@@ -12,9 +12,10 @@ namespace sim::cli {
 
 namespace {
 
-const std::array<const Command*, 9> kCommands{
+const std::array kCommands{
     &kRunCommand,  &kValidateCommand, &kExplainCommand, &kRenderCommand, &kDataCommand,
-    &kTrainCommand, &kPredictCommand, &kBenchCommand,   &kVersionCommand};
+    &kTrainCommand, &kPredictCommand, &kBenchCommand,   &kVersionCommand,
+    &kVerifyCommand, &kSweepCommand};
 
 void print_overview(std::ostream& out) {
     out << "sim-run: a deterministic simulator of Seldon Core v1 on Kubernetes.\n"
