@@ -37,6 +37,7 @@ constexpr int kStepColumns = 480;      // samples per replica or HPA series
 constexpr std::size_t kMaxDots = 400;  // tooltip dots per chart
 constexpr std::size_t kMaxPods = 120;  // rows in the pod timeline
 constexpr std::size_t kMaxEvents = 1000;
+constexpr std::size_t kMaxPodWarnings = 60;  // ticks per pod row
 
 const std::vector<std::string> kPalette{"#2563eb", "#dc2626", "#0d9488", "#9333ea",
                                         "#ea580c", "#0891b2", "#ca8a04", "#db2777"};
@@ -108,6 +109,7 @@ struct TraceModel {
     std::map<std::string, std::vector<HpaSample>> hpas;
     std::vector<std::string> pod_order;  // first appearance
     std::map<std::string, std::vector<PodChange>> pods;
+    std::map<std::string, std::vector<report::PodWarning>> pod_warnings;  // by "ns/name"
     std::vector<ExpectRow> expectations;
     std::vector<EventRow> events;
     std::size_t events_seen = 0;
@@ -216,6 +218,13 @@ void read_line(TraceModel& m, const std::string& kind, const json& l) {
         m.expectations.push_back({t, text_of(l, "name"), text_of(l, "result"),
                                   text_of(l, "observed"), text_of(l, "message")});
     } else if (kind == "event") {
+        const std::string object = text_of(l, "object");
+        if (text_of(l, "type") == "Warning" && object.starts_with("Pod/")) {
+            auto& warnings = m.pod_warnings[object.substr(4)];
+            if (warnings.size() < kMaxPodWarnings) {
+                warnings.push_back({t, text_of(l, "reason") + ": " + text_of(l, "message")});
+            }
+        }
         ++m.events_seen;
         if (m.events.size() < kMaxEvents) {
             m.events.push_back({t, text_of(l, "type"), text_of(l, "reason"), text_of(l, "object"),
@@ -602,7 +611,9 @@ std::vector<PodRow> pod_rows(const TraceModel& m) {
     for (const std::string& name : m.pod_order) {
         if (rows.size() >= kMaxPods) break;
         const std::vector<PodChange>& changes = m.pods.at(name);
-        PodRow row{name, {}};
+        PodRow row{name, {}, {}};
+        if (const auto w = m.pod_warnings.find(name); w != m.pod_warnings.end())
+            row.warnings = w->second;
         for (std::size_t i = 0; i < changes.size(); ++i) {
             const Nanos to = i + 1 < changes.size() ? changes[i + 1].t : m.end;
             const PodChange& c = changes[i];
@@ -635,8 +646,10 @@ std::string pods_section(const TraceModel& m, const std::vector<Marker>& markers
                    "One row per pod, in the order they appeared: amber while Pending (waiting for "
                    "a node, pulling its image), orange while running but not ready (readiness "
                    "probe not yet passed, or a crashed container), green while Ready and serving, "
-                   "violet while terminating; a thin grey line after it is deleted. Hover a bar "
-                   "for the times and the node.",
+                   "violet while terminating; a thin grey line after it is deleted. Red ticks mark "
+                   "Warning events about the pod (BackOff: a crashed container the kubelet waits "
+                   "to restart; Failed: an image it cannot pull). Hover a bar or a tick for the "
+                   "details.",
                    body);
 }
 
@@ -715,7 +728,7 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 .dot{stroke:#fff;stroke-width:1}
 .marker line{stroke:#94a3b8;stroke-dasharray:3 3}.marker text{font-size:10px;fill:var(--muted)}
 .marker.fault line{stroke:#dc2626}.marker.fault text{fill:#dc2626}
-.stripe{fill:#f8fafc}.pod{font-size:10.5px;fill:var(--ink)}
+.stripe{fill:#f8fafc}.warn{fill:#dc2626}.pod{font-size:10.5px;fill:var(--ink)}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}
 th{text-align:left;color:var(--muted);font-weight:600;border-bottom:1px solid var(--line);padding:4px 8px}
 td{border-bottom:1px solid #f1f5f9;padding:4px 8px;vertical-align:top}
@@ -723,7 +736,8 @@ td code{font-size:12px;word-break:break-all}
 tr.fault td{color:#b91c1c}tr.warning td{background:#fff7ed}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600}
 tr.pass .badge{background:#dcfce7;color:#166534}tr.fail .badge{background:#fee2e2;color:#991b1b}
-table.events td:nth-child(6){width:45%}
+table.events{font-size:12px}table.events td:nth-child(-n+3),table.events td:nth-child(7){white-space:nowrap}
+table.events td:nth-child(5){word-break:break-all;min-width:160px}table.events td:nth-child(6){width:42%}
 footer{color:var(--muted);font-size:12px;text-align:center}
 )";
 

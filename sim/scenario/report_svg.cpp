@@ -298,6 +298,9 @@ std::string render_pod_timeline(const std::vector<PodRow>& rows, Nanos t_end,
         out += "<span class=\"key\"><i style=\"background:" + std::string(pod_color(s)) +
                "\"></i>" + to_label(s) + "</span>";
     }
+    out +=
+        "<span class=\"key\"><svg width=\"10\" height=\"10\" aria-hidden=\"true\"><path "
+        "class=\"warn\" d=\"M5 9 L1 1 H9 Z\"/></svg>Warning event</span>";
     out += "</div><svg class=\"chart\" id=\"pod-timeline\" viewBox=\"0 0 " + num(kWidth) + " " +
            num(height) + "\" role=\"img\"><title>pod timeline</title>";
     out += time_axis(t_end, left, width, kTop, plot_height);
@@ -324,6 +327,12 @@ std::string render_pod_timeline(const std::vector<PodRow>& rows, Nanos t_end,
                    "\" fill=\"" + pod_color(span.state) + "\"><title>" + escape(row.name) + ": " +
                    to_label(span.state) + " " + clock(span.from) + " – " + clock(span.to) +
                    (span.node.empty() ? "" : " on " + escape(span.node)) + "</title></rect>";
+        }
+        for (const PodWarning& w : row.warnings) {
+            const double x = x_of(w.t, t_end, left, width);
+            out += "<path class=\"warn\" d=\"M" + num(x) + " " + num(y + 9) + " L" + num(x - 4) +
+                   " " + num(y + 1) + " H" + num(x + 4) + " Z\"><title>" + clock(w.t) + " " +
+                   escape(w.text) + "</title></path>";
         }
         out += "</g>";
     }

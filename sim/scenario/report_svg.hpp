@@ -90,9 +90,16 @@ struct PodSpan {
     std::string node;
 };
 
+// A Warning event about the pod (BackOff, Failed, Unhealthy), drawn as a tick on its row.
+struct PodWarning {
+    Nanos t = 0;
+    std::string text;
+};
+
 struct PodRow {
     std::string name;
     std::vector<PodSpan> spans;
+    std::vector<PodWarning> warnings;
 };
 
 std::string render_pod_timeline(const std::vector<PodRow>& rows, Nanos t_end,

@@ -58,7 +58,7 @@ std::string synthetic_trace() {
         R"("deployment":"seldon/sd-main-0-classifier","replicas":2,"current":2,"updated":2,"ready":2,"available":2)");
     t += line(
         30, "event",
-        R"("type":"Warning","reason":"BackOff","object":"Pod/seldon/x","message":"<script>alert(1)</script>","count":1,"source":"kubelet")");
+        R"("type":"Warning","reason":"BackOff","object":"Pod/seldon/sd-main-abc","message":"<script>alert(1)</script>","count":1,"source":"kubelet")");
     for (int s = 1; s <= 120; ++s) {
         t += line(
             s, "traffic",
@@ -109,6 +109,8 @@ TEST_CASE("the report draws every section from a trace with traffic and an HPA")
     CHECK(has(page, "data-series=\"desired replicas\""));
     CHECK(has(page, "data-series=\"ready\""));
     CHECK(has(page, "data-pod=\"seldon/sd-main-abc\""));
+    // The pod's Warning event is a tick on its row, explained by its tooltip.
+    CHECK(has(page, "<title>00:00:30 BackOff: &lt;script&gt;"));
     CHECK_FALSE(has(page, "no traffic in this run"));
     CHECK_FALSE(has(page, "no HPA in this run"));
     // The canary gets 10% of the requests, all of them errors.
