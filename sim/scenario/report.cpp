@@ -424,7 +424,7 @@ std::string traffic_section(const TraceModel& m, const std::vector<Marker>& mark
     std::vector<std::string> labels;
     std::vector<std::vector<TrafficBucket>> data;
     std::vector<bool> shadow;
-    // The busiest predictor first (it gets the first colour), ties by name.
+    // Predictors before shadows, the busiest first (it gets the first colour), ties by name.
     std::vector<const std::pair<const TrafficKey, std::map<Nanos, TrafficSecond>>*> order;
     for (const auto& entry : m.traffic)
         order.push_back(&entry);
@@ -434,8 +434,10 @@ std::string traffic_section(const TraceModel& m, const std::vector<Marker>& mark
             n += s.requests;
         return n;
     };
-    std::stable_sort(order.begin(), order.end(),
-                     [&](const auto* a, const auto* b) { return volume(a) > volume(b); });
+    std::stable_sort(order.begin(), order.end(), [&](const auto* a, const auto* b) {
+        if (a->first.shadow != b->first.shadow) return b->first.shadow;
+        return volume(a) > volume(b);
+    });
     for (const auto* entry : order) {
         const TrafficKey& key = entry->first;
         const std::map<Nanos, TrafficSecond>& per_second = entry->second;
