@@ -104,6 +104,8 @@ struct TraceModel {
     std::optional<std::int64_t> exit_code;
     std::int64_t events_executed = 0;
     std::vector<StepRow> steps;
+    std::vector<StepRow> step_failures;  // label: the step's index; text: why
+    std::vector<std::string> notes;      // what the simulation says it cannot do (yet)
     std::map<std::string, std::vector<DeploymentSample>> deployments;
     std::map<TrafficKey, std::map<Nanos, TrafficSecond>> traffic;
     std::map<std::string, std::vector<HpaSample>> hpas;
@@ -186,6 +188,13 @@ void read_line(TraceModel& m, const std::string& kind, const json& l) {
         m.events_executed = int_of(l, "events");
     } else if (kind == "step") {
         m.steps.push_back({t, text_of(l, "index"), step_text(l), text_of(l, "action") == "fault"});
+    } else if (kind == "step.failed") {
+        m.step_failures.push_back({t, text_of(l, "index"), text_of(l, "message"), false});
+    } else if (kind == "note") {
+        m.notes.push_back(clock(t) + ": " + text_of(l, "message"));
+    } else if (kind == "image.default") {
+        m.notes.push_back(clock(t) + ": image " + text_of(l, "image") +
+                          " matches no images: entry, so it runs with default timings");
     } else if (kind == "fault.end") {
         m.steps.push_back({t, text_of(l, "index"), "fault " + text_of(l, "fault") + " ends", true});
     } else if (kind == "deployment") {
@@ -235,9 +244,9 @@ void read_line(TraceModel& m, const std::string& kind, const json& l) {
 }
 
 const std::set<std::string>& drawn_kinds() {
-    static const std::set<std::string> kinds{"run.start",  "run.end", "step", "fault.end",
-                                             "deployment", "traffic", "hpa",  "pod",
-                                             "expect",     "event"};
+    static const std::set<std::string> kinds{
+        "run.start",  "run.end", "step", "step.failed", "note",   "image.default", "fault.end",
+        "deployment", "traffic", "hpa",  "pod",         "expect", "event"};
     return kinds;
 }
 
@@ -313,9 +322,17 @@ std::string header_section(const ReportHeader& h, const TraceModel& m) {
     if (!m.start_time.empty()) item("virtual start", m.start_time);
     item("expectations", std::to_string(m.expectations.size() - failed) + " of " +
                              std::to_string(m.expectations.size()) + " held");
+    if (!m.step_failures.empty()) item("steps failed", std::to_string(m.step_failures.size()));
     if (m.exit_code) item("exit code", std::to_string(*m.exit_code));
     item("events simulated", std::to_string(m.events_executed));
-    out += "</dl><p class=\"hash\">trace sha256: <code>" + escape(h.trace_sha256) +
+    out += "</dl>";
+    if (!m.notes.empty()) {
+        out += "<ul class=\"notes\">";
+        for (const std::string& n : m.notes)
+            out += "<li>" + escape(n) + "</li>";
+        out += "</ul>";
+    }
+    out += "<p class=\"hash\">trace sha256: <code>" + escape(h.trace_sha256) +
            "</code> — the same scenario and seed give the same hash on every run.</p>";
     out +=
         "<nav><a href=\"#steps\">timeline</a><a href=\"#deployments\">deployments</a>"
@@ -331,6 +348,10 @@ std::string steps_section(const TraceModel& m) {
     for (const StepRow& s : m.steps) {
         rows += std::string("<tr") + (s.fault ? " class=\"fault\"" : "") + "><td>" + clock(s.t) +
                 "</td><td>" + escape(s.label) + "</td><td>" + escape(s.text) + "</td></tr>";
+    }
+    for (const StepRow& f : m.step_failures) {
+        rows += "<tr class=\"failed\"><td>" + clock(f.t) + "</td><td>" + escape(f.label) +
+                "</td><td><span class=\"badge\">FAILED</span> " + escape(f.text) + "</td></tr>";
     }
     return section("steps", "Timeline",
                    "What the scenario did, and when. Each step is a numbered dashed line on every "
@@ -735,7 +756,8 @@ table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}
 th{text-align:left;color:var(--muted);font-weight:600;border-bottom:1px solid var(--line);padding:4px 8px}
 td{border-bottom:1px solid #f1f5f9;padding:4px 8px;vertical-align:top}
 td code{font-size:12px;word-break:break-all}
-tr.fault td{color:#b91c1c}tr.warning td{background:#fff7ed}
+tr.fault td{color:#b91c1c}tr.failed .badge{background:#fee2e2;color:#991b1b}
+.notes{margin:8px 0 0;padding-left:18px;color:#92400e;font-size:13px}tr.warning td{background:#fff7ed}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600}
 tr.pass .badge{background:#dcfce7;color:#166534}tr.fail .badge{background:#fee2e2;color:#991b1b}
 table.events{font-size:12px}table.events td:nth-child(-n+3),table.events td:nth-child(7){white-space:nowrap}

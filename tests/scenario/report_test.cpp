@@ -85,6 +85,8 @@ std::string synthetic_trace() {
     t += line(
         120, "expect",
         R"("index":1,"name":"no errors","result":"fail","observed":"120","message":"expected 0 errors, observed 120")");
+    t += line(61, "step.failed", R"("index":1,"message":"the API server refused this step")");
+    t += line(0, "note", R"("message":"traffic is not simulated yet")");
     t += line(120, "run.end", R"("events":99,"expectationsFailed":1,"stepsFailed":0,"exitCode":1)");
     return t;
 }
@@ -118,6 +120,8 @@ TEST_CASE("the report draws every section from a trace with traffic and an HPA")
     CHECK(has(page, "cpu: 100%/50%"));
     CHECK(has(page, "expected 0 errors, observed 120"));
     CHECK(has(page, "run failed"));
+    CHECK(has(page, "<span class=\"badge\">FAILED</span> the API server refused this step"));
+    CHECK(has(page, "<li>00:00:00: traffic is not simulated yet</li>"));
     CHECK(has(page, "A made-up run."));
     CHECK(has(page, "abc123"));
     // Self-contained, and what the trace says is text, never markup.
