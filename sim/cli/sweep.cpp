@@ -156,7 +156,8 @@ SeedOutcome run_seed(const scenario::Scenario& s, std::uint64_t seed) {
 // terminal, every ten seconds otherwise. The wall clock only paces this line.
 class SweepProgress {
   public:
-    SweepProgress(std::size_t total) : total_(total), terminal_(isatty(fileno(stderr)) != 0) {}
+    explicit SweepProgress(std::size_t total)
+        : total_(total), terminal_(isatty(fileno(stderr)) != 0) {}
 
     void wait_until_done(const std::atomic<std::size_t>& done,
                          const std::atomic<std::size_t>& failed, std::mutex& m,
@@ -216,8 +217,7 @@ int sweep_main(std::span<const std::string> args) {
     const unsigned jobs =
         parsed.jobs ? parsed.jobs : std::max(1u, std::thread::hardware_concurrency());
 
-    std::vector<SeedOutcome> outcomes;
-    { outcomes = run_all(*scenario, parsed.seeds, jobs); }
+    const std::vector<SeedOutcome> outcomes = run_all(*scenario, parsed.seeds, jobs);
     std::vector<std::uint64_t> failing;
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         const SeedOutcome& o = outcomes[i];

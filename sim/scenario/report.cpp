@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "sim/kernel/trace.hpp"
 #include "sim/scenario/report_svg.hpp"
 #include "sim/scenario/runner.hpp"
 
@@ -128,6 +129,11 @@ std::int64_t int_of(const json& line, const char* key) {
     return it != line.end() && it->is_number() ? it->get<std::int64_t>() : 0;
 }
 
+bool bool_of(const json& line, const char* key) {
+    const auto it = line.find(key);
+    return it != line.end() && it->is_boolean() && it->get<bool>();
+}
+
 double real_of(const json& line, const char* key) {
     const auto it = line.find(key);
     return it != line.end() && it->is_number() ? it->get<double>() : kGap;
@@ -167,15 +173,15 @@ std::string step_text(const json& l) {
 PodState pod_state(const json& l) {
     const std::string phase = text_of(l, "phase");
     if (phase == "Deleted") return PodState::Deleted;
-    if (l.value("terminating", false)) return PodState::Terminating;
+    if (bool_of(l, "terminating")) return PodState::Terminating;
     if (phase == "Succeeded" || phase == "Failed") return PodState::Ended;
-    if (l.value("ready", false)) return PodState::Ready;
+    if (bool_of(l, "ready")) return PodState::Ready;
     if (phase == "Running") return PodState::NotReady;
     return PodState::Pending;
 }
 
 void read_line(TraceModel& m, const std::string& kind, const json& l) {
-    const Nanos t = l.value("t", Nanos{0});
+    const Nanos t = int_of(l, "t");
     m.end = std::max(m.end, t);
     if (kind == "run.start") {
         m.scenario = text_of(l, "scenario");
@@ -202,7 +208,7 @@ void read_line(TraceModel& m, const std::string& kind, const json& l) {
             {t, int_of(l, "replicas"), int_of(l, "current"), int_of(l, "updated"),
              int_of(l, "ready"), int_of(l, "available")});
     } else if (kind == "traffic") {
-        const TrafficKey key{text_of(l, "sdep"), text_of(l, "predictor"), l.value("shadow", false)};
+        const TrafficKey key{text_of(l, "sdep"), text_of(l, "predictor"), bool_of(l, "shadow")};
         TrafficSecond& s = m.traffic[key][t];
         s.requests += int_of(l, "requests");
         s.responses += int_of(l, "responses");
@@ -798,8 +804,11 @@ std::string format_report(const ReportHeader& header, std::istream& trace_jsonl)
 std::string format_report_file(const ReportHeader& header, const std::filesystem::path& trace) {
     std::ifstream in(trace, std::ios::binary);
     if (!in) {
-        std::istringstream none;
-        return format_report(header, none);
+        // The page still says what it can, and why it is empty.
+        std::string note = "{\"t\":0,\"kind\":\"note\",\"message\":";
+        kernel::append_json_string(note, "cannot read the trace " + trace.generic_string());
+        std::istringstream only_note(note + "}\n");
+        return format_report(header, only_note);
     }
     return format_report(header, in);
 }

@@ -211,7 +211,7 @@ std::vector<Point> thin_steps(const std::vector<Point>& points, Nanos t_end, int
     std::vector<Point> out;
     const Nanos column = std::max<Nanos>(1, t_end / columns);
     for (const Point& p : points) {
-        if (!out.empty() && out.size() > 1 && out.back().t / column == p.t / column) {
+        if (out.size() > 1 && out.back().t / column == p.t / column) {
             out.back() = p;  // the same column: the later value wins
         } else {
             out.push_back(p);

@@ -166,6 +166,21 @@ TEST_CASE("an hour of per-second traffic is downsampled to a bounded page") {
     CHECK_FALSE(has(page, "shadow (shadow): 33.3%"));
 }
 
+TEST_CASE("a trace that cannot be read gives a page that says so") {
+    const std::string page =
+        format_report_file({"gone", "", 1, ""}, "/nonexistent/sim-report-test/trace.jsonl");
+    CHECK(has(page, "cannot read the trace /nonexistent/sim-report-test/trace.jsonl"));
+    CHECK(has(page, "<h1>gone</h1>"));
+}
+
+TEST_CASE("lines of the wrong shape are skipped, never a crash") {
+    const std::string page = render(
+        "not json\n{\"t\":\"soon\",\"kind\":\"pod\",\"pod\":7,\"ready\":\"yes\"}\n"
+        "{\"kind\":\"traffic\",\"requests\":\"many\",\"shadow\":1}\n[1,2]\n");
+    CHECK(has(page, "id=\"pod-timeline\""));
+    CHECK(has(page, "id=\"traffic-rate\""));
+}
+
 TEST_CASE("numbers are formatted with fixed decimals, trailing zeros trimmed") {
     using sim::scenario::report::fixed;
     CHECK(fixed(12.0, 1) == "12");
