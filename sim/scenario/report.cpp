@@ -423,7 +423,91 @@ struct TrafficBucket {
     double p50_weighted = 0;
     std::int64_t p50_weight = 0;
     double p99_max = kGap;
+
+    void add(const TrafficSecond& s) {
+        requests += s.requests;
+        responses += s.responses;
+        errors += s.errors;
+        p50_weighted += s.p50_weighted;
+        p50_weight += s.p50_weight;
+        p99_max = worst(p99_max, s.p99_max);
+    }
+    double p50() const {
+        return p50_weight > 0 ? p50_weighted / static_cast<double>(p50_weight) : kGap;
+    }
+    static double worst(double a, double b) {
+        if (!std::isfinite(a)) return b;
+        return std::isfinite(b) ? std::max(a, b) : a;
+    }
 };
+
+// The traffic lines, per predictor, summed into buckets of whole seconds so that an hour-long
+// run still draws a few hundred points per series.
+struct TrafficTable {
+    std::vector<std::string> labels;               // predictors first, busiest first
+    std::vector<bool> shadow;                      // per label
+    std::vector<std::vector<TrafficBucket>> data;  // [label][bucket]
+    Nanos bucket_seconds = 1;
+    std::size_t buckets = 0;
+    Nanos end = 0;
+
+    Nanos from(std::size_t i) const {
+        return static_cast<Nanos>(i) * bucket_seconds * kernel::kSecond;
+    }
+    Nanos to(std::size_t i) const { return std::min(end, from(i + 1)); }
+    double per_second(std::int64_t count) const {
+        return static_cast<double>(count) / static_cast<double>(bucket_seconds);
+    }
+    // Percentage of the bucket's non-shadow requests that went to `label`.
+    double share(std::size_t label, std::size_t i) const {
+        std::int64_t total = 0;
+        for (std::size_t o = 0; o < labels.size(); ++o)
+            if (!shadow[o]) total += data[o][i].requests;
+        if (total == 0) return kGap;
+        return 100.0 * static_cast<double>(data[label][i].requests) / static_cast<double>(total);
+    }
+};
+
+TrafficTable bucket_traffic(const TraceModel& m) {
+    TrafficTable table;
+    std::set<std::string> sdeps;
+    for (const auto& [k, _] : m.traffic)
+        sdeps.insert(k.sdep);
+    const Nanos seconds = std::max<Nanos>(1, (m.end + kernel::kSecond - 1) / kernel::kSecond);
+    table.bucket_seconds = std::max<Nanos>(1, (seconds + kTrafficBuckets - 1) / kTrafficBuckets);
+    table.buckets =
+        static_cast<std::size_t>((seconds + table.bucket_seconds - 1) / table.bucket_seconds);
+    table.end = m.end;
+    const Nanos bucket = table.bucket_seconds * kernel::kSecond;
+
+    // Predictors before shadows, the busiest first (it gets the first colour), ties by name.
+    using Entry = std::pair<const TrafficKey, std::map<Nanos, TrafficSecond>>;
+    std::vector<const Entry*> order;
+    for (const auto& entry : m.traffic)
+        order.push_back(&entry);
+    const auto volume = [](const Entry* e) {
+        std::int64_t n = 0;
+        for (const auto& [t, s] : e->second)
+            n += s.requests;
+        return n;
+    };
+    std::stable_sort(order.begin(), order.end(), [&](const Entry* a, const Entry* b) {
+        if (a->first.shadow != b->first.shadow) return b->first.shadow;
+        return volume(a) > volume(b);
+    });
+    for (const Entry* entry : order) {
+        table.labels.push_back(series_label(entry->first, sdeps.size() > 1));
+        table.shadow.push_back(entry->first.shadow);
+        std::vector<TrafficBucket> b(table.buckets);
+        for (const auto& [t, second] : entry->second) {
+            // A line's t is the end of its second, so the second is (t - 1s, t].
+            const auto i = static_cast<std::size_t>(std::max<Nanos>(0, t - 1) / bucket);
+            b[std::min(table.buckets - 1, i)].add(second);
+        }
+        table.data.push_back(std::move(b));
+    }
+    return table;
+}
 
 LineChart traffic_chart(std::string id, std::string title, std::string y_label) {
     LineChart c;
@@ -433,166 +517,111 @@ LineChart traffic_chart(std::string id, std::string title, std::string y_label) 
     return c;
 }
 
+struct TrafficCharts {
+    LineChart rate = traffic_chart("traffic-rate", "Request rate per predictor", "requests / s");
+    LineChart share = traffic_chart(
+        "traffic-share", "Traffic share per predictor (shadows excluded)", "% of requests");
+    LineChart latency = traffic_chart(
+        "traffic-latency", "Latency per predictor: p50 (solid) and p99 (dashed)", "milliseconds");
+    LineChart errors = traffic_chart("traffic-errors", "Errors per predictor", "errors / s");
+};
+
+void add_traffic_series(const TrafficTable& t, TrafficCharts& c) {
+    for (std::size_t s = 0; s < t.labels.size(); ++s) {
+        const std::string& name = t.labels[s];
+        Series rate{name, color(s), t.shadow[s], false, false, {}};
+        Series share{name, color(s), false, false, false, {}};
+        Series p50{name + " p50", color(s), false, false, false, {}};
+        Series p99{name + " p99", color(s), true, false, false, {}};
+        Series errors{name, color(s), t.shadow[s], false, false, {}};
+        for (std::size_t i = 0; i < t.buckets; ++i) {
+            const TrafficBucket& b = t.data[s][i];
+            const Nanos at = t.to(i);
+            rate.points.push_back({at, t.per_second(b.requests)});
+            share.points.push_back({at, t.share(s, i)});
+            p50.points.push_back({at, b.p50()});
+            p99.points.push_back({at, b.p99_max});
+            errors.points.push_back({at, t.per_second(b.errors)});
+        }
+        c.rate.series.push_back(std::move(rate));
+        if (!t.shadow[s]) c.share.series.push_back(std::move(share));
+        c.latency.series.push_back(std::move(p50));
+        c.latency.series.push_back(std::move(p99));
+        c.errors.series.push_back(std::move(errors));
+    }
+}
+
+// One hover band per bucket on each chart, listing every predictor's figure for that stretch.
+void add_traffic_bands(const TrafficTable& t, TrafficCharts& c) {
+    for (std::size_t i = 0; i < t.buckets; ++i) {
+        const std::string span = clock(t.from(i)) + " – " + clock(t.to(i));
+        std::string rate = span, share = span, latency = span, errors = span;
+        for (std::size_t s = 0; s < t.labels.size(); ++s) {
+            const TrafficBucket& b = t.data[s][i];
+            const std::string who = "\n" + t.labels[s] + ": ";
+            rate += who + fixed(t.per_second(b.requests), 1) + " req/s";
+            errors += who + std::to_string(b.errors) + " errors of " + std::to_string(b.requests);
+            const double pct = t.share(s, i);
+            if (!t.shadow[s]) share += who + (std::isfinite(pct) ? fixed(pct, 1) + "%" : "-");
+            if (b.p50_weight > 0) {
+                latency +=
+                    who + "p50 " + fixed(b.p50(), 1) + " ms, p99 " + fixed(b.p99_max, 1) + " ms";
+            }
+        }
+        c.rate.bands.push_back({t.from(i), t.to(i), rate});
+        c.share.bands.push_back({t.from(i), t.to(i), share});
+        c.latency.bands.push_back({t.from(i), t.to(i), latency});
+        c.errors.bands.push_back({t.from(i), t.to(i), errors});
+    }
+}
+
+// The whole run in one table, one row per predictor.
+std::string traffic_totals(const TrafficTable& t) {
+    std::string rows;
+    for (std::size_t s = 0; s < t.labels.size(); ++s) {
+        TrafficBucket total;
+        for (const TrafficBucket& b : t.data[s]) {
+            total.requests += b.requests;
+            total.responses += b.responses;
+            total.errors += b.errors;
+            total.p99_max = TrafficBucket::worst(total.p99_max, b.p99_max);
+        }
+        const std::string error_rate = total.requests > 0
+                                           ? fixed(100.0 * static_cast<double>(total.errors) /
+                                                       static_cast<double>(total.requests),
+                                                   2) +
+                                                 "%"
+                                           : "-";
+        rows += "<tr><td><i class=\"swatch\" style=\"background:" + color(s) + "\"></i>" +
+                escape(t.labels[s]) + "</td><td>" + std::to_string(total.requests) + "</td><td>" +
+                std::to_string(total.responses) + "</td><td>" + std::to_string(total.errors) +
+                "</td><td>" + error_rate + "</td><td>" + fixed(total.p99_max, 1) + "</td></tr>";
+    }
+    return "<table class=\"totals\"><thead><tr><th>predictor</th><th>requests</th><th>answered "
+           "2xx</th><th>errors</th><th>error rate</th><th>worst p99 (ms)</th></tr></thead><tbody>" +
+           rows + "</tbody></table>";
+}
+
 std::string traffic_section(const TraceModel& m, const std::vector<Marker>& markers) {
     if (m.traffic.empty()) {
         return section("traffic", "Traffic", "", empty_note("no traffic in this run"));
     }
-    std::set<std::string> sdeps;
-    for (const auto& [k, _] : m.traffic)
-        sdeps.insert(k.sdep);
-    const bool several = sdeps.size() > 1;
-
-    // Buckets of whole seconds, so an hour-long run still draws a few hundred points.
-    const Nanos seconds = std::max<Nanos>(1, (m.end + kernel::kSecond - 1) / kernel::kSecond);
-    const Nanos bucket_s = std::max<Nanos>(1, (seconds + kTrafficBuckets - 1) / kTrafficBuckets);
-    const Nanos bucket = bucket_s * kernel::kSecond;
-    const std::size_t buckets = static_cast<std::size_t>((seconds + bucket_s - 1) / bucket_s);
-
-    std::vector<std::string> labels;
-    std::vector<std::vector<TrafficBucket>> data;
-    std::vector<bool> shadow;
-    // Predictors before shadows, the busiest first (it gets the first colour), ties by name.
-    std::vector<const std::pair<const TrafficKey, std::map<Nanos, TrafficSecond>>*> order;
-    for (const auto& entry : m.traffic)
-        order.push_back(&entry);
-    const auto volume = [](const auto* e) {
-        std::int64_t n = 0;
-        for (const auto& [t, s] : e->second)
-            n += s.requests;
-        return n;
-    };
-    std::stable_sort(order.begin(), order.end(), [&](const auto* a, const auto* b) {
-        if (a->first.shadow != b->first.shadow) return b->first.shadow;
-        return volume(a) > volume(b);
-    });
-    for (const auto* entry : order) {
-        const TrafficKey& key = entry->first;
-        const std::map<Nanos, TrafficSecond>& per_second = entry->second;
-        labels.push_back(series_label(key, several));
-        shadow.push_back(key.shadow);
-        std::vector<TrafficBucket> b(buckets);
-        for (const auto& [t, s] : per_second) {
-            // A line's t is the end of its second, so the second is (t - 1s, t].
-            const std::size_t i =
-                std::min(buckets - 1, static_cast<std::size_t>(std::max<Nanos>(0, t - 1) / bucket));
-            b[i].requests += s.requests;
-            b[i].responses += s.responses;
-            b[i].errors += s.errors;
-            b[i].p50_weighted += s.p50_weighted;
-            b[i].p50_weight += s.p50_weight;
-            if (std::isfinite(s.p99_max))
-                b[i].p99_max =
-                    std::isfinite(b[i].p99_max) ? std::max(b[i].p99_max, s.p99_max) : s.p99_max;
-        }
-        data.push_back(std::move(b));
-    }
-    const double per_s = static_cast<double>(bucket_s);
-    const auto end_of = [&](std::size_t i) {
-        return std::min(m.end, static_cast<Nanos>(i + 1) * bucket);
-    };
-    const auto band_span = [&](std::size_t i) {
-        return clock(static_cast<Nanos>(i) * bucket) + " – " + clock(end_of(i));
-    };
-
-    LineChart rate = traffic_chart("traffic-rate", "Request rate per predictor", "requests / s");
-    LineChart share = traffic_chart(
-        "traffic-share", "Traffic share per predictor (shadows excluded)", "% of requests");
-    share.y_fixed_max = 100;
-    LineChart latency = traffic_chart(
-        "traffic-latency", "Latency per predictor: p50 (solid) and p99 (dashed)", "milliseconds");
-    LineChart errors = traffic_chart("traffic-errors", "Errors per predictor", "errors / s");
-    for (std::size_t s = 0; s < labels.size(); ++s) {
-        Series r{labels[s], color(s), shadow[s], false, false, {}};
-        Series sh{labels[s], color(s), false, false, false, {}};
-        Series p50{labels[s] + " p50", color(s), false, false, false, {}};
-        Series p99{labels[s] + " p99", color(s), true, false, false, {}};
-        Series er{labels[s], color(s), shadow[s], false, false, {}};
-        for (std::size_t i = 0; i < buckets; ++i) {
-            const TrafficBucket& b = data[s][i];
-            const Nanos at = end_of(i);
-            std::int64_t total = 0;
-            for (std::size_t o = 0; o < labels.size(); ++o)
-                if (!shadow[o]) total += data[o][i].requests;
-            r.points.push_back({at, static_cast<double>(b.requests) / per_s});
-            er.points.push_back({at, static_cast<double>(b.errors) / per_s});
-            sh.points.push_back({at, total > 0 ? 100.0 * static_cast<double>(b.requests) /
-                                                     static_cast<double>(total)
-                                               : kGap});
-            p50.points.push_back(
-                {at, b.p50_weight > 0 ? b.p50_weighted / static_cast<double>(b.p50_weight) : kGap});
-            p99.points.push_back({at, b.p99_max});
-        }
-        rate.series.push_back(std::move(r));
-        if (!shadow[s]) share.series.push_back(std::move(sh));
-        latency.series.push_back(std::move(p50));
-        latency.series.push_back(std::move(p99));
-        errors.series.push_back(std::move(er));
-    }
-    for (std::size_t i = 0; i < buckets; ++i) {
-        std::string r = band_span(i), l = r, e = r, sh = r;
-        for (std::size_t s = 0; s < labels.size(); ++s) {
-            const TrafficBucket& b = data[s][i];
-            r += "\n" + labels[s] + ": " + fixed(static_cast<double>(b.requests) / per_s, 1) +
-                 " req/s";
-            e += "\n" + labels[s] + ": " + std::to_string(b.errors) + " errors of " +
-                 std::to_string(b.requests);
-            if (!shadow[s]) {
-                std::int64_t total = 0;
-                for (std::size_t o = 0; o < labels.size(); ++o)
-                    if (!shadow[o]) total += data[o][i].requests;
-                sh += "\n" + labels[s] + ": " +
-                      (total > 0 ? fixed(100.0 * static_cast<double>(b.requests) /
-                                             static_cast<double>(total),
-                                         1) +
-                                       "%"
-                                 : std::string("-"));
-            }
-            if (b.p50_weight > 0) {
-                l += "\n" + labels[s] + ": p50 " +
-                     fixed(b.p50_weighted / static_cast<double>(b.p50_weight), 1) + " ms, p99 " +
-                     fixed(b.p99_max, 1) + " ms";
-            }
-        }
-        const Nanos from = static_cast<Nanos>(i) * bucket;
-        rate.bands.push_back({from, end_of(i), r});
-        share.bands.push_back({from, end_of(i), sh});
-        latency.bands.push_back({from, end_of(i), l});
-        errors.bands.push_back({from, end_of(i), e});
-    }
-
-    // Totals: the whole run in one table.
-    std::string rows;
-    for (std::size_t s = 0; s < labels.size(); ++s) {
-        std::int64_t req = 0, resp = 0, err = 0;
-        double p99 = kGap;
-        for (const TrafficBucket& b : data[s]) {
-            req += b.requests;
-            resp += b.responses;
-            err += b.errors;
-            if (std::isfinite(b.p99_max))
-                p99 = std::isfinite(p99) ? std::max(p99, b.p99_max) : b.p99_max;
-        }
-        rows += "<tr><td><i class=\"swatch\" style=\"background:" + color(s) + "\"></i>" +
-                escape(labels[s]) + "</td><td>" + std::to_string(req) + "</td><td>" +
-                std::to_string(resp) + "</td><td>" + std::to_string(err) + "</td><td>" +
-                (req > 0 ? fixed(100.0 * static_cast<double>(err) / static_cast<double>(req), 2)
-                         : std::string("-")) +
-                "%</td><td>" + fixed(p99, 1) + "</td></tr>";
-    }
+    const TrafficTable table = bucket_traffic(m);
+    TrafficCharts charts;
+    charts.share.y_fixed_max = 100;
+    add_traffic_series(table, charts);
+    add_traffic_bands(table, charts);
     const std::string intro =
         "Requests the traffic sources sent, per predictor chosen by the routing weights"
         " (dashed: shadow copies, whose answers are discarded). Each point is " +
-        (bucket_s == 1 ? std::string("one virtual second")
-                       : std::to_string(bucket_s) + " virtual seconds") +
+        (table.bucket_seconds == 1 ? std::string("one virtual second")
+                                   : std::to_string(table.bucket_seconds) + " virtual seconds") +
         "; hover a chart for the numbers.";
-    return section(
-        "traffic", "Traffic", escape(intro),
-        "<table class=\"totals\"><thead><tr><th>predictor</th><th>requests</th><th>answered "
-        "2xx</th><th>errors</th><th>error rate</th><th>worst p99 (ms)</th></tr></thead><tbody>" +
-            rows + "</tbody></table>" + report::render_line_chart(rate, m.end, markers) +
-            report::render_line_chart(share, m.end, markers) +
-            report::render_line_chart(latency, m.end, markers) +
-            report::render_line_chart(errors, m.end, markers));
+    return section("traffic", "Traffic", escape(intro),
+                   traffic_totals(table) + report::render_line_chart(charts.rate, m.end, markers) +
+                       report::render_line_chart(charts.share, m.end, markers) +
+                       report::render_line_chart(charts.latency, m.end, markers) +
+                       report::render_line_chart(charts.errors, m.end, markers));
 }
 
 std::string hpa_section(const TraceModel& m, const std::vector<Marker>& markers) {
