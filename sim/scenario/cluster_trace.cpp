@@ -118,9 +118,10 @@ void ClusterTrace::on_deployment(const kube::WatchEvent& change) {
         .num("updated", updated)
         .num("ready", ready)
         .num("available", available);
-    narrate_("deployment " + name + ": " + std::to_string(ready) + " of " +
-             std::to_string(replicas) + " ready (" + std::to_string(updated) + " updated, " +
-             std::to_string(available) + " available)");
+    narrate_("deployment " + name + " has " + std::to_string(current) + " pod(s) for " +
+             std::to_string(replicas) + " wanted: " + std::to_string(ready) + " ready, " +
+             std::to_string(updated) + " on the newest template, " + std::to_string(available) +
+             " available");
 }
 
 }  // namespace sim::scenario
