@@ -31,6 +31,8 @@ extern const Command kTrainCommand;
 extern const Command kPredictCommand;
 extern const Command kServeCommand;
 extern const Command kReplayCommand;
+extern const Command kVerifyCommand;
+extern const Command kSweepCommand;
 
 // True when args hold -h or --help: prints the command's help to stdout.
 bool wants_help(const Command& command, std::span<const std::string> args);

@@ -12,10 +12,11 @@ namespace sim::cli {
 
 namespace {
 
-const std::array<const Command*, 11> kCommands{
+const std::array kCommands{
     &kRunCommand,     &kValidateCommand, &kExplainCommand, &kRenderCommand,
     &kDataCommand,    &kTrainCommand,    &kPredictCommand, &kBenchCommand,
-    &kVersionCommand, &kServeCommand,    &kReplayCommand};
+    &kVersionCommand, &kServeCommand,    &kReplayCommand,  &kVerifyCommand,
+    &kSweepCommand};
 
 void print_overview(std::ostream& out) {
     out << "sim-run: a deterministic simulator of Seldon Core v1 on Kubernetes.\n"

@@ -21,7 +21,8 @@ constexpr std::string_view kHelp =
     "\n"
     "Options:\n"
     "  --seed N    use seed N instead of the scenario's spec.seed\n"
-    "  --out DIR   write DIR/trace.jsonl (docs/trace.md), DIR/summary.txt, DIR/junit.xml\n"
+    "  --out DIR   write DIR/trace.jsonl (docs/trace.md), DIR/summary.txt, DIR/junit.xml and\n"
+    "              DIR/report.html (charts of the run; open it in a browser, docs/report.md)\n"
     "  --quiet     no progress line on stderr (it appears only for runs longer than 1 s)\n"
     "\n"
     "Example:\n"
@@ -55,7 +56,7 @@ int run_main(std::span<const std::string> args) {
     std::cout << scenario::format_summary(*scenario, result);
     if (parsed.out_dir)
         std::cout << "wrote " << parsed.out_dir->string()
-                  << "/{trace.jsonl,summary.txt,junit.xml}\n";
+                  << "/{trace.jsonl,summary.txt,junit.xml,report.html}\n";
     std::cout << "trace sha256: " << result.trace_sha256 << "\n";
     return result.exit_code;
 }

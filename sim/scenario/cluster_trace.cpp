@@ -28,6 +28,9 @@ ClusterTrace::ClusterTrace(kube::Client& client, kernel::TraceWriter& trace, Nar
     pods_ = client_.watch(kube::refs::kPods, {}, [this](const kube::WatchEvent& e) {
                        on_pod(e);
                    }).value();
+    deployments_ = client_.watch(kube::refs::kDeployments, {}, [this](const kube::WatchEvent& e) {
+                              on_deployment(e);
+                          }).value();
 }
 
 void ClusterTrace::on_event(const kube::WatchEvent& change) {
@@ -79,6 +82,46 @@ void ClusterTrace::on_pod(const kube::WatchEvent& change) {
     line.end();
     narrate_("pod " + name + " is " + phase + (ready ? " and Ready" : "") +
              (node.empty() ? "" : " on " + node) + (terminating ? ", terminating" : ""));
+}
+
+// One line per change of the counts `kubectl get deployments` shows; a deleted Deployment's
+// pods are traced as they go, so its deletion needs no line of its own.
+void ClusterTrace::on_deployment(const kube::WatchEvent& change) {
+    const nlohmann::json& d = change.object;
+    const nlohmann::json& metadata = d.value("metadata", nlohmann::json::object());
+    const std::string name = metadata.value("namespace", "") + "/" + metadata.value("name", "");
+    if (change.type == kube::WatchEventType::Deleted) {
+        deployment_states_.erase(name);
+        return;
+    }
+    if (change.type != kube::WatchEventType::Added && change.type != kube::WatchEventType::Modified) {
+        return;
+    }
+    const nlohmann::json& status = d.value("status", nlohmann::json::object());
+    // spec.replicas defaults to 1 (k8s.io/api/apps/v1 types.go, DeploymentSpec.Replicas).
+    const std::int64_t replicas =
+        d.value("spec", nlohmann::json::object()).value("replicas", std::int64_t{1});
+    const std::int64_t current = status.value("replicas", std::int64_t{0});
+    const std::int64_t updated = status.value("updatedReplicas", std::int64_t{0});
+    const std::int64_t ready = status.value("readyReplicas", std::int64_t{0});
+    const std::int64_t available = status.value("availableReplicas", std::int64_t{0});
+    const std::string state = std::to_string(replicas) + " " + std::to_string(current) + " " +
+                              std::to_string(updated) + " " + std::to_string(ready) + " " +
+                              std::to_string(available);
+    auto [it, added] = deployment_states_.try_emplace(name, state);
+    if (!added && it->second == state) return;
+    it->second = state;
+    trace_.line(client_.loop().now(), "deployment")
+        .str("deployment", name)
+        .num("replicas", replicas)
+        .num("current", current)
+        .num("updated", updated)
+        .num("ready", ready)
+        .num("available", available);
+    narrate_("deployment " + name + " has " + std::to_string(current) + " pod(s) for " +
+             std::to_string(replicas) + " wanted: " + std::to_string(ready) + " ready, " +
+             std::to_string(updated) + " on the newest template, " + std::to_string(available) +
+             " available");
 }
 
 }  // namespace sim::scenario

@@ -31,6 +31,7 @@
 #include "sim/scenario/outputs.hpp"
 #include "sim/scenario/progress.hpp"
 #include "sim/scenario/run_driver.hpp"
+#include "sim/scenario/report.hpp"
 #include "sim/scenario/steps.hpp"
 
 namespace sim::scenario {
@@ -574,6 +575,9 @@ class Run {
                 *options_.out_dir / "summary.txt",
                 format_summary(s_, result_) + "trace sha256: " + result_.trace_sha256 + "\n");
             write_file(*options_.out_dir / "junit.xml", format_junit(s_, result_));
+            write_file(*options_.out_dir / "report.html",
+                       format_report_file(report_header(s_, result_),
+                                          *options_.out_dir / "trace.jsonl"));
         }
     }
 
