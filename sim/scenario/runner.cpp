@@ -26,6 +26,7 @@
 #include "sim/scenario/outputs.hpp"
 #include "sim/scenario/progress.hpp"
 #include "sim/scenario/steps.hpp"
+#include "sim/scenario/traffic_runtime.hpp"
 
 namespace sim::scenario {
 namespace {
@@ -89,6 +90,12 @@ class Run {
         start_control_plane();
         build_nodes();
         machines_.emplace(api_, s_, streams_, trace, [this](const std::string& s) { narrate(s); });
+        if (auto bad = machines_->start_traffic(api_, s_.duration, options_.trace_requests);
+            !bad.empty()) {
+            result_.input_errors = std::move(bad);
+            result_.exit_code = 2;
+            return std::move(result_);
+        }
         schedule_timeline();
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
             loop_.schedule_at(t, [] {});  // stop here so expectations see this instant
@@ -464,7 +471,14 @@ class Run {
         progress_.finish();
     }
 
-    Observer observer() { return make_cluster_observer(client_); }
+    // Built once: the runner looks after every instant.
+    const Observer& observer() {
+        if (!observer_) {
+            observer_ = with_metrics(make_cluster_observer(client_),
+                                     machines_ ? machines_->requests() : nullptr, client_);
+        }
+        return *observer_;
+    }
 
     void finish() {
         result_.expectations = expectations_->results();
@@ -516,6 +530,7 @@ class Run {
     std::optional<controller::seldon::SeldonController> operator_;
     std::optional<controller::Manager> controllers_;
     std::optional<ClusterRuntime> machines_;
+    std::optional<Observer> observer_;
     RunResult result_;
 };
 

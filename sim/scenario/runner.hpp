@@ -21,6 +21,7 @@ struct RunOptions {
     std::optional<std::filesystem::path> out_dir;  // trace.jsonl, summary.txt, junit.xml
     bool progress = true;                          // a progress line on stderr for long runs
     std::ostream* narration = nullptr;             // `explain`: a sentence per decision
+    bool trace_requests = false;                   // a `request` trace line per request
 };
 
 struct ExpectationResult {
