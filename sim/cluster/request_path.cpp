@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <set>
@@ -100,6 +101,18 @@ bool has_router(const components::PredictiveUnit& unit) {
     if (unit.type == "ROUTER") return true;
     return std::any_of(unit.children.begin(), unit.children.end(), has_router);
 }
+
+// Answers of a pure component by request body, one table per method; shared by every
+// container that runs the same image, component, model and parameters (the answer is a function
+// of those and the body alone). Lookups take the body as a string_view: no key is built.
+struct BodyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+struct Memo {
+    std::array<std::unordered_map<std::string, HttpReply, BodyHash, std::equal_to<>>, 6> by_method;
+    std::size_t size = 0;
+};
 
 bool is_pure(const std::string& component) {
     return component == "sentiment-model" || component == "sklearn-server" || component == "echo";
@@ -208,6 +221,7 @@ struct RequestPath::Impl {
     std::uint64_t sdep_generation = 0;
     std::unique_ptr<kube::Informer> sdep_informer, endpoints_informer, pod_informer;
     std::set<std::string> noted;
+    std::map<std::string, std::shared_ptr<Memo>> memos;  // by image, component, model, parameters
 };
 
 // One pod's processes: the executor and a queue per container.
@@ -242,11 +256,11 @@ class PodServer final : public components::ComponentCaller {
         std::unique_ptr<components::ComponentServer> server;
         std::string start_error;  // why the component could not be built
         std::string component;
-        bool pure = false;
-        std::unordered_map<std::string, HttpReply> memo;
+        std::shared_ptr<Memo> memo;  // set for pure components
         int busy = 0;
         std::deque<Job> waiting;
-        std::map<std::uint64_t, Job> serving;
+        std::vector<std::pair<std::uint64_t, Job>> serving;  // slots: (job id or 0, job)
+        std::vector<std::uint32_t> free_serving;
         bool running = false;
         std::uint64_t epoch = 0;
         kernel::Random* service_random = nullptr;
@@ -258,7 +272,7 @@ class PodServer final : public components::ComponentCaller {
     void build_components(const Json& pod);
     void enqueue(std::size_t index, Job job);
     void begin(std::size_t index, Job job);
-    void complete(std::size_t index, std::uint64_t job, std::uint64_t epoch);
+    void complete(std::size_t index, std::uint32_t slot, std::uint64_t job, std::uint64_t epoch);
     HttpReply answer(Container& c, Job& job);
     void reset(std::size_t index, const char* why);
     Nanos service_time(Container& c);
@@ -334,7 +348,6 @@ void PodServer::build_components(const Json& pod) {
         c.component = c.profile.component;
         if (c.component.empty())
             c.component = (*node)->implementation == "SKLEARN_SERVER" ? "sklearn-server" : "echo";
-        c.pure = is_pure(c.component);
         components::ComponentContext context;
         context.random = c.router_random;
         context.load_model = path_.options.load_model;
@@ -345,6 +358,15 @@ void PodServer::build_components(const Json& pod) {
                 c.name, c.image,
                 components::make_builtin_component(
                     c.component, components::Parameters((*node)->parameters), context));
+            if (is_pure(c.component)) {
+                std::string key = c.image + "\n" + c.name + "\n" + c.component + "\n" +
+                                  context.default_model_uri;
+                for (const auto& p : (*node)->parameters)
+                    key += "\n" + p.name + "=" + p.type + ":" + p.value;
+                auto& memo = path_.memos[key];
+                if (!memo) memo = std::make_shared<Memo>();
+                c.memo = memo;
+            }
         } catch (const std::exception& e) {
             c.start_error = e.what();
             if (path_.options.note && path_.noted.insert(c.image + "/" + c.name).second) {
@@ -392,7 +414,8 @@ void PodServer::reset(std::size_t index, const char* why) {
     c.busy = 0;
     std::vector<Job> failed;
     for (auto& [id, job] : c.serving)
-        failed.push_back(std::move(job));
+        if (id) failed.push_back(std::move(job));
+    c.free_serving.clear();
     for (Job& job : c.waiting)
         failed.push_back(std::move(job));
     c.serving.clear();
@@ -458,10 +481,19 @@ void PodServer::begin(std::size_t index, Job job) {
     Container& c = containers_[index];
     ++c.busy;
     const std::uint64_t id = next_job_++;
-    c.serving.emplace(id, std::move(job));
+    std::uint32_t slot;
+    if (!c.free_serving.empty()) {
+        slot = c.free_serving.back();
+        c.free_serving.pop_back();
+        c.serving[slot] = {id, std::move(job)};
+    } else {
+        slot = static_cast<std::uint32_t>(c.serving.size());
+        c.serving.emplace_back(id, std::move(job));
+    }
     const std::uint64_t epoch = c.epoch;
-    path_.loop().schedule_after(service_time(c),
-                                [this, index, id, epoch] { complete(index, id, epoch); });
+    path_.loop().schedule_after(service_time(c), [this, index, slot, id, epoch] {
+        complete(index, slot, id, epoch);
+    });
 }
 
 HttpReply PodServer::answer(Container& c, Job& job) {
@@ -475,24 +507,26 @@ HttpReply PodServer::answer(Container& c, Job& job) {
                          c.start_error.empty() ? "no component" : c.start_error,
                          components::protocol::kInternalError)};
     }
-    if (!c.pure) return c.server->handle(job.method, job.body);
-    std::string key;
-    key.reserve(job.body.size() + 1);
-    key += static_cast<char>('0' + static_cast<int>(job.method));
-    key += job.body;
-    if (const auto it = c.memo.find(key); it != c.memo.end()) return it->second;
+    if (!c.memo) return c.server->handle(job.method, job.body);
+    auto& table = c.memo->by_method[static_cast<std::size_t>(job.method) % 6];
+    if (const auto it = table.find(std::string_view(job.body)); it != table.end())
+        return it->second;
     HttpReply reply = c.server->handle(job.method, job.body);
-    if (c.memo.size() < kMemoLimit) c.memo.emplace(std::move(key), reply);
+    if (c.memo->size < kMemoLimit) {
+        ++c.memo->size;
+        table.emplace(std::move(job.body), reply);
+    }
     return reply;
 }
 
-void PodServer::complete(std::size_t index, std::uint64_t id, std::uint64_t epoch) {
+void PodServer::complete(std::size_t index, std::uint32_t slot, std::uint64_t id,
+                         std::uint64_t epoch) {
     Container& c = containers_[index];
     if (c.epoch != epoch) return;  // the process died meanwhile; reset() failed the job
-    auto it = c.serving.find(id);
-    if (it == c.serving.end()) return;
-    Job job = std::move(it->second);
-    c.serving.erase(it);
+    if (slot >= c.serving.size() || c.serving[slot].first != id) return;
+    Job job = std::move(c.serving[slot].second);
+    c.serving[slot].first = 0;
+    c.free_serving.push_back(slot);
     --c.busy;
     if (!c.waiting.empty() && c.busy < c.profile.concurrency) {
         Job next = std::move(c.waiting.front());
