@@ -111,8 +111,16 @@ struct BodyHash {
 };
 struct Memo {
     std::array<std::unordered_map<std::string, HttpReply, BodyHash, std::equal_to<>>, 6> by_method;
+    // The fast path's final answers (leaf_model_answer applied) by payload: the request body
+    // a traffic source rendered for one of its texts reaches the model unchanged, so its
+    // (source, text) names it without hashing the body.
+    std::unordered_map<std::uint64_t, HttpReply> by_payload;
     std::size_t size = 0;
 };
+
+bool is_leaf_model(const components::PredictiveUnit& unit) {
+    return unit.type == "MODEL" && unit.children.empty() && unit.methods.empty();
+}
 
 bool is_pure(const std::string& component) {
     return component == "sentiment-model" || component == "sklearn-server" || component == "echo";
@@ -121,6 +129,15 @@ bool is_pure(const std::string& component) {
 }  // namespace
 
 // ---- implementation ----------------------------------------------------------------------
+
+HttpReply leaf_model_answer(HttpReply reply) {
+    // executor.cpp: a failed call becomes the executor's error (transport failures: 500 with
+    // its error body); every final body goes through json.HTMLEscape.
+    if (reply.status == components::kTransportFailure)
+        reply = {500, components::protocol::executor_error_body(reply.body)};
+    reply.body = components::html_escape_json(reply.body);
+    return reply;
+}
 
 struct Ticket {
     std::uint32_t slot = 0;
@@ -191,7 +208,8 @@ struct RequestPath::Impl {
                   std::uint32_t text, TrafficMetrics::SeriesId series);
     Ticket open(std::uint32_t source, std::uint32_t text, TrafficMetrics::SeriesId series,
                 bool shadow, bool feedback, Nanos timeout);
-    void deliver(Ticket t, const std::string& endpoints_key, std::string body, bool feedback);
+    void deliver(Ticket t, const std::string& endpoints_key, std::string body, bool feedback,
+                 std::uint64_t payload = 0);
     void finish(Ticket t, int status, const std::string& body);
     void send_feedback(const Request& r, const std::string& response_body);
     void arm(Nanos timeout, Deadlines& d);
@@ -240,7 +258,9 @@ class PodServer final : public components::ComponentCaller {
     void refresh_profiles();
 
     // A request (or feedback) arrives at the executor's port.
-    void serve(std::string body, bool feedback, components::GraphExecutor::Done done);
+    // `payload` names the rendered body (1 + (source << 32 | text)), 0 when it is not one.
+    void serve(std::string body, bool feedback, components::GraphExecutor::Done done,
+               std::uint64_t payload = 0);
     void call(const components::PredictiveUnit& node, Method method, std::string body,
               std::function<void(HttpReply)> done) override;
 
@@ -249,6 +269,8 @@ class PodServer final : public components::ComponentCaller {
         Method method = Method::kPredict;
         std::string body;
         std::function<void(HttpReply)> done;
+        std::uint64_t payload = 0;  // fast path: 1 + (source << 32 | text); 0: none
+        bool final = false;         // fast path: answer as the executor would
     };
     struct Container {
         std::string name, image;
@@ -274,6 +296,7 @@ class PodServer final : public components::ComponentCaller {
     void begin(std::size_t index, Job job);
     void complete(std::size_t index, std::uint32_t slot, std::uint64_t job, std::uint64_t epoch);
     HttpReply answer(Container& c, Job& job);
+    HttpReply component_answer(Container& c, Job& job);
     void reset(std::size_t index, const char* why);
     Nanos service_time(Container& c);
 
@@ -284,6 +307,7 @@ class PodServer final : public components::ComponentCaller {
     bool unreachable_ = false;
     std::vector<Container> containers_;
     int engine_ = -1;
+    int leaf_model_ = -1;  // the container of a one-node MODEL graph (the fast path), or -1
     std::unique_ptr<components::GraphExecutor> executor_;
     std::map<std::string, std::string> model_uris_;
     std::uint64_t next_job_ = 1;
@@ -375,6 +399,10 @@ void PodServer::build_components(const Json& pod) {
             }
         }
     }
+    if (is_leaf_model(graph)) {
+        for (std::size_t i = 0; i < containers_.size(); ++i)
+            if (containers_[i].name == graph.name) leaf_model_ = static_cast<int>(i);
+    }
     components::ExecutorOptions options;
     // Bandit routers learn only from feedback that carries meta.routing, so a graph with a
     // router runs as if SELDON_ENABLE_ROUTING_INJECTION were set (docs/scenarios.md).
@@ -425,10 +453,28 @@ void PodServer::reset(std::size_t index, const char* why) {
         job.done({components::kTransportFailure, why});
 }
 
-void PodServer::serve(std::string body, bool feedback, components::GraphExecutor::Done done) {
+void PodServer::serve(std::string body, bool feedback, components::GraphExecutor::Done done,
+                      std::uint64_t payload) {
     Job job;
     job.method = Method::kPredict;
     job.body = std::move(body);
+    if (leaf_model_ >= 0 && !feedback) {
+        // The executor's walk of a one-node MODEL graph, without its bookkeeping: one /predict
+        // call, then leaf_model_answer (tested against GraphExecutor in request_path_test).
+        job.done = [this, payload, done = std::move(done)](HttpReply r) mutable {
+            if (r.status != 200) {
+                done(std::move(r));
+                return;
+            }
+            // The leaf job's answer is already the executor's (answer() applies
+            // leaf_model_answer when `final` is set).
+            Job leaf{Method::kPredict, std::move(r.body), std::move(done), payload};
+            leaf.final = true;
+            enqueue(static_cast<std::size_t>(leaf_model_), std::move(leaf));
+        };
+        enqueue(static_cast<std::size_t>(engine_), std::move(job));
+        return;
+    }
     job.done = [this, feedback, done = std::move(done)](HttpReply r) mutable {
         if (r.status != 200 || !executor_) {
             done(std::move(r));
@@ -498,6 +544,20 @@ void PodServer::begin(std::size_t index, Job job) {
 
 HttpReply PodServer::answer(Container& c, Job& job) {
     if (c.name == kEngineContainer) return {200, std::move(job.body)};
+    if (!job.final) return component_answer(c, job);
+    if (!job.payload || !c.memo || c.profile.error_rate > 0)
+        return leaf_model_answer(component_answer(c, job));
+    auto& table = c.memo->by_payload;
+    if (const auto it = table.find(job.payload); it != table.end()) return it->second;
+    HttpReply reply = leaf_model_answer(component_answer(c, job));
+    if (c.memo->size < kMemoLimit) {
+        ++c.memo->size;
+        table.emplace(job.payload, reply);
+    }
+    return reply;
+}
+
+HttpReply PodServer::component_answer(Container& c, Job& job) {
     if (c.profile.error_rate > 0 && c.error_random->bernoulli(c.profile.error_rate)) {
         return {500, components::protocol::wrapper_error_body("injected fault: errors",
                                                               components::protocol::kInternalError)};
@@ -784,11 +844,12 @@ void RequestPath::Impl::dispatch(std::uint32_t source, const Sdep& sdep, std::si
         r.sdep_key = sources[source].sdep_key;
         r.predictor = route.predictor;
     }
-    deliver(t, route.endpoints_key, sources[source].bodies[text], false);
+    deliver(t, route.endpoints_key, sources[source].bodies[text], false,
+            1 + (std::uint64_t{source} << 32 | text));
 }
 
 void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std::string body,
-                                bool feedback) {
+                                bool feedback, std::uint64_t payload) {
     const auto eps = endpoints.find(endpoints_key);
     if (eps == endpoints.end() || eps->second.empty()) {
         finish(t, 503, kNoHealthyUpstream);
@@ -806,7 +867,7 @@ void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std:
             finish(t, 503, kConnectionRefused);
         else
             finish(t, reply.status, reply.body);
-    });
+    }, payload);
 }
 
 void RequestPath::Impl::finish(Ticket t, int status, const std::string& body) {

@@ -46,6 +46,9 @@
 namespace components::model {
 struct SentimentModel;
 }
+namespace components {
+struct HttpReply;
+}
 
 namespace sim::cluster {
 
@@ -85,6 +88,10 @@ struct RequestCounts {
     std::uint64_t feedback_sent = 0, feedback_answered = 0, feedback_failed = 0;
     std::uint64_t late_replies = 0;  // replies that came after their request had ended
 };
+
+// What the executor answers for a one-node MODEL graph given the model's reply (the request
+// path's fast path for that graph; equal to GraphExecutor's answer).
+components::HttpReply leaf_model_answer(components::HttpReply reply);
 
 class RequestPath {
   public:

@@ -9,6 +9,7 @@
 #include "fixtures.hpp"
 #include "sim/cluster/latency_histogram.hpp"
 #include "sim/cluster/request_path.hpp"
+#include "components/executor.hpp"
 
 using cluster_test::json;
 using cluster_test::World;
@@ -324,4 +325,46 @@ TEST_CASE("the same seed gives the same trace") {
     };
     CHECK(run(5) == run(5));
     CHECK(run(5) != run(6));
+}
+
+namespace {
+
+// A component whose /predict answers what the test says.
+class Scripted final : public components::Component {
+  public:
+    std::optional<components::ComponentOutput> predict(const components::ComponentInput& in) override {
+        return components::echo_of(in);
+    }
+};
+
+class ScriptedCaller final : public components::ComponentCaller {
+  public:
+    explicit ScriptedCaller(components::HttpReply reply) : reply_(std::move(reply)) {}
+    void call(const components::PredictiveUnit&, components::Method, std::string,
+              std::function<void(components::HttpReply)> done) override {
+        done(reply_);
+    }
+
+  private:
+    components::HttpReply reply_;
+};
+
+}  // namespace
+
+TEST_CASE("the one-node MODEL fast path answers as the graph executor does") {
+    components::ComponentServer echo("classifier", "model:1", std::make_unique<Scripted>());
+    const std::vector<components::HttpReply> replies{
+        echo.handle(components::Method::kPredict, R"({"data":{"ndarray":["a <b> & c \u2028"]}})"),
+        echo.handle(components::Method::kPredict, "not json"),  // the wrapper's 400
+        {500, R"({"status":{"info":"<boom>"}})"},
+        {components::kTransportFailure, "dial tcp: connection refused"},
+    };
+    for (const auto& reply : replies) {
+        ScriptedCaller caller(reply);
+        components::GraphExecutor executor(components::graph_from_json(graph()), caller, nullptr);
+        components::HttpReply via_executor;
+        executor.predict("{}", [&](components::HttpReply r) { via_executor = std::move(r); });
+        INFO(reply.status << " " << reply.body);
+        CHECK(sim::cluster::leaf_model_answer(reply) == via_executor);
+    }
 }
