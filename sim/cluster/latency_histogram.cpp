@@ -58,7 +58,8 @@ kernel::Nanos LatencyHistogram::percentile(double p) const {
 std::vector<std::pair<std::uint32_t, std::uint32_t>> LatencyHistogram::sparse() const {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
     for (std::size_t b = 0; b < counts_.size(); ++b) {
-        if (counts_[b]) out.emplace_back(static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(counts_[b]));
+        if (counts_[b])
+            out.emplace_back(static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(counts_[b]));
     }
     return out;
 }

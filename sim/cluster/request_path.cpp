@@ -26,7 +26,8 @@ using Json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kEngineContainer = "seldon-container-engine";  // controller/seldon/objects.cpp
+constexpr const char* kEngineContainer =
+    "seldon-container-engine";               // controller/seldon/objects.cpp
 constexpr std::size_t kMemoLimit = 1 << 14;  // answers memoised per container, at most
 
 // Envoy's bodies for the failures it answers itself.
@@ -91,8 +92,8 @@ Nanos timeout_of(const Json& sdep) {
 void model_uris(const Json& unit, std::map<std::string, std::string>& out) {
     const std::string uri = text_of(unit, "modelUri");
     if (!uri.empty()) out[text_of(unit, "name")] = uri;
-    for (const Json& child : field(unit, "children").is_array() ? field(unit, "children")
-                                                                : Json::array()) {
+    for (const Json& child :
+         field(unit, "children").is_array() ? field(unit, "children") : Json::array()) {
         model_uris(child, out);
     }
 }
@@ -231,10 +232,10 @@ struct RequestPath::Impl {
     std::vector<std::uint32_t> free_slots;
     std::uint64_t next_id = 0;
     std::map<Nanos, Deadlines> deadlines;
-    std::map<std::string, Sdep> sdeps;                                // "ns/name"
-    std::map<std::string, std::vector<std::string>> endpoints;        // "ns/svc" -> pod keys
-    std::map<std::string, std::unique_ptr<PodServer>> pods;           // "ns/name"
-    std::vector<std::unique_ptr<PodServer>> retired;                   // replaced or deleted
+    std::map<std::string, Sdep> sdeps;                          // "ns/name"
+    std::map<std::string, std::vector<std::string>> endpoints;  // "ns/svc" -> pod keys
+    std::map<std::string, std::unique_ptr<PodServer>> pods;     // "ns/name"
+    std::vector<std::unique_ptr<PodServer>> retired;            // replaced or deleted
     std::set<std::string> down_nodes;
     std::uint64_t sdep_generation = 0;
     std::unique_ptr<kube::Informer> sdep_informer, endpoints_informer, pod_informer;
@@ -346,7 +347,8 @@ void PodServer::refresh_profiles() {
 void PodServer::build_components(const Json& pod) {
     if (engine_ < 0) return;
     std::string predictor_text;
-    for (const Json& e : field(field(field(pod, "spec"), "containers")[static_cast<std::size_t>(engine_)], "env")) {
+    for (const Json& e :
+         field(field(field(pod, "spec"), "containers")[static_cast<std::size_t>(engine_)], "env")) {
         if (text_of(e, "name") == "ENGINE_PREDICTOR") predictor_text = text_of(e, "value");
     }
     components::PredictiveUnit graph;
@@ -365,9 +367,8 @@ void PodServer::build_components(const Json& pod) {
     const auto nodes = components::graph_nodes(graph);
     for (Container& c : containers_) {
         if (c.name == kEngineContainer) continue;
-        const auto node = std::find_if(nodes.begin(), nodes.end(), [&](const auto* n) {
-            return n->name == c.name;
-        });
+        const auto node = std::find_if(nodes.begin(), nodes.end(),
+                                       [&](const auto* n) { return n->name == c.name; });
         if (node == nodes.end()) continue;
         c.component = c.profile.component;
         if (c.component.empty())
@@ -383,8 +384,8 @@ void PodServer::build_components(const Json& pod) {
                 components::make_builtin_component(
                     c.component, components::Parameters((*node)->parameters), context));
             if (is_pure(c.component)) {
-                std::string key = c.image + "\n" + c.name + "\n" + c.component + "\n" +
-                                  context.default_model_uri;
+                std::string key =
+                    c.image + "\n" + c.name + "\n" + c.component + "\n" + context.default_model_uri;
                 for (const auto& p : (*node)->parameters)
                     key += "\n" + p.name + "=" + p.type + ":" + p.value;
                 auto& memo = path_.memos[key];
@@ -497,7 +498,8 @@ void PodServer::call(const components::PredictiveUnit& node, Method method, std:
     }
     // Graph nodes in another componentSpec run in other pods; those hops are not simulated.
     done({components::kTransportFailure,
-          "node " + node.name + " is not a container of this pod (cross-pod hops are not simulated)"});
+          "node " + node.name +
+              " is not a container of this pod (cross-pod hops are not simulated)"});
 }
 
 void PodServer::enqueue(std::size_t index, Job job) {
@@ -537,9 +539,8 @@ void PodServer::begin(std::size_t index, Job job) {
         c.serving.emplace_back(id, std::move(job));
     }
     const std::uint64_t epoch = c.epoch;
-    path_.loop().schedule_after(service_time(c), [this, index, slot, id, epoch] {
-        complete(index, slot, id, epoch);
-    });
+    path_.loop().schedule_after(
+        service_time(c), [this, index, slot, id, epoch] { complete(index, slot, id, epoch); });
 }
 
 HttpReply PodServer::answer(Container& c, Job& job) {
@@ -559,8 +560,8 @@ HttpReply PodServer::answer(Container& c, Job& job) {
 
 HttpReply PodServer::component_answer(Container& c, Job& job) {
     if (c.profile.error_rate > 0 && c.error_random->bernoulli(c.profile.error_rate)) {
-        return {500, components::protocol::wrapper_error_body("injected fault: errors",
-                                                              components::protocol::kInternalError)};
+        return {500, components::protocol::wrapper_error_body(
+                         "injected fault: errors", components::protocol::kInternalError)};
     }
     if (!c.server) {
         return {500, components::protocol::wrapper_error_body(
@@ -614,13 +615,13 @@ RequestPath::Impl::~Impl() {
 
 void RequestPath::Impl::start(Nanos end) {
     sdep_informer = std::make_unique<kube::Informer>(client, kube::refs::kSeldonDeployments);
-    sdep_informer->add_handlers({[this](const Json& o) { on_sdep(o); },
-                                 [this](const Json&, const Json& o) { on_sdep(o); },
-                                 [this](const Json& o) {
-                                     const Json& m = field(o, "metadata");
-                                     sdeps.erase(text_of(m, "namespace") + "/" + text_of(m, "name"));
-                                     ++sdep_generation;
-                                 }});
+    sdep_informer->add_handlers(
+        {[this](const Json& o) { on_sdep(o); }, [this](const Json&, const Json& o) { on_sdep(o); },
+         [this](const Json& o) {
+             const Json& m = field(o, "metadata");
+             sdeps.erase(text_of(m, "namespace") + "/" + text_of(m, "name"));
+             ++sdep_generation;
+         }});
     endpoints_informer = std::make_unique<kube::Informer>(client, kube::refs::kEndpoints);
     endpoints_informer->add_handlers({[this](const Json& o) { on_endpoints(o); },
                                       [this](const Json&, const Json& o) { on_endpoints(o); },
@@ -672,7 +673,8 @@ void RequestPath::Impl::on_endpoints(const Json& e) {
     for (const Json& subset : field(e, "subsets")) {
         for (const Json& a : field(subset, "addresses")) {
             const Json& target = field(a, "targetRef");
-            if (text_of(target, "kind") == "Pod") ready.push_back(ns + "/" + text_of(target, "name"));
+            if (text_of(target, "kind") == "Pod")
+                ready.push_back(ns + "/" + text_of(target, "name"));
         }
     }
     endpoints[ns + "/" + text_of(m, "name")] = std::move(ready);
@@ -719,8 +721,8 @@ void RequestPath::Impl::add_source(TrafficSourceSpec spec) {
     sources.push_back(std::move(src));
     const auto index = static_cast<std::uint32_t>(sources.size() - 1);
     Source& s = sources.back();
-    s.arrivals = std::make_unique<ArrivalProcess>(s.spec,
-                                                  streams.get("traffic/" + s.spec.name + "/arrivals"));
+    s.arrivals = std::make_unique<ArrivalProcess>(
+        s.spec, streams.get("traffic/" + s.spec.name + "/arrivals"));
     schedule_arrival(index, loop().now());
 }
 
@@ -862,12 +864,15 @@ void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std:
         return;
     }
     if (pod->second->unreachable()) return;  // a node that is down: hangs until the timeout
-    pod->second->serve(std::move(body), feedback, [this, t](HttpReply reply) {
-        if (reply.status == components::kTransportFailure)
-            finish(t, 503, kConnectionRefused);
-        else
-            finish(t, reply.status, reply.body);
-    }, payload);
+    pod->second->serve(
+        std::move(body), feedback,
+        [this, t](HttpReply reply) {
+            if (reply.status == components::kTransportFailure)
+                finish(t, 503, kConnectionRefused);
+            else
+                finish(t, reply.status, reply.body);
+        },
+        payload);
 }
 
 void RequestPath::Impl::finish(Ticket t, int status, const std::string& body) {
@@ -920,13 +925,16 @@ void RequestPath::Impl::send_feedback(const Request& r, const std::string& respo
     std::string predicted;
     const Json& nd = field(field(response, "data"), "ndarray");
     if (nd.is_array() && !nd.empty()) {
-        const Json& first = nd.front().is_array() && !nd.front().empty() ? nd.front().front() : nd.front();
+        const Json& first =
+            nd.front().is_array() && !nd.front().empty() ? nd.front().front() : nd.front();
         if (first.is_string()) predicted = first.get<std::string>();
     } else if (field(response, "strData").is_string()) {
         predicted = field(response, "strData").get<std::string>();
     }
-    const std::string& label = src.spec.labels.size() > r.text ? src.spec.labels[r.text] : std::string();
+    const std::string& label =
+        src.spec.labels.size() > r.text ? src.spec.labels[r.text] : std::string();
     const double reward = !label.empty() && predicted == label ? 1.0 : 0.0;
+    if (reward > 0) ++counts.feedback_correct;
     Json body = {{"request", Json::parse(src.bodies[r.text])},
                  {"response", std::move(response)},
                  {"reward", reward}};
@@ -945,8 +953,12 @@ RequestPath::RequestPath(kube::Client& client, kernel::RandomStreams& streams,
 
 RequestPath::~RequestPath() = default;
 
-void RequestPath::start(Nanos end) { impl_->start(end); }
-void RequestPath::add_source(TrafficSourceSpec spec) { impl_->add_source(std::move(spec)); }
+void RequestPath::start(Nanos end) {
+    impl_->start(end);
+}
+void RequestPath::add_source(TrafficSourceSpec spec) {
+    impl_->add_source(std::move(spec));
+}
 
 void RequestPath::set_node_down(const std::string& node, bool down) {
     if (down)
@@ -963,9 +975,15 @@ void RequestPath::profiles_changed() {
         pod->refresh_profiles();
 }
 
-void RequestPath::set_usage_sink(PodUsageSink* sink) { impl_->options.usage = sink; }
-const TrafficMetrics& RequestPath::metrics() const { return impl_->metrics; }
-RequestCounts RequestPath::counts() const { return impl_->counts; }
+void RequestPath::set_usage_sink(PodUsageSink* sink) {
+    impl_->options.usage = sink;
+}
+const TrafficMetrics& RequestPath::metrics() const {
+    return impl_->metrics;
+}
+RequestCounts RequestPath::counts() const {
+    return impl_->counts;
+}
 
 std::uint64_t RequestPath::lost_now() const {
     const Nanos now = impl_->client.loop().now();

@@ -70,8 +70,8 @@ struct ContainerProfile {
     double error_rate = 0;          // `errors` fault: probability of answering 500
 };
 using ContainerProfiles = std::function<ContainerProfile(const std::string& image)>;
-using ModelLoader = std::function<std::shared_ptr<const components::model::SentimentModel>(
-    const std::string& uri)>;
+using ModelLoader =
+    std::function<std::shared_ptr<const components::model::SentimentModel>(const std::string& uri)>;
 
 struct RequestPathOptions {
     ContainerProfiles profiles;  // empty: every image echoes with ContainerProfile defaults
@@ -86,7 +86,8 @@ struct RequestCounts {
     std::uint64_t sent = 0, answered = 0, failed = 0;  // live requests (shadows included)
     std::uint64_t in_flight = 0;
     std::uint64_t feedback_sent = 0, feedback_answered = 0, feedback_failed = 0;
-    std::uint64_t late_replies = 0;  // replies that came after their request had ended
+    std::uint64_t feedback_correct = 0;  // feedback sent with reward 1 (the label was right)
+    std::uint64_t late_replies = 0;      // replies that came after their request had ended
 };
 
 // What the executor answers for a one-node MODEL graph given the model's reply (the request

@@ -2,7 +2,9 @@
 
 namespace sim::cluster {
 namespace {
-double millis(kernel::Nanos n) { return static_cast<double>(n) / 1e6; }
+double millis(kernel::Nanos n) {
+    return static_cast<double>(n) / 1e6;
+}
 }  // namespace
 
 TrafficMetrics::SeriesId TrafficMetrics::series(const std::string& source, const std::string& sdep,

@@ -56,9 +56,9 @@ std::optional<kernel::Nanos> ArrivalProcess::next(kernel::Nanos after) {
             continue;
         }
         // A ramp up from zero: creep forward until the rate is positive.
-        const bool ramping = std::any_of(spec_.rate.begin(), spec_.rate.end(), [&](const RatePiece& p) {
-            return t >= p.from && t < p.to && p.rate_to > 0;
-        });
+        const bool ramping = std::any_of(
+            spec_.rate.begin(), spec_.rate.end(),
+            [&](const RatePiece& p) { return t >= p.from && t < p.to && p.rate_to > 0; });
         if (ramping) {
             t += kernel::kMillisecond;
             continue;

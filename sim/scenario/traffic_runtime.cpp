@@ -32,8 +32,10 @@ std::vector<cluster::RatePiece> rate_pieces(const TrafficSource& t) {
                 std::vector<cluster::RatePiece> out;
                 for (std::size_t i = 0; i < r.steps.size(); ++i) {
                     const Nanos from = std::max(r.steps[i].at, t.from);
-                    const Nanos to = std::min(i + 1 < r.steps.size() ? r.steps[i + 1].at : t.to, t.to);
-                    if (from < to) out.push_back({from, to, r.steps[i].per_second, r.steps[i].per_second});
+                    const Nanos to =
+                        std::min(i + 1 < r.steps.size() ? r.steps[i + 1].at : t.to, t.to);
+                    if (from < to)
+                        out.push_back({from, to, r.steps[i].per_second, r.steps[i].per_second});
                 }
                 return out;
             },
@@ -43,9 +45,8 @@ std::vector<cluster::RatePiece> rate_pieces(const TrafficSource& t) {
 
 }  // namespace
 
-std::optional<cluster::TrafficSourceSpec> traffic_source_spec(const TrafficSource& t,
-                                                              std::size_t index,
-                                                              std::vector<Diagnostic>& diagnostics) {
+std::optional<cluster::TrafficSourceSpec> traffic_source_spec(
+    const TrafficSource& t, std::size_t index, std::vector<Diagnostic>& diagnostics) {
     cluster::TrafficSourceSpec spec;
     spec.name = t.name;
     spec.sdep_namespace = t.target_namespace;
@@ -95,8 +96,8 @@ cluster::ContainerProfile container_profile(const Scenario& s, const std::vector
 }
 
 cluster::ModelLoader scenario_model_loader(const Scenario& s) {
-    auto cache =
-        std::make_shared<std::map<std::string, std::shared_ptr<const components::model::SentimentModel>>>();
+    auto cache = std::make_shared<
+        std::map<std::string, std::shared_ptr<const components::model::SentimentModel>>>();
     return [&s, cache](const std::string& uri) {
         const ModelFile* mapped = find_model(s.models, uri);
         const std::string path = mapped ? mapped->path.string() : uri;
@@ -187,7 +188,8 @@ Observation cluster_metric(const MetricSubject& m, const kube::Client& client) {
         const auto h = find_named(client, kube::refs::kHpas, ns, *name);
         if (!h) return Observation::none("no HorizontalPodAutoscaler " + *name);
         const Json status = h->value("status", Json::object());
-        if (!status.contains("desiredReplicas")) return Observation::none("no value at status.desiredReplicas");
+        if (!status.contains("desiredReplicas"))
+            return Observation::none("no value at status.desiredReplicas");
         return Observation::of(status["desiredReplicas"]);
     }
     if (m.name == "pod_restarts") {
@@ -250,7 +252,8 @@ std::vector<Diagnostic> ClusterRuntime::start_traffic(kube::ApiServer& api, kern
         trace_.line(reader_.loop().now(), "note").str("message", message);
         narrate_(message);
     };
-    requests_ = std::make_unique<cluster::RequestPath>(*traffic_client_, streams_, std::move(options));
+    requests_ =
+        std::make_unique<cluster::RequestPath>(*traffic_client_, streams_, std::move(options));
     requests_->start(specs.empty() ? 0 : end);
     for (auto& spec : specs)
         requests_->add_source(std::move(spec));

@@ -5,11 +5,13 @@
 
 #include <sstream>
 
+#include "components/executor.hpp"
+#include "components/model/csv.hpp"
+#include "components/model/model.hpp"
 #include "controller/seldon/objects.hpp"
 #include "fixtures.hpp"
 #include "sim/cluster/latency_histogram.hpp"
 #include "sim/cluster/request_path.hpp"
-#include "components/executor.hpp"
 
 using cluster_test::json;
 using cluster_test::World;
@@ -34,8 +36,7 @@ json sdep(const std::vector<std::pair<std::string, int>>& predictors,
     json preds = json::array();
     for (const auto& [name, traffic] : predictors)
         preds.push_back({{"name", name}, {"traffic", traffic}, {"graph", graph()}});
-    if (!shadow.empty())
-        preds.push_back({{"name", shadow}, {"shadow", true}, {"graph", graph()}});
+    if (!shadow.empty()) preds.push_back({{"name", shadow}, {"shadow", true}, {"graph", graph()}});
     return {{"apiVersion", "machinelearning.seldon.io/v1"},
             {"kind", "SeldonDeployment"},
             {"metadata", {{"name", "sd"}, {"namespace", kNs}}},
@@ -60,7 +61,8 @@ json seldon_pod(const std::string& name, const std::string& node) {
 json running_status() {
     json statuses = json::array();
     for (const char* c : {"seldon-container-engine", "classifier"})
-        statuses.push_back({{"name", c}, {"ready", true}, {"state", {{"running", json::object()}}}});
+        statuses.push_back(
+            {{"name", c}, {"ready", true}, {"state", {{"running", json::object()}}}});
     return {{"phase", "Running"}, {"containerStatuses", statuses}};
 }
 
@@ -79,13 +81,15 @@ json endpoints(const std::string& service, const std::vector<std::string>& pods)
 struct Harness {
     explicit Harness(std::uint64_t seed = 7) : world(seed) {
         (void)world.client
-            .create(sim::kube::refs::kNamespaces,
-                    json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kNs}}}})
+            .create(
+                sim::kube::refs::kNamespaces,
+                json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kNs}}}})
             .value();
     }
 
     void add_pod(const std::string& name, const std::string& node = "node-1") {
-        json p = world.client.create(sim::kube::refs::kPods.in(kNs), seldon_pod(name, node)).value();
+        json p =
+            world.client.create(sim::kube::refs::kPods.in(kNs), seldon_pod(name, node)).value();
         p["status"] = running_status();
         (void)world.client.update_status(sim::kube::refs::kPods.in(kNs), p).value();
     }
@@ -332,7 +336,8 @@ namespace {
 // A component whose /predict answers what the test says.
 class Scripted final : public components::Component {
   public:
-    std::optional<components::ComponentOutput> predict(const components::ComponentInput& in) override {
+    std::optional<components::ComponentOutput> predict(
+        const components::ComponentInput& in) override {
         return components::echo_of(in);
     }
 };
@@ -367,4 +372,61 @@ TEST_CASE("the one-node MODEL fast path answers as the graph executor does") {
         INFO(reply.status << " " << reply.body);
         CHECK(sim::cluster::leaf_model_answer(reply) == via_executor);
     }
+}
+
+TEST_CASE("feedback follows every answered request to the predictor that answered") {
+    Harness h;
+    h.apply_sdep(sdep({{"default", 100}}));
+    h.add_pod("pod-a");
+    h.set_endpoints("sd-default", {"pod-a"});
+    h.start(fixed(kMillisecond, 4), fixed(0, 100), 3 * kSecond);
+    TrafficSourceSpec s = h.source(100, kSecond, 2 * kSecond);
+    s.feedback = true;
+    h.path->add_source(std::move(s));
+    h.world.loop.run_until(3 * kSecond);
+    const auto c = h.path->counts();
+    CHECK(c.answered == 100);
+    CHECK(c.feedback_sent == 100);
+    CHECK(c.feedback_answered == 100);
+    CHECK(c.in_flight == 0);
+    // Feedback is not part of the request metrics.
+    CHECK(h.path->metrics().totals_so_far({}).requests == 100);
+}
+
+TEST_CASE("the model's answers come from really running it") {
+    Harness h;
+    h.apply_sdep(sdep({{"default", 100}}));
+    h.add_pod("pod-a");
+    h.set_endpoints("sd-default", {"pod-a"});
+    sim::cluster::RequestPathOptions options;
+    ContainerProfile model = fixed(kMillisecond, 4);
+    model.component = "sentiment-model";
+    model.model = std::string(SIM_PROJECT_DIR) + "/fixtures/models/sentiment-v1.json";
+    const ContainerProfile executor = fixed(0, 100);
+    options.profiles = [=](const std::string& image) {
+        return image == "executor:1" ? executor : model;
+    };
+    options.load_model = [](const std::string& path) {
+        return std::make_shared<const components::model::SentimentModel>(
+            components::model::load_model_file(path));
+    };
+    h.path = std::make_unique<RequestPath>(h.world.client, h.world.streams, options);
+    h.path->start(5 * kSecond);
+    TrafficSourceSpec s = h.source(200, kSecond, 3 * kSecond);
+    const auto rows = components::model::read_labelled_csv_file(std::string(SIM_PROJECT_DIR) +
+                                                                "/fixtures/data/reviews.csv");
+    s.texts.clear();
+    s.labels.clear();
+    for (const auto& row : rows) {
+        s.texts.push_back(row.text);
+        s.labels.push_back(row.label);
+    }
+    s.feedback = true;
+    h.path->add_source(std::move(s));
+    h.world.loop.run_until(5 * kSecond);
+    const auto c = h.path->counts();
+    REQUIRE(c.answered == 400);
+    // The model is right on most reviews; an echo (the texts themselves) never would be.
+    CHECK(c.feedback_correct > 300);
+    CHECK(c.feedback_answered == 400);
 }
