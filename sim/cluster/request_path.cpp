@@ -147,6 +147,14 @@ struct Ticket {
 
 class PodServer;
 
+// A request body a traffic source rendered up front: its key (1 + (source << 32 | text)) and the
+// text itself, which outlives the request, so the fast path never copies it.
+struct PayloadRef {
+    std::uint64_t key = 0;  // 0: not a rendered payload
+    const std::string* body = nullptr;
+    bool need_body = true;  // the caller reads the answer's body (feedback)
+};
+
 struct RequestPath::Impl {
     struct Route {
         std::string predictor;
@@ -210,7 +218,7 @@ struct RequestPath::Impl {
     Ticket open(std::uint32_t source, std::uint32_t text, TrafficMetrics::SeriesId series,
                 bool shadow, bool feedback, Nanos timeout);
     void deliver(Ticket t, const std::string& endpoints_key, std::string body, bool feedback,
-                 std::uint64_t payload = 0);
+                 PayloadRef payload = {});
     void finish(Ticket t, int status, const std::string& body);
     void send_feedback(const Request& r, const std::string& response_body);
     void arm(Nanos timeout, Deadlines& d);
@@ -259,9 +267,9 @@ class PodServer final : public components::ComponentCaller {
     void refresh_profiles();
 
     // A request (or feedback) arrives at the executor's port.
-    // `payload` names the rendered body (1 + (source << 32 | text)), 0 when it is not one.
+    // `payload` names a rendered body (then `body` may be empty).
     void serve(std::string body, bool feedback, components::GraphExecutor::Done done,
-               std::uint64_t payload = 0);
+               PayloadRef payload = {});
     void call(const components::PredictiveUnit& node, Method method, std::string body,
               std::function<void(HttpReply)> done) override;
 
@@ -272,6 +280,8 @@ class PodServer final : public components::ComponentCaller {
         std::function<void(HttpReply)> done;
         std::uint64_t payload = 0;  // fast path: 1 + (source << 32 | text); 0: none
         bool final = false;         // fast path: answer as the executor would
+        const std::string* source_body = nullptr;  // fast path: the body, when `body` is empty
+        bool need_body = true;                     // fast path: the caller reads the body
     };
     struct Container {
         std::string name, image;
@@ -423,16 +433,19 @@ void PodServer::update(const Json& pod) {
     for (std::size_t i = 0; i < containers_.size(); ++i) {
         const auto it = running.find(containers_[i].name);
         const bool now_running = it != running.end() && it->second;
-        if (containers_[i].running && !now_running) reset(i, "connection reset by peer");
+        // Not running before the reset: a failed call's handler may try the container again.
+        const bool died = containers_[i].running && !now_running;
         containers_[i].running = now_running;
+        if (died) reset(i, "connection reset by peer");
     }
 }
 
 void PodServer::gone() {
     gone_ = true;
     for (std::size_t i = 0; i < containers_.size(); ++i) {
-        if (containers_[i].running) reset(i, "connection reset by peer");
+        const bool died = containers_[i].running;
         containers_[i].running = false;
+        if (died) reset(i, "connection reset by peer");
     }
 }
 
@@ -455,11 +468,13 @@ void PodServer::reset(std::size_t index, const char* why) {
 }
 
 void PodServer::serve(std::string body, bool feedback, components::GraphExecutor::Done done,
-                      std::uint64_t payload) {
+                      PayloadRef payload) {
     Job job;
     job.method = Method::kPredict;
     job.body = std::move(body);
-    if (leaf_model_ >= 0 && !feedback) {
+    const bool fast = leaf_model_ >= 0 && !feedback;
+    if (!fast && job.body.empty() && payload.body) job.body = *payload.body;
+    if (fast) {
         // The executor's walk of a one-node MODEL graph, without its bookkeeping: one /predict
         // call, then leaf_model_answer (tested against GraphExecutor in request_path_test).
         job.done = [this, payload, done = std::move(done)](HttpReply r) mutable {
@@ -469,8 +484,10 @@ void PodServer::serve(std::string body, bool feedback, components::GraphExecutor
             }
             // The leaf job's answer is already the executor's (answer() applies
             // leaf_model_answer when `final` is set).
-            Job leaf{Method::kPredict, std::move(r.body), std::move(done), payload};
+            Job leaf{Method::kPredict, std::move(r.body), std::move(done), payload.key};
             leaf.final = true;
+            leaf.source_body = payload.body;
+            leaf.need_body = payload.need_body;
             enqueue(static_cast<std::size_t>(leaf_model_), std::move(leaf));
         };
         enqueue(static_cast<std::size_t>(engine_), std::move(job));
@@ -549,7 +566,10 @@ HttpReply PodServer::answer(Container& c, Job& job) {
     if (!job.payload || !c.memo || c.profile.error_rate > 0)
         return leaf_model_answer(component_answer(c, job));
     auto& table = c.memo->by_payload;
-    if (const auto it = table.find(job.payload); it != table.end()) return it->second;
+    if (const auto it = table.find(job.payload); it != table.end()) {
+        if (!job.need_body) return {it->second.status, {}};
+        return it->second;
+    }
     HttpReply reply = leaf_model_answer(component_answer(c, job));
     if (c.memo->size < kMemoLimit) {
         ++c.memo->size;
@@ -568,14 +588,15 @@ HttpReply PodServer::component_answer(Container& c, Job& job) {
                          c.start_error.empty() ? "no component" : c.start_error,
                          components::protocol::kInternalError)};
     }
-    if (!c.memo) return c.server->handle(job.method, job.body);
+    const std::string& body =
+        job.source_body && job.body.empty() ? *job.source_body : job.body;
+    if (!c.memo) return c.server->handle(job.method, body);
     auto& table = c.memo->by_method[static_cast<std::size_t>(job.method) % 6];
-    if (const auto it = table.find(std::string_view(job.body)); it != table.end())
-        return it->second;
-    HttpReply reply = c.server->handle(job.method, job.body);
+    if (const auto it = table.find(std::string_view(body)); it != table.end()) return it->second;
+    HttpReply reply = c.server->handle(job.method, body);
     if (c.memo->size < kMemoLimit) {
         ++c.memo->size;
-        table.emplace(std::move(job.body), reply);
+        table.emplace(std::string(body), reply);
     }
     return reply;
 }
@@ -846,12 +867,14 @@ void RequestPath::Impl::dispatch(std::uint32_t source, const Sdep& sdep, std::si
         r.sdep_key = sources[source].sdep_key;
         r.predictor = route.predictor;
     }
-    deliver(t, route.endpoints_key, sources[source].bodies[text], false,
-            1 + (std::uint64_t{source} << 32 | text));
+    const PayloadRef payload{1 + (std::uint64_t{source} << 32 | text),
+                             &sources[source].bodies[text],
+                             sources[source].spec.feedback && !shadow};
+    deliver(t, route.endpoints_key, std::string(), false, payload);
 }
 
 void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std::string body,
-                                bool feedback, std::uint64_t payload) {
+                                bool feedback, PayloadRef payload) {
     const auto eps = endpoints.find(endpoints_key);
     if (eps == endpoints.end() || eps->second.empty()) {
         finish(t, 503, kNoHealthyUpstream);

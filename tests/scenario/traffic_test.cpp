@@ -20,7 +20,7 @@ sim::scenario::RunResult run(const std::string& file, std::optional<std::uint64_
 
 }  // namespace
 
-TEST_CASE("errors and slow faults reach requests; request and cluster metrics hold") {
+TEST_CASE("errors and slow faults reach requests, request and cluster metrics hold") {
     const auto result = run("traffic/faults.yaml");
     for (const auto& e : result.expectations) {
         INFO(e.name << ": " << e.message << " (observed " << e.observed << ")");
