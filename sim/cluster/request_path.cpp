@@ -115,7 +115,9 @@ struct Memo {
     // The fast path's final answers (leaf_model_answer applied) by payload: the request body
     // a traffic source rendered for one of its texts reaches the model unchanged, so its
     // (source, text) names it without hashing the body.
-    std::unordered_map<std::uint64_t, HttpReply> by_payload;
+    // Indexed [source][text], flat (a node-based map costs a cache miss per lookup); status -1
+    // marks an empty entry.
+    std::vector<std::vector<HttpReply>> by_payload;
     std::size_t size = 0;
 };
 
@@ -306,7 +308,7 @@ class PodServer final : public components::ComponentCaller {
     void enqueue(std::size_t index, Job job);
     void begin(std::size_t index, Job job);
     void complete(std::size_t index, std::uint32_t slot, std::uint64_t job, std::uint64_t epoch);
-    HttpReply answer(Container& c, Job& job);
+    HttpReply answer(std::size_t index, Job& job);
     HttpReply component_answer(Container& c, Job& job);
     void reset(std::size_t index, const char* why);
     Nanos service_time(Container& c);
@@ -560,21 +562,25 @@ void PodServer::begin(std::size_t index, Job job) {
         service_time(c), [this, index, slot, id, epoch] { complete(index, slot, id, epoch); });
 }
 
-HttpReply PodServer::answer(Container& c, Job& job) {
-    if (c.name == kEngineContainer) return {200, std::move(job.body)};
+HttpReply PodServer::answer(std::size_t index, Job& job) {
+    Container& c = containers_[index];
+    if (static_cast<int>(index) == engine_) return {200, std::move(job.body)};
     if (!job.final) return component_answer(c, job);
     if (!job.payload || !c.memo || c.profile.error_rate > 0)
         return leaf_model_answer(component_answer(c, job));
-    auto& table = c.memo->by_payload;
-    if (const auto it = table.find(job.payload); it != table.end()) {
-        if (!job.need_body) return {it->second.status, {}};
-        return it->second;
+    const std::uint64_t source = (job.payload - 1) >> 32;
+    const std::uint64_t text = (job.payload - 1) & 0xFFFF'FFFFu;
+    auto& by_source = c.memo->by_payload;
+    if (source >= by_source.size()) by_source.resize(source + 1);
+    auto& table = by_source[source];
+    if (text >= table.size()) table.resize(text + 1, HttpReply{-1, {}});
+    HttpReply& memo = table[text];
+    if (memo.status != -1) {
+        if (!job.need_body) return {memo.status, {}};
+        return memo;
     }
     HttpReply reply = leaf_model_answer(component_answer(c, job));
-    if (c.memo->size < kMemoLimit) {
-        ++c.memo->size;
-        table.emplace(job.payload, reply);
-    }
+    memo = reply;
     return reply;
 }
 
@@ -619,7 +625,7 @@ void PodServer::complete(std::size_t index, std::uint32_t slot, std::uint64_t id
         path_.options.usage->add_cpu(ns_, name_, c.name, c.profile.cpu_per_request);
     }
     if (unreachable_) return;  // the answer never leaves a node that is down
-    HttpReply reply = answer(c, job);
+    HttpReply reply = answer(index, job);
     if (static_cast<int>(index) == engine_ && path_.options.usage)
         path_.options.usage->add_requests(ns_, name_, 1);
     job.done(std::move(reply));
