@@ -280,8 +280,8 @@ class PodServer final : public components::ComponentCaller {
         Method method = Method::kPredict;
         std::string body;
         std::function<void(HttpReply)> done;
-        std::uint64_t payload = 0;  // fast path: 1 + (source << 32 | text); 0: none
-        bool final = false;         // fast path: answer as the executor would
+        std::uint64_t payload = 0;                 // fast path: 1 + (source << 32 | text); 0: none
+        bool final = false;                        // fast path: answer as the executor would
         const std::string* source_body = nullptr;  // fast path: the body, when `body` is empty
         bool need_body = true;                     // fast path: the caller reads the body
     };
@@ -594,8 +594,7 @@ HttpReply PodServer::component_answer(Container& c, Job& job) {
                          c.start_error.empty() ? "no component" : c.start_error,
                          components::protocol::kInternalError)};
     }
-    const std::string& body =
-        job.source_body && job.body.empty() ? *job.source_body : job.body;
+    const std::string& body = job.source_body && job.body.empty() ? *job.source_body : job.body;
     if (!c.memo) return c.server->handle(job.method, body);
     auto& table = c.memo->by_method[static_cast<std::size_t>(job.method) % 6];
     if (const auto it = table.find(std::string_view(body)); it != table.end()) return it->second;

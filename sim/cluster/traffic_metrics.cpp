@@ -17,6 +17,7 @@ TrafficMetrics::SeriesId TrafficMetrics::series(const std::string& source, const
     keys_.push_back({source, sdep, predictor, shadow});
     open_.emplace_back();
     closed_.emplace_back();
+    closed_sum_.emplace_back();
     return static_cast<SeriesId>(keys_.size() - 1);
 }
 
@@ -48,6 +49,7 @@ void TrafficMetrics::close_second(kernel::Nanos second_end, kernel::TraceWriter*
         s.errors = static_cast<std::uint32_t>(o.errors);
         s.lost = static_cast<std::uint32_t>(o.lost);
         s.latency = o.latency.sparse();
+        add(closed_sum_[i], s);
         closed_[i].push_back(std::move(s));
         o.requests = o.responses = o.errors = o.lost = 0;
         o.latency.clear();
@@ -91,6 +93,7 @@ TrafficTotals TrafficMetrics::totals(kernel::Nanos from, kernel::Nanos to,
         }
         if (include_open) add(out, open_[i]);
     }
+    if (!filter.latency) out.latency.clear();
     return out;
 }
 
@@ -98,9 +101,16 @@ TrafficTotals TrafficMetrics::totals_so_far(const TrafficFilter& filter) const {
     TrafficTotals out;
     for (SeriesId i = 0; i < keys_.size(); ++i) {
         if (!matches(i, filter)) continue;
-        for (const Second& s : closed_[i])
-            add(out, s);
-        add(out, open_[i]);
+        // Running sums: `at`, `by` and `during` ask after every instant.
+        const TrafficTotals& sum = closed_sum_[i];
+        out.requests += sum.requests + open_[i].requests;
+        out.responses += sum.responses + open_[i].responses;
+        out.errors += sum.errors + open_[i].errors;
+        out.lost += sum.lost + open_[i].lost;
+        if (filter.latency) {
+            out.latency.merge(sum.latency);
+            out.latency.merge(open_[i].latency);
+        }
     }
     return out;
 }

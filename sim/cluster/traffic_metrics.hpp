@@ -34,6 +34,7 @@ struct TrafficTotals {
 struct TrafficFilter {
     std::optional<std::string> source;
     std::optional<std::string> predictor;
+    bool latency = true;  // false: leave TrafficTotals::latency empty (cheaper)
 };
 
 class TrafficMetrics {
@@ -90,6 +91,7 @@ class TrafficMetrics {
     std::vector<Key> keys_;
     std::vector<Open> open_;
     std::vector<std::vector<Second>> closed_;  // per series, in time order
+    std::vector<TrafficTotals> closed_sum_;    // per series: every closed second, summed
 };
 
 }  // namespace sim::cluster

@@ -122,7 +122,8 @@ Observation request_metric(const MetricSubject& m, const When& when,
                            const cluster::RequestPath* requests) {
     static const cluster::TrafficMetrics kNone;
     const cluster::TrafficMetrics& metrics = requests ? requests->metrics() : kNone;
-    cluster::TrafficFilter filter{label(m, "source"), label(m, "predictor")};
+    const bool latency = m.name.starts_with("latency_");
+    cluster::TrafficFilter filter{label(m, "source"), label(m, "predictor"), latency};
     const auto* window = std::get_if<MetricWindow>(&when);
     const auto totals = [&](const cluster::TrafficFilter& f) {
         return window ? metrics.totals(window->from, window->to, f, false)
@@ -142,7 +143,7 @@ Observation request_metric(const MetricSubject& m, const When& when,
     }
     if (m.name == "traffic_share") {
         if (!filter.predictor) return Observation::none("traffic_share needs the label predictor");
-        const cluster::TrafficTotals all = totals({filter.source, std::nullopt});
+        const cluster::TrafficTotals all = totals({filter.source, std::nullopt, false});
         if (all.requests == 0) return Observation::none("no requests in the window");
         return Observation::of(static_cast<double>(t.requests) / static_cast<double>(all.requests));
     }

@@ -430,3 +430,31 @@ TEST_CASE("the model's answers come from really running it") {
     CHECK(c.feedback_correct > 300);
     CHECK(c.feedback_answered == 400);
 }
+
+TEST_CASE("traffic metrics: running totals agree with a window over everything") {
+    sim::cluster::TrafficMetrics m;
+    const auto live = m.series("users", "ns/sd", "default", false);
+    const auto shadow = m.series("users", "ns/sd", "mirror", true);
+    for (int second = 0; second < 5; ++second) {
+        for (int i = 0; i < 10 + second; ++i) {
+            m.sent(live);
+            m.sent(shadow);
+            if (i % 4 == 0)
+                m.failed(live);
+            else
+                m.answered(live, (i + 1) * kMillisecond);
+        }
+        m.close_second((second + 1) * kSecond, nullptr);
+    }
+    m.sent(live);  // the open second
+    const auto so_far = m.totals_so_far({});
+    const auto window = m.totals(0, 10 * kSecond, {}, true);
+    CHECK(so_far.requests == 61);
+    CHECK(window.requests == so_far.requests);
+    CHECK(window.responses == so_far.responses);
+    CHECK(window.errors == so_far.errors);
+    CHECK(window.latency.percentile(90) == so_far.latency.percentile(90));
+    // Seconds 1 and 2 only ([1s, 3s]): 11 + 12 requests.
+    CHECK(m.totals(kSecond, 3 * kSecond, {}, false).requests == 23);
+    CHECK(m.totals_so_far({std::nullopt, std::nullopt, false}).latency.empty());
+}
