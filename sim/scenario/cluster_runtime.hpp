@@ -43,7 +43,7 @@ public:
     // back as diagnostics and nothing starts) and sends their requests until `end`.
     std::vector<Diagnostic> start_traffic(kube::ApiServer& api, kernel::Nanos end,
                                           bool trace_requests);
-    cluster::RequestPath* requests() { return requests_.get(); }
+    cluster::RequestPath* requests() { return requests_.get(); }  // null without traffic
     // Where requests report the CPU they cost (the metrics-server); may be null.
     void set_usage_sink(cluster::PodUsageSink* sink);
 

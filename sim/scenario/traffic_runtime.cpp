@@ -236,7 +236,8 @@ std::vector<Diagnostic> ClusterRuntime::start_traffic(kube::ApiServer& api, kern
         if (auto spec = traffic_source_spec(s_.traffic[i], i, diagnostics))
             specs.push_back(std::move(*spec));
     }
-    if (!diagnostics.empty()) return diagnostics;
+    // No traffic, no request path: runs without traffic keep their events (and trace) as before.
+    if (!diagnostics.empty() || specs.empty()) return diagnostics;
     traffic_client_ = std::make_unique<kube::Client>(api, "istio-ingressgateway");
     cluster::RequestPathOptions options;
     options.profiles = [this](const std::string& image) {
@@ -255,7 +256,7 @@ std::vector<Diagnostic> ClusterRuntime::start_traffic(kube::ApiServer& api, kern
     };
     requests_ =
         std::make_unique<cluster::RequestPath>(*traffic_client_, streams_, std::move(options));
-    requests_->start(specs.empty() ? 0 : end);
+    requests_->start(end);
     for (auto& spec : specs)
         requests_->add_source(std::move(spec));
     return diagnostics;
