@@ -244,7 +244,14 @@ struct RequestPath::Impl {
     std::uint64_t next_id = 0;
     std::map<Nanos, Deadlines> deadlines;
     std::map<std::string, Sdep> sdeps;                          // "ns/name"
-    std::map<std::string, std::vector<std::string>> endpoints;  // "ns/svc" -> pod keys
+    // A Service's Ready pods ("ns/name"), and those pods' servers resolved for pods_generation.
+    struct Ready {
+        std::vector<std::string> keys;
+        std::vector<PodServer*> servers;
+        std::uint64_t resolved_for = 0;
+    };
+    std::map<std::string, Ready> endpoints;  // "ns/svc"
+    std::uint64_t pods_generation = 1;       // bumped whenever `pods` changes
     std::map<std::string, std::unique_ptr<PodServer>> pods;     // "ns/name"
     std::vector<std::unique_ptr<PodServer>> retired;            // replaced or deleted
     std::set<std::string> down_nodes;
@@ -714,7 +721,7 @@ void RequestPath::Impl::on_endpoints(const Json& e) {
                 ready.push_back(ns + "/" + text_of(target, "name"));
         }
     }
-    endpoints[ns + "/" + text_of(m, "name")] = std::move(ready);
+    endpoints[ns + "/" + text_of(m, "name")] = Ready{std::move(ready), {}, 0};
 }
 
 void RequestPath::Impl::on_pod(const Json& pod) {
@@ -726,9 +733,11 @@ void RequestPath::Impl::on_pod(const Json& pod) {
         retired.push_back(std::move(it->second));
         pods.erase(it);
         it = pods.end();
+        ++pods_generation;
     }
     if (it == pods.end()) {
         pods.emplace(key, std::make_unique<PodServer>(*this, pod));
+        ++pods_generation;
         return;
     }
     it->second->update(pod);
@@ -741,6 +750,7 @@ void RequestPath::Impl::on_pod_deleted(const Json& pod) {
     it->second->gone();
     retired.push_back(std::move(it->second));
     pods.erase(it);
+    ++pods_generation;
 }
 
 void RequestPath::Impl::add_source(TrafficSourceSpec spec) {
@@ -892,18 +902,26 @@ void RequestPath::Impl::dispatch(std::uint32_t source, const Sdep& sdep, std::si
 void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std::string body,
                                 bool feedback, PayloadRef payload) {
     const auto eps = endpoints.find(endpoints_key);
-    if (eps == endpoints.end() || eps->second.empty()) {
+    if (eps == endpoints.end() || eps->second.keys.empty()) {
         finish(t, 503, kNoHealthyUpstream);
         return;
     }
-    const std::string& pod_key = eps->second[lb->below(eps->second.size())];
-    const auto pod = pods.find(pod_key);
-    if (pod == pods.end() || !pod->second->accepts()) {
+    Ready& ready = eps->second;
+    if (ready.resolved_for != pods_generation) {
+        ready.servers.clear();
+        for (const std::string& key : ready.keys) {
+            const auto found = pods.find(key);
+            ready.servers.push_back(found == pods.end() ? nullptr : found->second.get());
+        }
+        ready.resolved_for = pods_generation;
+    }
+    PodServer* pod = ready.servers[lb->below(ready.servers.size())];
+    if (!pod || !pod->accepts()) {
         finish(t, 503, kConnectionRefused);
         return;
     }
-    if (pod->second->unreachable()) return;  // a node that is down: hangs until the timeout
-    pod->second->serve(
+    if (pod->unreachable()) return;  // a node that is down: hangs until the timeout
+    pod->serve(
         std::move(body), feedback,
         [this, t](HttpReply reply) {
             if (reply.status == components::kTransportFailure)
