@@ -243,17 +243,17 @@ struct RequestPath::Impl {
     std::vector<std::uint32_t> free_slots;
     std::uint64_t next_id = 0;
     std::map<Nanos, Deadlines> deadlines;
-    std::map<std::string, Sdep> sdeps;                          // "ns/name"
+    std::map<std::string, Sdep> sdeps;  // "ns/name"
     // A Service's Ready pods ("ns/name"), and those pods' servers resolved for pods_generation.
     struct Ready {
         std::vector<std::string> keys;
         std::vector<PodServer*> servers;
         std::uint64_t resolved_for = 0;
     };
-    std::map<std::string, Ready> endpoints;  // "ns/svc"
-    std::uint64_t pods_generation = 1;       // bumped whenever `pods` changes
-    std::map<std::string, std::unique_ptr<PodServer>> pods;     // "ns/name"
-    std::vector<std::unique_ptr<PodServer>> retired;            // replaced or deleted
+    std::map<std::string, Ready> endpoints;                  // "ns/svc"
+    std::uint64_t pods_generation = 1;                       // bumped whenever `pods` changes
+    std::map<std::string, std::unique_ptr<PodServer>> pods;  // "ns/name"
+    std::vector<std::unique_ptr<PodServer>> retired;         // replaced or deleted
     std::set<std::string> down_nodes;
     std::uint64_t sdep_generation = 0;
     std::unique_ptr<kube::Informer> sdep_informer, endpoints_informer, pod_informer;
@@ -520,7 +520,12 @@ void PodServer::serve(std::string body, bool feedback, components::GraphExecutor
         if (feedback)
             executor_->feedback(std::move(r.body), std::move(done));
         else
-            executor_->predict(std::move(r.body), std::move(done));
+            executor_->predict(std::move(r.body),
+                               [this, done = std::move(done)](HttpReply reply) mutable {
+                                   if (path_.options.usage && !unreachable_)
+                                       path_.options.usage->add_requests(ns_, name_, 1);
+                                   done(std::move(reply));
+                               });
     };
     enqueue(static_cast<std::size_t>(engine_), std::move(job));
 }
@@ -556,8 +561,9 @@ Nanos PodServer::service_time(Container& c) {
     Nanos t = p.service_median;
     if (p.service_median > 0 && p.service_p99 > p.service_median) {
         // Random::lognormal_median_p99 with its sigma precomputed (the same arithmetic).
-        t = static_cast<Nanos>(static_cast<double>(p.service_median) *
-                               kernel::det_exp(c.service_sigma * c.service_random->normal(0.0, 1.0)));
+        t = static_cast<Nanos>(
+            static_cast<double>(p.service_median) *
+            kernel::det_exp(c.service_sigma * c.service_random->normal(0.0, 1.0)));
     }
     return std::max<Nanos>(0, t) + p.add_latency;
 }
@@ -643,8 +649,8 @@ void PodServer::complete(std::size_t index, std::uint32_t slot, std::uint64_t id
     }
     if (unreachable_) return;  // the answer never leaves a node that is down
     HttpReply reply = answer(index, job);
-    if (static_cast<int>(index) == engine_ && path_.options.usage)
-        path_.options.usage->add_requests(ns_, name_, 1);
+    // The pod answers a prediction (the fast path's last hop; the executor path counts in serve).
+    if (job.final && path_.options.usage) path_.options.usage->add_requests(ns_, name_, 1);
     job.done(std::move(reply));
 }
 

@@ -12,7 +12,8 @@
 //      container over localhost
 //   -> each container: a FIFO queue served `concurrency` at a time, each request taking a
 //      lognormal service time {median, p99} from the container's own stream (plus a `slow`
-//      fault's latency), costing `cpuPerRequest` (reported to the PodUsageSink) and answering
+//      fault's latency), costing `cpuPerRequest` (PodUsageSink::add_cpu when a call completes;
+//      add_requests once per prediction the pod answers) and answering
 //      with the real component (the sentiment model really runs; pure components' answers are
 //      memoised by request body, which changes no answer) or, under an `errors` fault, 500.
 //

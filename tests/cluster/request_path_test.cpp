@@ -3,6 +3,7 @@
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <sstream>
 
 #include "components/executor.hpp"
@@ -457,4 +458,38 @@ TEST_CASE("traffic metrics: running totals agree with a window over everything")
     // Seconds 1 and 2 only ([1s, 3s]): 11 + 12 requests.
     CHECK(m.totals(kSecond, 3 * kSecond, {}, false).requests == 23);
     CHECK(m.totals_so_far({std::nullopt, std::nullopt, false}).latency.empty());
+}
+
+namespace {
+struct RecordingSink final : sim::cluster::PodUsageSink {
+    std::map<std::string, Nanos> cpu;  // "pod/container"
+    std::map<std::string, std::uint64_t> requests;
+    void add_cpu(std::string_view, std::string_view pod, std::string_view container,
+                 Nanos used) override {
+        cpu[std::string(pod) + "/" + std::string(container)] += used;
+    }
+    void add_requests(std::string_view, std::string_view pod, std::uint64_t count) override {
+        requests[std::string(pod)] += count;
+    }
+};
+}  // namespace
+
+TEST_CASE("every container a request passes reports its cpuPerRequest to the usage sink") {
+    Harness h;
+    h.apply_sdep(sdep({{"default", 100}}));
+    h.add_pod("pod-a");
+    h.set_endpoints("sd-default", {"pod-a"});
+    ContainerProfile model = fixed(kMillisecond, 2);
+    model.cpu_per_request = 4 * kMillisecond;
+    ContainerProfile executor = fixed(0, 100);
+    executor.cpu_per_request = kMillisecond;
+    RecordingSink sink;
+    h.start(model, executor, 3 * kSecond);
+    h.path->set_usage_sink(&sink);
+    h.path->add_source(h.source(50, kSecond, 2 * kSecond));
+    h.world.loop.run_until(3 * kSecond);
+    CHECK(h.path->counts().answered == 50);
+    CHECK(sink.cpu["pod-a/classifier"] == 50 * 4 * kMillisecond);
+    CHECK(sink.cpu["pod-a/seldon-container-engine"] == 50 * kMillisecond);
+    CHECK(sink.requests["pod-a"] == 50);
 }
