@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view kHelp =
     "Usage: sim-run run FILE [--seed N] [--out DIR] [--quiet]\n"
+    "                    [--trace-requests]\n"
     "\n"
     "Runs a scenario in virtual time: builds its nodes, applies its timeline (manifests,\n"
     "patches, scaling, deletions, faults) at the instants it names, and checks its\n"
@@ -24,6 +25,7 @@ constexpr std::string_view kHelp =
     "  --out DIR   write DIR/trace.jsonl (docs/trace.md), DIR/summary.txt, DIR/junit.xml and\n"
     "              DIR/report.html (charts of the run; open it in a browser, docs/report.md)\n"
     "  --quiet     no progress line on stderr (it appears only for runs longer than 1 s)\n"
+    "  --trace-requests  also write one `request` line per request to the trace\n"
     "\n"
     "Example:\n"
     "  $ sim-run run scenarios/hello-cluster.yaml --out out/\n"
@@ -47,6 +49,7 @@ int run_main(std::span<const std::string> args) {
     options.seed = parsed.seed;
     options.out_dir = parsed.out_dir;
     options.progress = !parsed.quiet;
+    options.trace_requests = parsed.trace_requests;
     const scenario::RunResult result = scenario::run_scenario(*scenario, options, std::cerr);
     if (!result.input_errors.empty()) {
         for (const auto& d : result.input_errors)

@@ -26,6 +26,8 @@ std::optional<std::string> parse_scenario_args(std::span<const std::string> args
             out.out_dir = args[++i];
         } else if (a == "--quiet" && allow_run_options) {
             out.quiet = true;
+        } else if (a == "--trace-requests" && allow_run_options) {
+            out.trace_requests = true;
         } else if (a.starts_with("-")) {
             return "unknown option " + a;
         } else if (!out.file.empty()) {

@@ -16,6 +16,7 @@ struct ScenarioArgs {
     std::optional<std::uint64_t> seed;
     std::optional<std::filesystem::path> out_dir;
     bool quiet = false;
+    bool trace_requests = false;  // run: one `request` trace line per request
 };
 
 // Parses FILE [--seed N] [--out DIR] [--quiet]; returns an error message, or nullopt when

@@ -92,6 +92,7 @@ void ClusterRuntime::begin(std::size_t id, const Fault& fault) {
                },
                fault);
     active_.emplace(id, fault);
+    traffic_fault(fault, true);
 }
 
 void ClusterRuntime::end(std::size_t id) {
@@ -104,7 +105,10 @@ void ClusterRuntime::end(std::size_t id) {
             narrate_("node " + f->node + " is back: its kubelet posts Ready and restarts its pods");
         }
     }
+    const Fault ended = it->second;
     active_.erase(it);
+    // A node stays down (above); slow and errors faults stop affecting requests.
+    if (!std::holds_alternative<NodeDownFault>(ended)) traffic_fault(ended, false);
 }
 
 void ClusterRuntime::kill(const std::string& ns, const std::string& selector, int count, bool oom,

@@ -13,10 +13,13 @@
 #include "sim/cluster/endpoints.hpp"
 #include "sim/cluster/endpointslices.hpp"
 #include "sim/cluster/kubelet.hpp"
+#include "sim/cluster/pod_usage.hpp"
+#include "sim/cluster/request_path.hpp"
 #include "sim/cluster/scheduler.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kernel/trace.hpp"
 #include "sim/kube/client.hpp"
+#include "sim/scenario/loader.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace sim::scenario {
@@ -37,11 +40,20 @@ public:
     void begin(std::size_t id, const Fault& fault);
     void end(std::size_t id);
 
+    // The request path (traffic_runtime.cpp): reads the traffic sources' payloads (bad ones come
+    // back as diagnostics and nothing starts) and sends their requests until `end`.
+    std::vector<Diagnostic> start_traffic(kube::ApiServer& api, kernel::Nanos end,
+                                          bool trace_requests);
+    cluster::RequestPath* requests() { return requests_.get(); }  // null without traffic
+    // Where requests report the CPU they cost (the metrics-server); may be null.
+    void set_usage_sink(cluster::PodUsageSink* sink);
+
 private:
     cluster::ImageTimings image_timings(const std::string& image);
     void kill(const std::string& ns, const std::string& selector, int count, bool oom,
               const char* stream);
     cluster::Kubelet* kubelet_of(const std::string& node);
+    void traffic_fault(const Fault& fault, bool begins);
 
     const Scenario& s_;
     kernel::RandomStreams& streams_;
@@ -58,6 +70,9 @@ private:
     kube::Client endpoint_slices_client_;
     std::unique_ptr<cluster::EndpointSliceController> endpoint_slices_;
     std::map<std::string, std::unique_ptr<cluster::Kubelet>> kubelets_;  // by node name
+    cluster::PodUsageSink* usage_sink_ = nullptr;
+    std::unique_ptr<kube::Client> traffic_client_;
+    std::unique_ptr<cluster::RequestPath> requests_;
 };
 
 }  // namespace sim::scenario

@@ -33,6 +33,7 @@
 #include "sim/scenario/run_driver.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/steps.hpp"
+#include "sim/scenario/traffic_runtime.hpp"
 
 namespace sim::scenario {
 namespace {
@@ -96,6 +97,13 @@ class Run {
         start_control_plane();
         build_nodes();
         machines_.emplace(api_, s_, streams_, trace, [this](const std::string& s) { narrate(s); });
+        machines_->set_usage_sink(&*metrics_);  // requests cost CPU: load drives the HPA
+        if (auto bad = machines_->start_traffic(api_, s_.duration, options_.trace_requests);
+            !bad.empty()) {
+            result_.input_errors = std::move(bad);
+            result_.exit_code = 2;
+            return std::move(result_);
+        }
         schedule_timeline();
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
             loop_.schedule_at(t, [] {});  // stop here so expectations see this instant
@@ -551,7 +559,15 @@ class Run {
         return loop_.executed() - api_.external_watch_events();
     }
 
-    Observer observer() { return make_cluster_observer(client_); }
+
+    // Built once: the runner looks after every instant.
+    const Observer& observer() {
+        if (!observer_) {
+            observer_ = with_metrics(make_cluster_observer(client_),
+                                     machines_ ? machines_->requests() : nullptr, client_);
+        }
+        return *observer_;
+    }
 
     void finish() {
         result_.expectations = expectations_->results();
@@ -608,6 +624,7 @@ class Run {
     std::optional<controller::Manager> controllers_;
     std::optional<ClusterRuntime> machines_;
     std::vector<std::unique_ptr<Drain>> drains_;
+    std::optional<Observer> observer_;
     RunResult result_;
 };
 

@@ -24,6 +24,7 @@ struct RunOptions {
     bool progress = true;                          // a progress line on stderr for long runs
     std::ostream* narration = nullptr;             // `explain`: a sentence per decision
     RunDriver* driver = nullptr;  // `serve`, `replay`: paces the run and injects inputs
+    bool trace_requests = false;                   // a `request` trace line per request
 };
 
 struct ExpectationResult {
