@@ -238,7 +238,7 @@ struct RequestPath::Impl {
     kernel::Random* lb;
     TrafficMetrics metrics;
     RequestCounts counts;
-    std::vector<Source> sources;
+    std::deque<Source> sources;  // stable addresses: ArrivalProcess and requests point into them
     std::vector<Request> requests;
     std::vector<std::uint32_t> free_slots;
     std::uint64_t next_id = 0;

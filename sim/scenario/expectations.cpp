@@ -82,7 +82,7 @@ bool satisfies(const Comparison& comparison, const nlohmann::json& observed, std
 ExpectationTracker::ExpectationTracker(const std::vector<Expectation>& expectations) {
     states_.reserve(expectations.size());
     for (const Expectation& e : expectations) {
-        State state{&e, false, {}};
+        State state{&e, false, std::nullopt, {}};
         state.result.name = e.name;
         state.result.where = e.where;
         states_.push_back(std::move(state));
@@ -112,7 +112,8 @@ std::vector<Nanos> ExpectationTracker::checkpoints(Nanos duration) const {
     return out;
 }
 
-void ExpectationTracker::observe(Nanos now, const Observer& observer, kernel::TraceWriter& trace) {
+void ExpectationTracker::observe(Nanos now, const Observer& observer, kernel::TraceWriter& trace,
+                                 std::optional<std::uint64_t> cluster_revision) {
     for (State& s : states_) {
         if (s.decided) continue;
         const Expectation& e = *s.expectation;
@@ -132,6 +133,10 @@ void ExpectationTracker::observe(Nanos now, const Observer& observer, kernel::Tr
                    },
                    e.when);
         if (!looks) continue;
+        if (cluster_revision && !std::holds_alternative<MetricSubject>(e.subject)) {
+            if (!at_end && s.seen_revision == cluster_revision) continue;
+            s.seen_revision = cluster_revision;
+        }
 
         const Observation seen = observer(e.subject, e.when);
         if (seen.unavailable) {

@@ -44,8 +44,12 @@ class ExpectationTracker {
 
     // The instants the runner must stop at: every at, by, and window bound within the run.
     std::vector<Nanos> checkpoints(Nanos duration) const;
-    // Evaluates every expectation that is still open and cares about `now`.
-    void observe(Nanos now, const Observer& observer, kernel::TraceWriter& trace);
+    // Evaluates every expectation that is still open and cares about `now`. With
+    // `cluster_revision` (the API server's resourceVersion counter), an object, count or event
+    // expectation that already looked at this revision is not evaluated again before its last
+    // instant: nothing it reads can have changed (metrics are always evaluated).
+    void observe(Nanos now, const Observer& observer, kernel::TraceWriter& trace,
+                 std::optional<std::uint64_t> cluster_revision = std::nullopt);
     // Decides whatever is still open at the end of the run (at `end`).
     void close(Nanos end, kernel::TraceWriter& trace);
 
@@ -59,6 +63,7 @@ class ExpectationTracker {
     struct State {
         const Expectation* expectation;
         bool decided = false;
+        std::optional<std::uint64_t> seen_revision;  // the cluster state it last looked at
         ExpectationResult result;
     };
     void decide(State& state, Nanos now, bool passed, std::string observed, std::string message,

@@ -509,7 +509,7 @@ class Run {
             const Nanos next = loop_.next_time();
             if (next < 0 || next > s_.duration) break;
             loop_.run_until(next);
-            expectations_->observe(loop_.now(), observer(), *trace_);
+            expectations_->observe(loop_.now(), observer(), *trace_, api_.revision());
             progress_.update(loop_.now(), loop_.executed());
         }
         loop_.run_until(s_.duration);
