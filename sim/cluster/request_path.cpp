@@ -697,9 +697,30 @@ void RequestPath::Impl::tick(Nanos end) {
         loop().schedule_after(kernel::kSecond, [this, end] { tick(end); });
 }
 
+// The operator publishes a spec's routing (the VirtualService, in a real install) only in a
+// pass where every Deployment of that spec is ready, the same pass that sets state Available
+// (seldondeployment_controller.go: createIstioResources runs after createDeployments reports
+// all ready). Until then the gateway keeps the routing it had, so a new canary gets traffic
+// only once it can answer, and a canary that never becomes ready never gets any.
+namespace {
+bool routing_published(const Json& sdep) {
+    const Json& status = field(sdep, "status");
+    if (text_of(status, "state") != "Available") return false;
+    const Json& observed = field(status, "observedGeneration");
+    const Json& generation = field(field(sdep, "metadata"), "generation");
+    return observed.is_number_integer() && generation.is_number_integer() &&
+           observed.get<std::int64_t>() == generation.get<std::int64_t>();
+}
+}  // namespace
+
 void RequestPath::Impl::on_sdep(const Json& sdep) {
     const Json& m = field(sdep, "metadata");
     const std::string ns = text_of(m, "namespace");
+    const std::string key = ns + "/" + text_of(m, "name");
+    if (const auto known = sdeps.find(key); known != sdeps.end() && !routing_published(sdep)) {
+        known->second.timeout = timeout_of(sdep);
+        return;
+    }
     Sdep state;
     try {
         for (const auto& r : controller::seldon::routing_table(sdep)) {
@@ -713,7 +734,7 @@ void RequestPath::Impl::on_sdep(const Json& sdep) {
     }
     state.timeout = timeout_of(sdep);
     state.generation = ++sdep_generation;
-    sdeps[ns + "/" + text_of(m, "name")] = std::move(state);
+    sdeps[key] = std::move(state);
 }
 
 void RequestPath::Impl::on_endpoints(const Json& e) {
@@ -998,6 +1019,7 @@ void RequestPath::Impl::send_feedback(const Request& r, const std::string& respo
         src.spec.labels.size() > r.text ? src.spec.labels[r.text] : std::string();
     const double reward = !label.empty() && predicted == label ? 1.0 : 0.0;
     if (reward > 0) ++counts.feedback_correct;
+    metrics.feedback(r.series, reward > 0);
     Json body = {{"request", Json::parse(src.bodies[r.text])},
                  {"response", std::move(response)},
                  {"reward", reward}};

@@ -48,10 +48,12 @@ void TrafficMetrics::close_second(kernel::Nanos second_end, kernel::TraceWriter*
         s.responses = static_cast<std::uint32_t>(o.responses);
         s.errors = static_cast<std::uint32_t>(o.errors);
         s.lost = static_cast<std::uint32_t>(o.lost);
+        s.feedback = static_cast<std::uint32_t>(o.feedback);
+        s.rewarded = static_cast<std::uint32_t>(o.rewarded);
         s.latency = o.latency.sparse();
         add(closed_sum_[i], s);
         closed_[i].push_back(std::move(s));
-        o.requests = o.responses = o.errors = o.lost = 0;
+        o.requests = o.responses = o.errors = o.lost = o.feedback = o.rewarded = 0;
         o.latency.clear();
     }
 }
@@ -69,6 +71,8 @@ void TrafficMetrics::add(TrafficTotals& into, const Second& s) {
     into.responses += s.responses;
     into.errors += s.errors;
     into.lost += s.lost;
+    into.feedback += s.feedback;
+    into.rewarded += s.rewarded;
     for (const auto& [bucket, count] : s.latency)
         into.latency.add_bucket(bucket, count);
 }
@@ -78,6 +82,8 @@ void TrafficMetrics::add(TrafficTotals& into, const Open& o) {
     into.responses += o.responses;
     into.errors += o.errors;
     into.lost += o.lost;
+    into.feedback += o.feedback;
+    into.rewarded += o.rewarded;
     into.latency.merge(o.latency);
 }
 
@@ -107,6 +113,8 @@ TrafficTotals TrafficMetrics::totals_so_far(const TrafficFilter& filter) const {
         out.responses += sum.responses + open_[i].responses;
         out.errors += sum.errors + open_[i].errors;
         out.lost += sum.lost + open_[i].lost;
+        out.feedback += sum.feedback + open_[i].feedback;
+        out.rewarded += sum.rewarded + open_[i].rewarded;
         if (filter.latency) {
             out.latency.merge(sum.latency);
             out.latency.merge(open_[i].latency);

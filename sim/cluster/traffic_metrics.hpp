@@ -26,7 +26,9 @@ struct TrafficTotals {
     std::uint64_t responses = 0;
     std::uint64_t errors = 0;
     std::uint64_t lost = 0;
-    LatencyHistogram latency;  // of the responses
+    std::uint64_t feedback = 0;  // feedback calls sent for the answers (traffic[].feedback)
+    std::uint64_t rewarded = 0;  // ... of which carried reward 1 (the label was right)
+    LatencyHistogram latency;    // of the responses
 };
 
 // Which series a query covers: empty fields match everything. Shadow copies are never part of
@@ -56,6 +58,11 @@ class TrafficMetrics {
     }
     void failed(SeriesId id) { ++open_[id].errors; }
     void lost(SeriesId id) { ++open_[id].lost; }
+    // The client sent feedback for an answer of this series; `correct`: reward 1.
+    void feedback(SeriesId id, bool correct) {
+        ++open_[id].feedback;
+        if (correct) ++open_[id].rewarded;
+    }
 
     // Files the open second, which ends at `second_end`; writes one `traffic` line per series
     // with activity in it when `trace` is given.
@@ -76,12 +83,14 @@ class TrafficMetrics {
     };
     struct Open {
         std::uint64_t requests = 0, responses = 0, errors = 0, lost = 0;
+        std::uint64_t feedback = 0, rewarded = 0;
         LatencyHistogram latency;
         bool active() const { return requests || responses || errors || lost; }
     };
     struct Second {
         std::int64_t start_second = 0;
         std::uint32_t requests = 0, responses = 0, errors = 0, lost = 0;
+        std::uint32_t feedback = 0, rewarded = 0;
         std::vector<std::pair<std::uint32_t, std::uint32_t>> latency;  // sparse buckets
     };
     bool matches(SeriesId id, const TrafficFilter& filter) const;

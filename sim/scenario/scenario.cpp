@@ -280,6 +280,8 @@ const std::vector<MetricInfo>& known_metrics() {
         {"latency_p90_ms", {"source", "predictor"}},
         {"latency_p99_ms", {"source", "predictor"}},
         {"traffic_share", {"source", "predictor"}},
+        {"rewards_total", {"source", "predictor"}},
+        {"reward_rate", {"source", "predictor"}},
         {"replicas", {"namespace", "deployment"}},
         {"ready_replicas", {"namespace", "deployment"}},
         {"hpa_desired_replicas", {"namespace", "hpa"}},

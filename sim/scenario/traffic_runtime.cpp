@@ -136,6 +136,11 @@ Observation request_metric(const MetricSubject& m, const When& when,
     if (m.name == "requests_total") return Observation::of(t.requests);
     if (m.name == "responses_total") return Observation::of(t.responses);
     if (m.name == "errors_total") return Observation::of(t.errors);
+    if (m.name == "rewards_total") return Observation::of(t.rewarded);
+    if (m.name == "reward_rate") {
+        if (t.feedback == 0) return Observation::none("no feedback was sent in the window");
+        return Observation::of(static_cast<double>(t.rewarded) / static_cast<double>(t.feedback));
+    }
     if (m.name == "error_rate") {
         const std::uint64_t ended = t.responses + t.errors;
         if (ended == 0) return Observation::none("no request ended in the window");

@@ -289,6 +289,8 @@ fs::path write_scenario(const RandomScenario& s, const fs::path& dir, const fs::
           << "s, count: {kind: Deployment, namespace: seldon, selector: \"seldon-deployment-id="
           << d.name << "\"}, equals: " << d.predictors.size() << "}\n";
     }
+    y << "  - {name: no request lost, at: " << s.duration_s
+      << "s, metric: requests_lost, equals: 0}\n";
 
     const fs::path path = dir / "scenario.yaml";
     write_file(path, y.str());

@@ -51,8 +51,7 @@ struct RandomScenario {
 
 // Options of the generator: which faults it may inject.
 struct Limits {
-    // nodeDown needs the kubelet to come back when the fault ends (the node lifecycle work).
-    bool node_down = false;
+    bool node_down = true;
 };
 
 rc::Gen<RandomScenario> random_scenario(Limits limits = {});

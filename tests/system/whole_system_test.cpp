@@ -2,6 +2,7 @@
 // with random graphs, predictors, traffic splits, shadows and hpaSpecs, traffic, and a timeline
 // of edits and faults — always
 //   - give the same trace hash twice for the same seed,
+//   - end every request in one response or one counted error (requests_lost = 0),
 //   - converge after the last edit and fault: every SeldonDeployment Available, with exactly
 //     the Deployments its latest spec calls for,
 //   - and no step is refused (the generator only writes valid manifests).
