@@ -275,7 +275,7 @@ TEST_CASE("hpa: scales back down only after the 5-minute stabilization window") 
     CHECK(down->second.reason == "All metrics below target");
 }
 
-TEST_CASE("hpa: autoscaling/v1 objects work through conversion; errors are reported") {
+TEST_CASE("hpa: autoscaling/v1 objects work through conversion, errors are reported") {
     Cluster c;
     c.client.create(deployment(2)).value();
     json v1 = json::parse(R"({"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",

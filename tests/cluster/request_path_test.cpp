@@ -251,7 +251,7 @@ TEST_CASE("no Ready endpoint: the gateway answers 503 and counts the error") {
     CHECK(h.path->lost_now() == 0);
 }
 
-TEST_CASE("a pod on a down node hangs until the timeout; a dead container fails at once") {
+TEST_CASE("a pod on a down node hangs until the timeout, a dead container fails at once") {
     Harness h;
     h.apply_sdep(sdep({{"default", 100}}));
     h.add_pod("pod-a");

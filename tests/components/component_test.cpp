@@ -112,7 +112,7 @@ TEST_CASE("sklearn-server: predict_proba on a 1-D string array, 400 for 2-D", "[
     CHECK(d["data"]["ndarray"][0].size() == 3);
 }
 
-TEST_CASE("response meta: tags, puid, metrics kept; requestPath merged under the request's",
+TEST_CASE("response meta: tags, puid, metrics kept, requestPath merged under the request's",
           "[components]") {
     ComponentServer s = server("echo", {}, nullptr, "node", "echo:1");
     const Json out = Json::parse(

@@ -47,7 +47,7 @@ TEST_CASE("CSV errors name the file and line", "[csv]") {
     CHECK_THROWS_WITH(read_labelled_csv(empty_label, "f.csv"), Catch::Contains("f.csv:2"));
 }
 
-TEST_CASE("generated reviews: counts n//3, n//3, rest; deterministic by seed", "[data]") {
+TEST_CASE("generated reviews: counts n//3, n//3, rest, deterministic by seed", "[data]") {
     const auto a = generate_reviews(100, 42);
     const auto b = generate_reviews(100, 42);
     const auto c = generate_reviews(100, 43);

@@ -211,7 +211,7 @@ TEST_CASE("a MODEL with children is a chain (graph-metadata/two-levels)", "[exec
         7.0);
 }
 
-TEST_CASE("errors propagate with their status; first failing child wins", "[executor]") {
+TEST_CASE("errors propagate with their status, first failing child wins", "[executor]") {
     const std::string graph = R"({"name":"combiner","type":"COMBINER","children":[
         {"name":"a","type":"MODEL"},{"name":"b","type":"MODEL"},{"name":"c","type":"MODEL"}]})";
     Harness h;

@@ -47,7 +47,7 @@ seldon::DesiredObjects desired(json sdep) {
 
 }  // namespace
 
-TEST_CASE("istio: a canary splits both routes by traffic; one DestinationRule per predictor") {
+TEST_CASE("istio: a canary splits both routes by traffic, one DestinationRule per predictor") {
     const auto d = desired(sdep_with({predictor("main", 75), predictor("canary", 25)}));
     REQUIRE(d.virtual_services.size() == 1);
     const json& vs = d.virtual_services[0];
@@ -81,7 +81,7 @@ TEST_CASE("istio: a canary splits both routes by traffic; one DestinationRule pe
     CHECK(dr["spec"]["trafficPolicy"]["connectionPool"]["http"]["idleTimeout"] == "60s");
 }
 
-TEST_CASE("istio: a lone predictor has an unweighted route; a shadow is mirrored") {
+TEST_CASE("istio: a lone predictor has an unweighted route, a shadow is mirrored") {
     const auto lone = desired(sdep_with({predictor("main", 0)}));
     CHECK_FALSE(lone.virtual_services[0]["spec"]["http"][0]["route"][0].contains("weight"));
 
@@ -95,7 +95,7 @@ TEST_CASE("istio: a lone predictor has an unweighted route; a shadow is mirrored
     CHECK(shadowed.destination_rules.size() == 2);  // the shadow needs its subset too
 }
 
-TEST_CASE("istio: retries from the annotations; a bad number is an operator error") {
+TEST_CASE("istio: retries from the annotations, a bad number is an operator error") {
     json sdep = sdep_with({predictor("main", 0)});
     sdep["metadata"]["annotations"] = {{"seldon.io/istio-retries", "3"},
                                        {"seldon.io/istio-retries-timeout", "2"}};

@@ -81,7 +81,7 @@ TEST_CASE("manager: keys are reconciled in queue order, one per event") {
     CHECK(manager.stats().reconciles == 4);
 }
 
-TEST_CASE("manager: errors back off 5 ms, 10 ms, 20 ms; success forgets") {
+TEST_CASE("manager: errors back off 5 ms, 10 ms, 20 ms, success forgets") {
     sim::kernel::EventLoop loop;
     sim::kernel::RandomStreams streams(1);
     sim::kube::ApiServer server(loop, streams);

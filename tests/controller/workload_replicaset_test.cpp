@@ -158,7 +158,7 @@ TEST_CASE("replicaset: the same seed gives the same pod names") {
     CHECK(names() == names());
 }
 
-TEST_CASE("replicaset: a failing batch stops slow start; FailedCreate and ReplicaFailure") {
+TEST_CASE("replicaset: a failing batch stops slow start, FailedCreate and ReplicaFailure") {
     Env env(7, false);
     int allowed = 3;  // a quota-like admission hook: the first three pod creates pass
     int attempts = 0;

@@ -241,7 +241,7 @@ TEST_CASE("generateName uses the real alphabet and is deterministic by seed") {
     CHECK(c.client.create(long_prefix).value()["metadata"]["name"].get<std::string>().size() == 63);
 }
 
-TEST_CASE("graceful pod deletion sets deletionTimestamp; the kubelet's grace-0 delete removes it") {
+TEST_CASE("graceful pod deletion sets deletionTimestamp, the kubelet's grace-0 delete removes it") {
     Cluster c;
     REQUIRE(c.client.create(pod("p", "node-1")).ok());
     c.loop.run_until(10 * kSecond);
@@ -278,7 +278,7 @@ TEST_CASE("delete preconditions conflict with the real message") {
                                   0) == 0);
 }
 
-TEST_CASE("finalizers block deletion until removed; the emptying update deletes") {
+TEST_CASE("finalizers block deletion until removed, the emptying update deletes") {
     Cluster c;
     Json cm = config_map("a");
     cm["metadata"]["finalizers"] = {"example.com/hold"};
@@ -312,7 +312,7 @@ TEST_CASE("finalizers block deletion until removed; the emptying update deletes"
                            {"uid", meta::uid(d)}}}});
 }
 
-TEST_CASE("propagation policies add the GC finalizers; generation bumps on marking") {
+TEST_CASE("propagation policies add the GC finalizers, generation bumps on marking") {
     Cluster c;
     const auto ref = refs::kDeployments.in("default");
     REQUIRE(c.client.create(deployment("a")).ok());
@@ -467,7 +467,7 @@ TEST_CASE(
     CHECK(c.client.get(ref, "p").is_not_found());
 }
 
-TEST_CASE("nodes keep their status on create; pod status writes keep spec and ownerReferences") {
+TEST_CASE("nodes keep their status on create, pod status writes keep spec and ownerReferences") {
     Cluster c;
     const Json node =
         c.client
@@ -518,7 +518,7 @@ TEST_CASE("deletecollection deletes the matches only") {
     CHECK(c.client.list(refs::kConfigMaps.in("default")).value()["items"].size() == 1);
 }
 
-TEST_CASE("a binding to a deleting pod conflicts; a delete of a missing object is 404") {
+TEST_CASE("a binding to a deleting pod conflicts, a delete of a missing object is 404") {
     Cluster c;
     Json p = pod("p");
     p["metadata"]["finalizers"] = {"x/y"};

@@ -95,7 +95,7 @@ TEST_CASE("field selectors match pods, events and nodes") {
               .matches(ev));
 }
 
-TEST_CASE("list filters by label and field selector; bad selectors are 400") {
+TEST_CASE("list filters by label and field selector, bad selectors are 400") {
     Cluster c;
     for (const char* n : {"a", "b", "c"}) {
         Json p = pod(n, std::string(n) == "b" ? "node-1" : "");

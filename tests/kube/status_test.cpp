@@ -65,7 +65,7 @@ TEST_CASE("422 Invalid body carries causes and the joined message") {
     CHECK(r2.error().status()["details"]["causes"].size() == 2);
 }
 
-TEST_CASE("core kinds have no group in the invalid message; names are validated") {
+TEST_CASE("core kinds have no group in the invalid message, names are validated") {
     Cluster c;
     Json p = pod("Bad_Name");
     const auto r = c.client.create(p);

@@ -121,7 +121,7 @@ TEST_CASE("watching from a compacted revision is 410 Expired with the real messa
               .ok());
 }
 
-TEST_CASE("stopping a watch drops events already scheduled; bookmarks on request") {
+TEST_CASE("stopping a watch drops events already scheduled, bookmarks on request") {
     Cluster c;
     Recorder rec;
     Recorder marks;
@@ -293,7 +293,7 @@ TEST_CASE("removing the last finalizer of a deleting object is one DELETED event
     CHECK(last["metadata"]["resourceVersion"] == std::to_string(c.server.revision()));
 }
 
-TEST_CASE("watchers of the storage version share one object per change; others get theirs") {
+TEST_CASE("watchers of the storage version share one object per change, others get theirs") {
     Cluster c;
     const std::string rv = std::to_string(c.server.revision());
     std::vector<Recorder> same(3);

@@ -55,7 +55,7 @@ TEST_CASE("token bucket: burst of 100, then 10 per second") {
     CHECK(bucket.reserve(kSecond) == 100 * kMillisecond);
 }
 
-TEST_CASE("add_rate_limited waits in virtual time; forget resets the backoff") {
+TEST_CASE("add_rate_limited waits in virtual time, forget resets the backoff") {
     EventLoop loop;
     WorkQueue q(loop);
     std::vector<sim::kernel::Nanos> ready_at;

@@ -36,7 +36,7 @@ TEST_CASE("glob: the whole text must match, and escapes match literally") {
     CHECK(glob_match("a\\[1\\]", "a[1]"));
 }
 
-TEST_CASE("glob: syntax errors are described; invalid patterns match nothing") {
+TEST_CASE("glob: syntax errors are described, invalid patterns match nothing") {
     CHECK(glob_syntax_error("") == "empty pattern");
     CHECK(glob_syntax_error("x\\") == "pattern ends with an unfinished escape '\\'");
     CHECK(glob_syntax_error("x:[v1]") ==
