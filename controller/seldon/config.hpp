@@ -34,8 +34,8 @@ struct OperatorConfig {
     // storageInitializer.image in seldon-config.
     std::string storage_initializer_image = "seldonio/rclone-storage-initializer:1.17.1";
     // ISTIO_ENABLED / AMBASSADOR_ENABLED: both false in the Helm defaults (values.yaml
-    // istio.enabled, ambassador.enabled). Istio's objects are emulated (istio.hpp); Ambassador's
-    // are not yet.
+    // istio.enabled, ambassador.enabled). Istio's objects: istio.hpp; Ambassador's Mappings:
+    // ambassador.hpp.
     bool istio_enabled = false;
     bool ambassador_enabled = false;
     // ISTIO_GATEWAY (values.yaml istio.gateway).

@@ -24,6 +24,7 @@ void SeldonController::setup() {
     // With Istio enabled it also Owns(&istio.VirtualService{}).
     std::vector<kube::ResourceRef> owned_refs{kube::refs::kDeployments, kube::refs::kServices};
     if (config_.istio_enabled) owned_refs.push_back(kube::refs::kVirtualServices);
+    if (config_.ambassador_enabled) owned_refs.push_back(kube::refs::kAmbassadorMappings);
     for (const kube::ResourceRef& owned : owned_refs) {
         informer(owned).add_handlers(
             {[this](const nlohmann::json& o) { enqueue_owner(o); },

@@ -1,7 +1,6 @@
 #include "controller/seldon/istio.hpp"
 
-#include <charconv>
-
+#include "controller/seldon/ingress_support.hpp"
 #include "controller/seldon/json_util.hpp"
 #include "controller/seldon/names.hpp"
 #include "controller/seldon/objects.hpp"
@@ -10,36 +9,8 @@ namespace sim::controller::seldon {
 
 namespace {
 
-// getAnnotation: the spec's annotations first, then the object's.
-std::string annotation(const Json& sdep, const std::string& key, const std::string& fallback) {
-    for (const Json* source :
-         {&at(at(sdep, "spec"), "annotations"), &at(at(sdep, "metadata"), "annotations")})
-        if (at(*source, key).is_string()) return str(*source, key);
-    return fallback;
-}
-
-// strconv.Atoi, with Go's error text.
-int atoi_or_throw(const std::string& text) {
-    int value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
-        throw OperatorError("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
-    return value;
-}
-
 Json destination(const std::string& service, const std::string& subset, std::int64_t port) {
     return {{"host", service}, {"subset", subset}, {"port", {{"number", port}}}};
-}
-
-std::int64_t port_of(const Json& service, std::size_t index) {
-    const Json& ports = array(at(service, "spec"), "ports");
-    return index < ports.size() ? integer(ports[index], "port") : 0;
-}
-
-const Json* find_service(const std::vector<Json>& services, const std::string& name) {
-    for (const Json& s : services)
-        if (str(at(s, "metadata"), "name") == name) return &s;
-    return nullptr;
 }
 
 }  // namespace
@@ -48,12 +19,13 @@ IstioObjects build_istio_objects(const Json& sdep, const std::vector<Json>& pred
                                  const Json& owner, const OperatorConfig& config) {
     const std::string name = str(at(sdep, "metadata"), "name");
     const std::string ns = str(at(sdep, "metadata"), "namespace");
-    const std::string retries_text = annotation(sdep, "seldon.io/istio-retries", "");
+    const std::string retries_text = sdep_annotation(sdep, "seldon.io/istio-retries", "");
     int retries = 0;
     int retries_timeout_s = 1;
     if (!retries_text.empty()) {
         retries = atoi_or_throw(retries_text);
-        retries_timeout_s = atoi_or_throw(annotation(sdep, "seldon.io/istio-retries-timeout", "1"));
+        retries_timeout_s =
+            atoi_or_throw(sdep_annotation(sdep, "seldon.io/istio-retries-timeout", "1"));
     }
     Json rest{{"match", {{{"uri", {{"prefix", "/seldon/" + ns + "/" + name + "/"}}}}}},
               {"rewrite", {{"uri", "/"}}},
@@ -74,9 +46,10 @@ IstioObjects build_istio_objects(const Json& sdep, const std::vector<Json>& pred
         const std::string pname = str(p, "name");
         const std::string svc =
             predictor_service_name(name, pname, str(at(p, "annotations"), "seldon.io/svc-name"));
-        const Json* service = find_service(predictor_services, svc);
-        const std::int64_t http = service ? port_of(*service, 0) : config.executor_http_port;
-        const std::int64_t grpc_port = service ? port_of(*service, 1) : config.executor_grpc_port;
+        const std::int64_t http =
+            predictor_service_port(predictor_services, svc, 0, config.executor_http_port);
+        const std::int64_t grpc_port =
+            predictor_service_port(predictor_services, svc, 1, config.executor_grpc_port);
         out.destination_rules.push_back(
             {{"apiVersion", kIstioApiVersion},
              {"kind", "DestinationRule"},
@@ -115,8 +88,8 @@ IstioObjects build_istio_objects(const Json& sdep, const std::vector<Json>& pred
            {"namespace", ns},
            {"ownerReferences", Json::array({owner})}}},
          {"spec",
-          {{"hosts", {annotation(sdep, "seldon.io/istio-host", "*")}},
-           {"gateways", {annotation(sdep, "seldon.io/istio-gateway", config.istio_gateway)}},
+          {{"hosts", {sdep_annotation(sdep, "seldon.io/istio-host", "*")}},
+           {"gateways", {sdep_annotation(sdep, "seldon.io/istio-gateway", config.istio_gateway)}},
            {"http", {rest, grpc}}}}});
     return out;
 }

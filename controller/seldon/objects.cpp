@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controller/seldon/defaults.hpp"
+#include "controller/seldon/ambassador.hpp"
 #include "controller/seldon/istio.hpp"
 #include "controller/seldon/json_util.hpp"
 #include "controller/seldon/names.hpp"
@@ -620,6 +621,8 @@ DesiredObjects build_desired_objects(const Json& sdep, const OperatorConfig& con
         out.virtual_services = std::move(istio.virtual_services);
         out.destination_rules = std::move(istio.destination_rules);
     }
+    if (config.ambassador_enabled)
+        out.mappings = build_ambassador_mappings(sdep, out.predictor_services, ctx.owner, config);
     if (!predictors.empty()) {
         const Json& first = predictors[0];
         const std::string svc = predictor_service_name(

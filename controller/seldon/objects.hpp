@@ -24,6 +24,8 @@ struct DesiredObjects {
     // networking.istio.io/v1alpha3, only with OperatorConfig::istio_enabled (istio.hpp).
     std::vector<nlohmann::json> virtual_services;
     std::vector<nlohmann::json> destination_rules;
+    // getambassador.io/v2 Mappings, only with OperatorConfig::ambassador_enabled (ambassador.hpp).
+    std::vector<nlohmann::json> mappings;
     // Deployments whose replicas an HPA (or KEDA) owns: their spec.replicas is left alone.
     std::set<std::string> autoscaled;
     nlohmann::json service_status = nlohmann::json::object();  // status.serviceStatus

@@ -71,6 +71,8 @@ struct Readiness {
     bool deployments = true;
     bool istio_attempted = false;  // the VirtualServices were written this pass
     bool virtual_services = true;
+    bool ambassador_attempted = false;  // the Mappings were written this pass
+    bool mappings = true;
     bool deployment_failed = false;  // Progressing=False and Available=False
     Json deployment_status = Json::object();
     std::int64_t first_replicas = 0;  // status.replicas of the first predictor's first Deployment
@@ -84,6 +86,7 @@ const std::string& kind_of_resource(const std::string& plural) {
         {"horizontalpodautoscalers", "HorizontalPodAutoscaler"},
         {"poddisruptionbudgets", "PodDisruptionBudget"},
         {"virtualservices", "VirtualService"},
+        {"mappings", "Mapping"},
         {"destinationrules", "DestinationRule"}};
     return kKinds.at(plural);
 }
@@ -260,6 +263,7 @@ class Pass {
         // completeServiceCreation: the entry Services only once the pods behind them serve.
         ready_.services = apply_all(desired_.predictor_services) && ready_.services;
         sync_istio();
+        sync_ambassador();
         delete_stale();
     }
 
@@ -283,6 +287,28 @@ class Pass {
             Json o = item;
             o["kind"] = "VirtualService";
             remove(kube::refs::kVirtualServices, o);
+        }
+    }
+
+    // The Ambassador Mappings, written in the same pass as Istio's objects (once every
+    // Deployment is ready); owned Mappings the spec no longer calls for (a removed predictor's)
+    // are deleted.
+    void sync_ambassador() {
+        if (desired_.mappings.empty()) return;
+        ready_.ambassador_attempted = true;
+        ready_.mappings = apply_all(desired_.mappings) && !had_error_;
+        if (!ready_.mappings) return;
+        std::set<std::string> wanted;
+        for (const Json& o : desired_.mappings)
+            wanted.insert(meta::name(o));
+        const auto listed = client_.list(kube::refs::kAmbassadorMappings.in(ns_));
+        if (!listed.ok()) return;
+        for (const Json& item : array(listed.value(), "items")) {
+            if (!meta::is_controlled_by(item, stored_) || wanted.contains(meta::name(item)))
+                continue;
+            Json o = item;
+            o["kind"] = "Mapping";
+            remove(kube::refs::kAmbassadorMappings, o);
         }
     }
 
@@ -332,7 +358,7 @@ class Pass {
     // lastTransitionTime moves only when a condition's status flips.
     Json conditions(const Json& old_status) const {
         std::vector<Json> list;
-        list.push_back(cond("AmbassadorMappingsReady", true, "No Ambassador Mappaings defined"));
+        list.push_back(ambassador_condition(old_status));
         Json deployments{{"type", "DeploymentsReady"},
                          {"status", ready_.deployments && !had_error_ ? "True" : "False"}};
         if (!had_error_ && !desired_.deployments.empty()) {
@@ -386,6 +412,23 @@ class Pass {
                 return kept;
             }
         return cond("istioVirtualServicesReady", false, "Not all VirtualServices created");
+    }
+
+    // Like istio_condition: kept from the last pass that wrote the Mappings.
+    Json ambassador_condition(const Json& old_status) const {
+        if (desired_.mappings.empty())
+            return cond("AmbassadorMappingsReady", true, "No Ambassador Mappaings defined");
+        if (ready_.ambassador_attempted)
+            return cond("AmbassadorMappingsReady", ready_.mappings,
+                        ready_.mappings ? "All Ambassador Mappings created"
+                                        : "Not all Ambassador Mappings created");
+        for (const Json& old : array(old_status, "conditions"))
+            if (str(old, "type") == "AmbassadorMappingsReady") {
+                Json kept = old;
+                kept.erase("lastTransitionTime");
+                return kept;
+            }
+        return cond("AmbassadorMappingsReady", false, "Not all Ambassador Mappings created");
     }
 
     void decide_state() {

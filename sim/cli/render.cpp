@@ -23,7 +23,7 @@ namespace kube = sim::kube;
 namespace seldon = sim::controller::seldon;
 
 constexpr std::string_view kHelp =
-    "Usage: sim-run render [--first-pass] [--ingress istio|none] MANIFEST\n"
+    "Usage: sim-run render [--first-pass] [--ingress istio|ambassador|none] MANIFEST\n"
     "\n"
     "Applies MANIFEST (YAML or JSON, one or more documents) to a fresh in-process cluster with\n"
     "the Seldon Core v1.17.1 operator installed (Helm defaults), runs the operator, and prints\n"
@@ -38,7 +38,9 @@ constexpr std::string_view kHelp =
     "\n"
     "--ingress istio installs Istio's CRDs and runs the operator with ISTIO_ENABLED=true (as a\n"
     "scenario's `ingress: istio` does): the output then also holds the VirtualService and the\n"
-    "DestinationRules. The default, none, is the Helm chart's default.\n"
+    "DestinationRules. --ingress ambassador does the same for AMBASSADOR_ENABLED=true: a REST\n"
+    "and a gRPC Mapping (getambassador.io/v2) per predictor. The default, none, is the Helm\n"
+    "chart's default.\n"
     "\n"
     "Example:\n"
     "  $ sim-run render ../shared/corpus/learn-seldon-core-v1/k8s__seldon-deployment.yaml\n"
@@ -160,7 +162,8 @@ void print_owned(std::ostream& out, kube::Client& client, const Json& sdep) {
         {kube::refs::kHpas, {"autoscaling/v2", "HorizontalPodAutoscaler"}},
         {kube::refs::kPodDisruptionBudgets, {"policy/v1", "PodDisruptionBudget"}},
         {kube::refs::kVirtualServices, {"networking.istio.io/v1alpha3", "VirtualService"}},
-        {kube::refs::kDestinationRules, {"networking.istio.io/v1alpha3", "DestinationRule"}}};
+        {kube::refs::kDestinationRules, {"networking.istio.io/v1alpha3", "DestinationRule"}},
+        {kube::refs::kAmbassadorMappings, {"getambassador.io/v2", "Mapping"}}};
     for (const auto& [ref, type] : kinds) {
         const auto listed = client.list(ref.in(ns));
         if (!listed.ok()) continue;
@@ -186,7 +189,7 @@ void print_owned(std::ostream& out, kube::Client& client, const Json& sdep) {
 
 int render_main(std::span<const std::string> args) {
     bool first_pass = false;
-    bool istio = false;
+    std::string ingress = "none";
     std::string file;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -195,10 +198,12 @@ int render_main(std::span<const std::string> args) {
         } else if (a == "--ingress") {
             if (i + 1 == args.size()) return usage_error(kRenderCommand, "--ingress needs a value");
             const std::string& value = args[++i];
-            if (value != "istio" && value != "none")
-                return usage_error(kRenderCommand,
-                                   "--ingress: expected istio or none, got \"" + value + "\"");
-            istio = value == "istio";
+            if (value != "istio" && value != "ambassador" && value != "none") {
+                return usage_error(
+                    kRenderCommand,
+                    "--ingress: expected istio, ambassador or none, got \"" + value + "\"");
+            }
+            ingress = value;
         } else if (a.starts_with("-") && a != "-") {
             return usage_error(kRenderCommand, "unknown option " + a);
         } else if (!file.empty()) {
@@ -218,11 +223,13 @@ int render_main(std::span<const std::string> args) {
     sim::kernel::RandomStreams streams(1);
     kube::ApiServer api(loop, streams);
     seldon::install_seldon_admission(api);
-    if (istio) kube::add_istio_resources(api.registry());
+    if (ingress == "istio") kube::add_istio_resources(api.registry());
+    if (ingress == "ambassador") kube::add_ambassador_resources(api.registry());
     kube::Client client(api, "kubectl");
     kube::Client operator_client(api, "seldon-controller-manager");
     seldon::OperatorConfig config;
-    config.istio_enabled = istio;
+    config.istio_enabled = ingress == "istio";
+    config.ambassador_enabled = ingress == "ambassador";
     seldon::SeldonReconciler reconciler(operator_client, config);
 
     std::vector<std::pair<std::string, std::string>> sdeps;  // namespace, name

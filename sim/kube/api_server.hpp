@@ -215,6 +215,8 @@ inline const ResourceRef kPodMetrics{"metrics.k8s.io", "v1beta1", "pods", ""};
 inline const ResourceRef kSeldonDeployments{"machinelearning.seldon.io", "v1", "seldondeployments",
                                             ""};
 // Istio's, served only once add_istio_resources (registry.hpp) installed them.
+// Ambassador's, served only once add_ambassador_resources (registry.hpp) installed them.
+inline const ResourceRef kAmbassadorMappings{"getambassador.io", "v2", "mappings", ""};
 inline const ResourceRef kVirtualServices{"networking.istio.io", "v1alpha3", "virtualservices", ""};
 inline const ResourceRef kDestinationRules{"networking.istio.io", "v1alpha3", "destinationrules",
                                            ""};

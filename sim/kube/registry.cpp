@@ -233,8 +233,8 @@ void add_istio_resources(Registry& reg) {
     for (const auto& [kind, plural, singular, short_name] :
          {std::tuple{"VirtualService", "virtualservices", "virtualservice", "vs"},
           std::tuple{"DestinationRule", "destinationrules", "destinationrule", "dr"}}) {
-        auto info = in_group("networking.istio.io", {"v1beta1", "v1alpha3"}, kind, plural,
-                             singular);
+        auto info =
+            in_group("networking.istio.io", {"v1beta1", "v1alpha3"}, kind, plural, singular);
         info.storage_version = "v1alpha3";
         info.short_names = {short_name};
         info.categories = {"istio-io", "networking-istio-io"};
@@ -244,6 +244,20 @@ void add_istio_resources(Registry& reg) {
         info.generation = GenerationRule::AllButMetadataAndStatus;
         reg.add(info);
     }
+}
+
+// Emissary-ingress 2.x CRDs (getambassador.io): Mapping served as v2 (Seldon Core v1.17.1's
+// version) and v3alpha1, stored as v2 here; category ambassador-crds; no status subresource
+// in use.
+void add_ambassador_resources(Registry& reg) {
+    if (reg.find("getambassador.io", "mappings")) return;
+    auto info = in_group("getambassador.io", {"v2", "v3alpha1"}, "Mapping", "mappings", "mapping");
+    info.storage_version = "v2";
+    info.categories = {"ambassador-crds"};
+    info.verbs = kCustomVerbs;
+    info.custom = true;
+    info.generation = GenerationRule::AllButMetadataAndStatus;
+    reg.add(info);
 }
 
 }  // namespace sim::kube

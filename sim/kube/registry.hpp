@@ -90,6 +90,8 @@ class Registry {
 // Istio's VirtualService and DestinationRule CRDs (networking.istio.io), as installing Istio
 // adds them; a scenario with `ingress: istio` does this before the operator starts.
 void add_istio_resources(Registry& registry);
+// Emissary-ingress (Ambassador) Mapping, getambassador.io v2 (what Seldon Core v1.17.1 writes).
+void add_ambassador_resources(Registry& registry);
 
 // Splits "apps/v1" into {"apps","v1"} and "v1" into {"","v1"}.
 std::pair<std::string, std::string> split_api_version(std::string_view api_version);

@@ -534,7 +534,10 @@ class Loader {
         const auto text = read_string(ctx_, node, path);
         if (text == "none") return Ingress::None;
         if (text == "istio") return Ingress::Istio;
-        if (text) ctx_.error(node, path, "expected istio or none, got " + in_quotes(*text));
+        if (text == "ambassador") return Ingress::Ambassador;
+        if (text) {
+            ctx_.error(node, path, "expected istio, ambassador or none, got " + in_quotes(*text));
+        }
         return Ingress::None;
     }
 

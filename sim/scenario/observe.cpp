@@ -63,11 +63,13 @@ Observation observe_events(const kube::Client& client, const EventSubject& subje
 }  // namespace
 
 const kube::ResourceInfo* find_kind(std::string_view kind) {
-    // The built-in types, the Seldon CRD and Istio's (served only with `ingress: istio`);
+    // The built-in types, the Seldon CRD, Istio's and Ambassador's (served only with `ingress:
+    // istio` / `ingress: ambassador`);
     // scenarios cannot add CRDs of their own yet.
     static const kube::Registry registry = [] {
         kube::Registry r = kube::Registry::standard();
         kube::add_istio_resources(r);
+        kube::add_ambassador_resources(r);
         return r;
     }();
     for (const kube::ResourceInfo& info : registry.all()) {

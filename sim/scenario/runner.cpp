@@ -158,6 +158,7 @@ class Run {
     void start_control_plane() {
         controller::seldon::install_seldon_admission(api_);
         if (s_.ingress == Ingress::Istio) kube::add_istio_resources(api_.registry());
+        if (s_.ingress == Ingress::Ambassador) kube::add_ambassador_resources(api_.registry());
         start_operator();
         // kube-controller-manager's workload controllers.
         controllers_.emplace(controller_manager_client_);
@@ -206,6 +207,7 @@ class Run {
     void start_operator() {
         controller::seldon::OperatorConfig config;
         config.istio_enabled = s_.ingress == Ingress::Istio;
+        config.ambassador_enabled = s_.ingress == Ingress::Ambassador;
         operator_.emplace(operator_client_);
         operator_->add(std::make_unique<controller::seldon::SeldonController>(
             config,

@@ -236,7 +236,15 @@ std::string_view to_string(PayloadEncoding encoding) {
 }
 
 std::string_view to_string(Ingress ingress) {
-    return ingress == Ingress::Istio ? "istio" : "none";
+    switch (ingress) {
+        case Ingress::Istio:
+            return "istio";
+        case Ingress::Ambassador:
+            return "ambassador";
+        case Ingress::None:
+            break;
+    }
+    return "none";
 }
 
 std::string NodeGroup::node_name(int ordinal) const {

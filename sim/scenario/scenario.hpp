@@ -417,9 +417,9 @@ std::string format_short_duration(Nanos d);
 // ---------------------------------------------------------------------------------------------
 
 // spec.ingress: the ingress the cluster has and the Seldon operator is installed for
-// (Helm istio.enabled). With Istio the operator also creates a VirtualService and
-// DestinationRules per SeldonDeployment.
-enum class Ingress { None, Istio };
+// (Helm istio.enabled / ambassador.enabled). With Istio the operator also creates a
+// VirtualService and DestinationRules per SeldonDeployment; with Ambassador, Mappings.
+enum class Ingress { None, Istio, Ambassador };
 std::string_view to_string(Ingress ingress);
 
 inline constexpr std::uint64_t kDefaultSeed = 1;
