@@ -137,6 +137,9 @@ class ApiServer {
     // Loop events spent delivering to external watchers (HTTP watch streams): `sim-run serve`
     // leaves them out of the run's event count, which a replay without watchers must match.
     std::uint64_t external_watch_events() const { return hub_.external_deliveries(); }
+    // Writes that Clients (kube::Client) got refused with 400 or 422, all clients together.
+    void count_invalid_client_write() { ++invalid_client_writes_; }
+    std::uint64_t invalid_client_writes() const { return invalid_client_writes_; }
 
     // Every stored object of a resource in key order, storage version (for tests and the
     // garbage collector's owner index; controllers use list()).
@@ -187,6 +190,7 @@ class ApiServer {
     AdmissionChain admission_;
     std::map<std::string, Bucket> store_;  // by group_resource
     std::uint64_t revision_ = 0;
+    std::uint64_t invalid_client_writes_ = 0;
     std::uint32_t next_cluster_ip_;
     WatchHub hub_;
     std::map<std::string, const AggregatedApi*> aggregated_;  // by group_resource

@@ -17,18 +17,26 @@ Result<WatchHandle> Client::watch(const ResourceRef& ref, const ListOptions& opt
                                   WatchHandler handler) {
     return server_.watch(ref, options, std::move(handler));
 }
+Result<Json> Client::track(Result<Json> result) {
+    if (!result.ok() && (result.code() == 400 || result.code() == 422)) {
+        ++invalid_writes_;
+        server_.count_invalid_client_write();
+    }
+    return result;
+}
+
 Result<Json> Client::create(const ResourceRef& ref, const Json& object) {
-    return server_.create(ref, object);
+    return track(server_.create(ref, object));
 }
 Result<Json> Client::update(const ResourceRef& ref, const Json& object) {
-    return server_.update(ref, meta::name(object), object);
+    return track(server_.update(ref, meta::name(object), object));
 }
 Result<Json> Client::update_status(const ResourceRef& ref, const Json& object) {
-    return server_.update(ref, meta::name(object), object, "status");
+    return track(server_.update(ref, meta::name(object), object, "status"));
 }
 Result<Json> Client::patch(const ResourceRef& ref, const std::string& name, PatchType type,
                            const Json& patch, const std::string& subresource) {
-    return server_.patch(ref, name, type, patch, subresource);
+    return track(server_.patch(ref, name, type, patch, subresource));
 }
 Result<Json> Client::remove(const ResourceRef& ref, const std::string& name,
                             const DeleteOptions& options) {
@@ -43,10 +51,10 @@ Result<Json> Client::get_scale(const ResourceRef& ref, const std::string& name) 
 }
 Result<Json> Client::update_scale(const ResourceRef& ref, const std::string& name,
                                   const Json& scale) {
-    return server_.update(ref, name, scale, "scale");
+    return track(server_.update(ref, name, scale, "scale"));
 }
 Result<Json> Client::evict(const std::string& ns, const std::string& pod,
-                          const DeleteOptions& options) {
+                           const DeleteOptions& options) {
     Json eviction{{"apiVersion", "policy/v1"},
                   {"kind", "Eviction"},
                   {"metadata", {{"name", pod}, {"namespace", ns}}}};

@@ -17,6 +17,9 @@ class Client {
     explicit Client(ApiServer& server, std::string component = "sim");
 
     const std::string& component() const { return component_; }
+    // Writes of this client the server refused as malformed or invalid (400 BadRequest,
+    // 422 Invalid): a controller that ever gets one wrote an object that fails admission.
+    std::uint64_t invalid_writes() const { return invalid_writes_; }
     sim::kernel::EventLoop& loop() { return server_.loop(); }
     std::string now_rfc3339() const { return server_.now_rfc3339(); }
     std::int64_t now_unix_nanos() const { return server_.now_unix_nanos(); }
@@ -61,8 +64,12 @@ class Client {
     }
 
   private:
+    // Counts an invalid write (400 / 422), here and in the server's total.
+    Result<Json> track(Result<Json> result);
+
     ApiServer& server_;
     std::string component_;
+    std::uint64_t invalid_writes_ = 0;
 };
 
 }  // namespace sim::kube

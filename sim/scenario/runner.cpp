@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "controller/deployment.hpp"
-#include "controller/hpa.hpp"
 #include "controller/disruption.hpp"
+#include "controller/hpa.hpp"
 #include "controller/manager.hpp"
 #include "controller/nodelifecycle.hpp"
 #include "controller/replicaset.hpp"
@@ -30,8 +30,8 @@
 #include "sim/scenario/observe.hpp"
 #include "sim/scenario/outputs.hpp"
 #include "sim/scenario/progress.hpp"
-#include "sim/scenario/run_driver.hpp"
 #include "sim/scenario/report.hpp"
+#include "sim/scenario/run_driver.hpp"
 #include "sim/scenario/steps.hpp"
 #include "sim/scenario/traffic_runtime.hpp"
 
@@ -210,8 +210,7 @@ class Run {
         config.ambassador_enabled = s_.ingress == Ingress::Ambassador;
         operator_.emplace(operator_client_);
         operator_->add(std::make_unique<controller::seldon::SeldonController>(
-            config,
-            [this](const std::string& key, const controller::seldon::ReconcileResult& r) {
+            config, [this](const std::string& key, const controller::seldon::ReconcileResult& r) {
                 trace_reconcile("seldon-controller-manager", key, r);
             }));
         operator_->start();
@@ -232,8 +231,8 @@ class Run {
             decisions += ",\"reason\":";
             kernel::append_json_string(decisions, d.reason);
             decisions += "}";
-            narrate(controller + " " + d.action + (d.object.empty() ? "" : " " + d.object) +
-                    ": " + d.reason);
+            narrate(controller + " " + d.action + (d.object.empty() ? "" : " " + d.object) + ": " +
+                    d.reason);
         }
         decisions += "]";
         auto line = trace_->line(loop_.now(), "reconcile");
@@ -366,23 +365,23 @@ class Run {
     }
 
     StepOutcome perform(const TimelineStep& step) {
-        return std::visit(
-            Overloaded{
-                [&](const ApplyStep& a) {
-                    return apply_objects(client_, manifests_.at(a.manifest).objects);
-                },
-                [&](const PatchStep& p) { return patch_object(client_, p); },
-                [&](const ScaleStep& sc) { return scale_object(client_, sc); },
-                [&](const DeleteStep& d) {
-                    return delete_objects(client_, d, streams_.get("timeline/delete"));
-                },
-                [&](const FaultStep& f) {
-                    start_fault(step.index, f.fault);
-                    return StepOutcome{};
-                },
-                [&](const DrainStep& d) { return start_drain(d); },
-            },
-            step.action);
+        return std::visit(Overloaded{
+                              [&](const ApplyStep& a) {
+                                  return apply_objects(client_, manifests_.at(a.manifest).objects);
+                              },
+                              [&](const PatchStep& p) { return patch_object(client_, p); },
+                              [&](const ScaleStep& sc) { return scale_object(client_, sc); },
+                              [&](const DeleteStep& d) {
+                                  return delete_objects(client_, d,
+                                                        streams_.get("timeline/delete"));
+                              },
+                              [&](const FaultStep& f) {
+                                  start_fault(step.index, f.fault);
+                                  return StepOutcome{};
+                              },
+                              [&](const DrainStep& d) { return start_drain(d); },
+                          },
+                          step.action);
     }
 
     // kubectl drain: cordon now, evictions now and retried every 5 s (drain.hpp).
@@ -561,7 +560,6 @@ class Run {
         return loop_.executed() - api_.external_watch_events();
     }
 
-
     // Built once: the runner looks after every instant.
     const Observer& observer() {
         if (!observer_) {
@@ -574,6 +572,8 @@ class Run {
     void finish() {
         result_.expectations = expectations_->results();
         result_.events = loop_.executed() - api_.external_watch_events();
+        // Everything but the scenario's own steps (client_, "kubectl") is a controller.
+        result_.invalid_controller_writes = api_.invalid_client_writes() - client_.invalid_writes();
         const bool failed = !result_.step_failures.empty() ||
                             std::any_of(result_.expectations.begin(), result_.expectations.end(),
                                         [](const ExpectationResult& e) { return !e.passed; });
@@ -593,9 +593,9 @@ class Run {
                 *options_.out_dir / "summary.txt",
                 format_summary(s_, result_) + "trace sha256: " + result_.trace_sha256 + "\n");
             write_file(*options_.out_dir / "junit.xml", format_junit(s_, result_));
-            write_file(*options_.out_dir / "report.html",
-                       format_report_file(report_header(s_, result_),
-                                          *options_.out_dir / "trace.jsonl"));
+            write_file(
+                *options_.out_dir / "report.html",
+                format_report_file(report_header(s_, result_), *options_.out_dir / "trace.jsonl"));
         }
     }
 

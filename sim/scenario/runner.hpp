@@ -24,7 +24,7 @@ struct RunOptions {
     bool progress = true;                          // a progress line on stderr for long runs
     std::ostream* narration = nullptr;             // `explain`: a sentence per decision
     RunDriver* driver = nullptr;  // `serve`, `replay`: paces the run and injects inputs
-    bool trace_requests = false;                   // a `request` trace line per request
+    bool trace_requests = false;  // a `request` trace line per request
 };
 
 struct ExpectationResult {
@@ -51,6 +51,9 @@ struct RunResult {
     std::uint64_t events = 0;
     std::vector<ExpectationResult> expectations;  // file order
     std::vector<StepFailure> step_failures;
+    // Writes by the controllers, scheduler and kubelets that the API server refused as invalid
+    // (400 / 422): always 0 unless a controller has a bug (the scenario's own steps excluded).
+    std::uint64_t invalid_controller_writes = 0;
     std::vector<Diagnostic> input_errors;  // bad manifests, unwritable output folder (exit 2)
 };
 

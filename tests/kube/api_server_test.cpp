@@ -549,3 +549,18 @@ TEST_CASE("pod spec updates may change only images and a few fields") {
     toleration["spec"]["tolerations"].push_back(Json{{"key", "k"}, {"operator", "Exists"}});
     CHECK(c.client.update(toleration).ok());
 }
+
+TEST_CASE("clients count the writes refused as invalid, each its own and the server all") {
+    Cluster c;
+    Client controller(c.server, "some-controller");
+    Json bad = deployment("web");
+    bad["spec"]["replicas"] = -1;  // 422 Invalid
+    CHECK(controller.create(bad).code() == 422);
+    CHECK(controller.create(deployment("web")).ok());
+    CHECK(controller.create(deployment("web")).code() == 409);  // a conflict is not invalid
+    Json nameless = pod("");
+    CHECK_FALSE(c.client.create(nameless).ok());
+    CHECK(controller.invalid_writes() == 1);
+    CHECK(c.client.invalid_writes() == 1);
+    CHECK(c.server.invalid_client_writes() == 2);
+}

@@ -5,6 +5,7 @@
 //   - end every request in one response or one counted error (requests_lost = 0),
 //   - converge after the last edit and fault: every SeldonDeployment Available, with exactly
 //     the Deployments its latest spec calls for,
+//   - no controller ever writes an object the API server refuses as invalid (400/422),
 //   - and no step is refused (the generator only writes valid manifests).
 // Each case is written as a real scenario folder; when a case fails, the folder of the last
 // failing case (after shrinking: the smallest) is copied to
@@ -69,6 +70,10 @@ void check_case(const RandomScenario& rs, std::uint64_t seed) {
         const RunResult first = run_once(*loaded.scenario);
         const RunResult second = run_once(*loaded.scenario);
         failure = problems(first);
+        if (first.invalid_controller_writes != 0) {
+            failure += std::to_string(first.invalid_controller_writes) +
+                       " controller write(s) refused as invalid (400/422)\n";
+        }
         if (first.trace_sha256 != second.trace_sha256) {
             failure += "same seed, different traces: " + first.trace_sha256 + " vs " +
                        second.trace_sha256 + "\n";
