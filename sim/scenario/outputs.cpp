@@ -2,35 +2,20 @@
 
 #include <sstream>
 
+#include "sim/scenario/report_svg.hpp"
+
 namespace sim::scenario {
 namespace {
 
+// The HTML escaping of the report (&#39; is valid XML too), less the control characters XML 1.0
+// forbids even escaped.
 std::string xml_escape(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
+    std::string allowed;
+    allowed.reserve(text.size());
     for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            default:
-                // XML 1.0 forbids most control characters even escaped.
-                if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') out += c;
-        }
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') allowed += c;
     }
-    return out;
+    return report::escape(allowed);
 }
 
 std::string failure_text(const ExpectationResult& e) {

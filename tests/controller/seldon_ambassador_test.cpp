@@ -103,19 +103,6 @@ TEST_CASE("ambassador: bad annotations are operator errors with Go's messages") 
 }
 
 TEST_CASE("ambassador: a scenario with ingress: ambassador gets the Mappings") {
-    const auto loaded = sim::scenario::load_scenario(std::string(SIM_SOURCE_DIR) +
-                                                     "/tests/scenarios/runs/ambassador.yaml");
-    REQUIRE(loaded.diagnostics.empty());
-    REQUIRE(loaded.scenario);
-    CHECK(loaded.scenario->ingress == sim::scenario::Ingress::Ambassador);
-    sim::scenario::RunOptions options;
-    options.progress = false;
-    std::ostringstream err;
-    const auto result = sim::scenario::run_scenario(*loaded.scenario, options, err);
-    for (const auto& e : result.expectations) {
-        INFO(e.name << ": " << e.message << " (observed " << e.observed << ")");
-        CHECK(e.passed);
-    }
-    CHECK(result.expectations.size() == 8);
-    CHECK(result.exit_code == 0);
+    CHECK(sim::test::run_ingress_scenario("ambassador.yaml", sim::scenario::Ingress::Ambassador) ==
+          8);
 }

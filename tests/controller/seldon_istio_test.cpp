@@ -149,19 +149,5 @@ TEST_CASE("istio: the reconciler creates them once the Deployments are ready") {
 }
 
 TEST_CASE("istio: a scenario with ingress: istio gets the VirtualService and DestinationRules") {
-    const auto loaded = sim::scenario::load_scenario(std::string(SIM_SOURCE_DIR) +
-                                                     "/tests/scenarios/runs/istio.yaml");
-    REQUIRE(loaded.diagnostics.empty());
-    REQUIRE(loaded.scenario);
-    CHECK(loaded.scenario->ingress == sim::scenario::Ingress::Istio);
-    sim::scenario::RunOptions options;
-    options.progress = false;
-    std::ostringstream err;
-    const auto result = sim::scenario::run_scenario(*loaded.scenario, options, err);
-    for (const auto& e : result.expectations) {
-        INFO(e.name << ": " << e.message << " (observed " << e.observed << ")");
-        CHECK(e.passed);
-    }
-    CHECK(result.expectations.size() == 6);
-    CHECK(result.exit_code == 0);
+    CHECK(sim::test::run_ingress_scenario("istio.yaml", sim::scenario::Ingress::Istio) == 6);
 }

@@ -8,6 +8,11 @@
 #include "sim/kernel/random.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
+#include "sim/scenario/loader.hpp"
+#include "sim/scenario/runner.hpp"
+
+#include <catch2/catch.hpp>
+#include <sstream>
 
 namespace sim::test {
 
@@ -62,6 +67,26 @@ inline void mark_deployments_available(sim::kube::Client& client, const std::str
                {"reason", "NewReplicaSetAvailable"}}}}};
         client.update_status(d).value();
     }
+}
+
+// Runs a scenario of tests/scenarios/runs with the given ingress and checks every expectation
+// held (each failure shown with what was observed); returns how many there were.
+inline std::size_t run_ingress_scenario(const std::string& file, sim::scenario::Ingress ingress) {
+    const auto loaded =
+        sim::scenario::load_scenario(std::string(SIM_SOURCE_DIR) + "/tests/scenarios/runs/" + file);
+    REQUIRE(loaded.diagnostics.empty());
+    REQUIRE(loaded.scenario);
+    CHECK(loaded.scenario->ingress == ingress);
+    sim::scenario::RunOptions options;
+    options.progress = false;
+    std::ostringstream err;
+    const auto result = sim::scenario::run_scenario(*loaded.scenario, options, err);
+    for (const auto& e : result.expectations) {
+        INFO(e.name << ": " << e.message << " (observed " << e.observed << ")");
+        CHECK(e.passed);
+    }
+    CHECK(result.exit_code == 0);
+    return result.expectations.size();
 }
 
 }  // namespace sim::test
