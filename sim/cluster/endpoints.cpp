@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "controller/pod_util.hpp"
+#include "sim/cluster/service_pods.hpp"
 #include "sim/kube/object_meta.hpp"
 #include "sim/kube/selectors.hpp"
 
@@ -17,12 +19,6 @@ std::string str(const json& o, const char* key) {
     return it != o.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-bool pod_ready(const json& pod) {
-    for (const json& c : pod.value("status", json::object()).value("conditions", json::array()))
-        if (str(c, "type") == "Ready") return str(c, "status") == "True";
-    return false;
-}
-
 // endpointslice/util ShouldPodBeInEndpoints.
 bool should_include(const json& pod, bool publish_not_ready) {
     const json status = pod.value("status", json::object());
@@ -31,30 +27,6 @@ bool should_include(const json& pod, bool publish_not_ready) {
     if (str(status, "podIP").empty()) return false;
     if (!publish_not_ready && pod.value("metadata", json::object()).contains("deletionTimestamp"))
         return false;
-    return true;
-}
-
-// The container port a Service port's targetPort names on this pod (podutil.FindPort).
-std::optional<std::int64_t> resolve_port(const json& pod, const json& service_port) {
-    const json target = service_port.contains("targetPort") ? service_port["targetPort"]
-                                                            : service_port.value("port", json());
-    if (target.is_number_integer()) return target.get<std::int64_t>();
-    if (target.is_string()) {
-        const std::string name = target.get<std::string>();
-        for (const json& c : pod.value("spec", json::object()).value("containers", json::array()))
-            for (const json& p : c.value("ports", json::array()))
-                if (str(p, "name") == name && p.contains("containerPort"))
-                    return p["containerPort"].get<std::int64_t>();
-    }
-    return std::nullopt;
-}
-
-bool selector_matches(const json& selector, const json& pod) {
-    const json labels = pod.value("metadata", json::object()).value("labels", json::object());
-    for (const auto& [key, value] : selector.items()) {
-        const auto it = labels.find(key);
-        if (it == labels.end() || *it != value) return false;
-    }
     return true;
 }
 
@@ -72,7 +44,7 @@ json endpoints_subsets(const json& service, const std::vector<json>& pods) {
         if (!should_include(pod, publish_not_ready)) continue;
         json ports = json::array();
         for (const json& sp : spec.value("ports", json::array())) {
-            const auto port = resolve_port(pod, sp);
+            const auto port = resolve_target_port(pod, sp);
             if (!port) continue;
             json p{{"port", *port}, {"protocol", sp.value("protocol", "TCP")}};
             if (!str(sp, "name").empty()) p["name"] = str(sp, "name");
@@ -93,7 +65,8 @@ json endpoints_subsets(const json& service, const std::vector<json>& pods) {
                        {"uid", kube::meta::uid(pod)}}}};
         Subset& s = by_ports[ports.dump()];
         s.ports = ports;
-        (publish_not_ready || pod_ready(pod) ? s.ready : s.not_ready).push_back(std::move(address));
+        (publish_not_ready || controller::is_pod_ready(pod) ? s.ready : s.not_ready)
+            .push_back(std::move(address));
     }
     // RepackSubsets: addresses sorted by IP then uid.
     const auto by_ip = [](const json& a, const json& b) {
@@ -148,7 +121,7 @@ void EndpointsController::enqueue_for_pod(const json& pod) {
     for (const json& s : services_->list(ns)) {
         const json selector = s.value("spec", json::object()).value("selector", json());
         if (!selector.is_object() || selector.empty()) continue;
-        if (selector_matches(selector, pod)) enqueue_service(s);
+        if (service_selects(selector, pod)) enqueue_service(s);
     }
 }
 
@@ -176,7 +149,7 @@ bool EndpointsController::sync(const std::string& key) {
     if (!selector.is_object() || selector.empty()) return true;  // user-managed Endpoints
     std::vector<json> pods;
     for (const json& p : pods_->list(ns))
-        if (selector_matches(selector, p)) pods.push_back(p);
+        if (service_selects(selector, p)) pods.push_back(p);
     const json subsets = endpoints_subsets(*service, pods);
     const json labels = service->value("metadata", json::object()).value("labels", json::object());
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "controller/pod_util.hpp"
+#include "sim/cluster/service_pods.hpp"
 #include "sim/kube/object_meta.hpp"
 
 namespace sim::cluster {
@@ -14,36 +16,6 @@ std::string str(const json& o, const char* key) {
     if (!o.is_object()) return "";
     const auto it = o.find(key);
     return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-bool pod_ready(const json& pod) {
-    for (const json& c : pod.value("status", json::object()).value("conditions", json::array()))
-        if (str(c, "type") == "Ready") return str(c, "status") == "True";
-    return false;
-}
-
-// podutil.FindPort over the pod's container ports.
-std::optional<std::int64_t> resolve_port(const json& pod, const json& service_port) {
-    const json target = service_port.contains("targetPort") ? service_port["targetPort"]
-                                                            : service_port.value("port", json());
-    if (target.is_number_integer()) return target.get<std::int64_t>();
-    if (target.is_string()) {
-        const std::string name = target.get<std::string>();
-        for (const json& c : pod.value("spec", json::object()).value("containers", json::array()))
-            for (const json& p : c.value("ports", json::array()))
-                if (str(p, "name") == name && p.contains("containerPort"))
-                    return p["containerPort"].get<std::int64_t>();
-    }
-    return std::nullopt;
-}
-
-bool selector_matches(const json& selector, const json& pod) {
-    const json labels = pod.value("metadata", json::object()).value("labels", json::object());
-    for (const auto& [key, value] : selector.items()) {
-        const auto it = labels.find(key);
-        if (it == labels.end() || *it != value) return false;
-    }
-    return true;
 }
 
 json service_selector(const json& service) {
@@ -80,7 +52,7 @@ std::vector<json> desired_slices(const json& service, const std::vector<json>& p
         if (phase == "Succeeded" || phase == "Failed" || str(status, "podIP").empty()) continue;
         json ports = json::array();
         for (const json& sp : spec.value("ports", json::array())) {
-            const auto port = resolve_port(pod, sp);
+            const auto port = resolve_target_port(pod, sp);
             if (!port) continue;
             json p{{"name", str(sp, "name")},
                    {"port", *port},
@@ -94,7 +66,7 @@ std::vector<json> desired_slices(const json& service, const std::vector<json>& p
         });
         const bool terminating =
             pod.value("metadata", json::object()).contains("deletionTimestamp");
-        const bool serving = pod_ready(pod);
+        const bool serving = controller::is_pod_ready(pod);
         const bool ready = publish_not_ready || (serving && !terminating);
         const std::string node = str(pod.value("spec", json::object()), "nodeName");
         json endpoint{{"addresses", json::array({str(status, "podIP")})},
@@ -177,7 +149,7 @@ void EndpointSliceController::enqueue_for_pod(const json& pod) {
     for (const json& s : services_->list(kube::meta::namespace_of(pod))) {
         const json selector = service_selector(s);
         if (!selector.is_object() || selector.empty()) continue;
-        if (selector_matches(selector, pod)) enqueue_service(s);
+        if (service_selects(selector, pod)) enqueue_service(s);
     }
 }
 
@@ -220,7 +192,7 @@ bool EndpointSliceController::sync(const std::string& key) {
     }
     std::vector<json> pods;
     for (const json& p : pods_->list(ns))
-        if (selector_matches(selector, p)) pods.push_back(p);
+        if (service_selects(selector, p)) pods.push_back(p);
     const auto zone_of = [this](const std::string& node) {
         const auto n = nodes_->get(node);
         if (!n) return std::string();
