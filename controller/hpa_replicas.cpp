@@ -179,22 +179,36 @@ PodGroups group_pods(const std::vector<Json>& pods, const PodMetrics& metrics, b
     return g;
 }
 
+namespace {
+
+// The common start of GetResourceReplicas and calcPlainMetricReplicas: group the pods, drop
+// the metrics of ignored and unready ones; nullopt (with `error` set) when nothing is left.
+std::optional<PodGroups> usable_metrics(const std::vector<Json>& pods, PodMetrics& metrics,
+                                        bool cpu, std::int64_t now, const CalculatorConfig& config,
+                                        std::string& error) {
+    if (pods.empty()) {
+        error = "no pods returned by selector while calculating replica count";
+        return std::nullopt;
+    }
+    PodGroups groups = group_pods(pods, metrics, cpu, now, config);
+    remove(metrics, groups.ignored);
+    remove(metrics, groups.unready);
+    if (metrics.empty()) {
+        error = "did not receive metrics for targeted pods (pods might be unready)";
+        return std::nullopt;
+    }
+    return groups;
+}
+
+}  // namespace
+
 Proposal resource_utilization_replicas(std::int32_t current, std::int32_t target,
                                        const std::string& resource, PodMetrics metrics,
                                        const std::vector<Json>& pods, std::int64_t now,
                                        const CalculatorConfig& config) {
     Proposal out;
-    if (pods.empty()) {
-        out.error = "no pods returned by selector while calculating replica count";
-        return out;
-    }
-    const PodGroups groups = group_pods(pods, metrics, resource == "cpu", now, config);
-    remove(metrics, groups.ignored);
-    remove(metrics, groups.unready);
-    if (metrics.empty()) {
-        out.error = "did not receive metrics for targeted pods (pods might be unready)";
-        return out;
-    }
+    const auto groups = usable_metrics(pods, metrics, resource == "cpu", now, config, out.error);
+    if (!groups) return out;
     std::string error;
     const auto requests = pod_requests(pods, resource, error);
     if (!requests) {
@@ -212,7 +226,7 @@ Proposal resource_utilization_replicas(std::int32_t current, std::int32_t target
     // Missing pods are assumed at max(100, target)% of their request when scaling down.
     const std::int64_t fallback_percent = std::max<std::int64_t>(100, target);
     out.replicas = rebalance(
-        current, first.ratio, groups.ready, groups, metrics,
+        current, first.ratio, groups->ready, *groups, metrics,
         [&](const std::string& p) { return requests->at(p) * fallback_percent / 100; },
         [&](const PodMetrics& m) { return utilization_ratio(m, *requests, target).ratio; }, config);
     return out;
@@ -223,23 +237,14 @@ Proposal plain_metric_replicas(std::int32_t current, std::int64_t target,
                                const std::vector<Json>& pods, std::int64_t now,
                                const CalculatorConfig& config) {
     Proposal out;
-    if (pods.empty()) {
-        out.error = "no pods returned by selector while calculating replica count";
-        return out;
-    }
-    const PodGroups groups = group_pods(pods, metrics, resource == "cpu", now, config);
-    remove(metrics, groups.ignored);
-    remove(metrics, groups.unready);
-    if (metrics.empty()) {
-        out.error = "did not receive metrics for targeted pods (pods might be unready)";
-        return out;
-    }
+    const auto groups = usable_metrics(pods, metrics, resource == "cpu", now, config, out.error);
+    if (!groups) return out;
     const Ratio first = usage_ratio(metrics, target);
     out.usage_milli = first.raw_average;
     out.timestamp_unix_nanos = first_timestamp(metrics);
     // Missing pods are assumed at the target when scaling down.
     out.replicas = rebalance(
-        current, first.ratio, groups.ready, groups, metrics,
+        current, first.ratio, groups->ready, *groups, metrics,
         [&](const std::string&) { return target; },
         [&](const PodMetrics& m) { return usage_ratio(m, target).ratio; }, config);
     return out;
