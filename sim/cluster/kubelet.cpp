@@ -366,6 +366,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
         event(run, "Normal", "Pulled",
               "Container image \"" + c.image + "\" already present on machine");
         c.image_ready = true;
+        if (c.image_id.empty()) c.image_id = image_id(c.image);
         start_container(key, index);
         return;
     }
@@ -409,6 +410,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
                   " including waiting). Image size: " + std::to_string(k.timings.size_bytes) +
                   " bytes.");
         k.image_ready = true;
+        if (k.image_id.empty()) k.image_id = image_id(k.image);
         start_container(key, index);
     });
 }
@@ -807,7 +809,7 @@ json Kubelet::container_status(const PodRun& run, const Container& c) const {
            {"ready", c.ready},
            {"restartCount", c.restart_count},
            {"image", c.image},
-           {"imageID", c.image_ready ? image_id(c.image) : ""},
+           {"imageID", c.image_ready ? c.image_id : ""},
            {"started", c.started}};
     if (!c.container_id.empty()) s["containerID"] = c.container_id;
     (void)run;

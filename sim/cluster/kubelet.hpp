@@ -124,6 +124,7 @@ class Kubelet {
         int run = 0;  // bumps on each start; stale timers compare it
         std::string container_id;
         bool image_ready = false;
+        std::string image_id;  // the image's digest, worked out once it is pulled
         // CrashLoopBackOff entry (client-go flowcontrol.Backoff).
         kernel::Nanos backoff = 0;
         kernel::Nanos backoff_updated = 0;
