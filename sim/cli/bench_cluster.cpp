@@ -89,9 +89,15 @@ bool pod_ready(const json& pod) {
 int bench_cluster(std::span<const std::string> args) {
     std::uint64_t node_count = 1'000;
     std::uint64_t pod_count = 100'000;
+    std::uint64_t hold_seconds = 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const bool has_value = i + 1 < args.size();
-        if ((args[i] == "--nodes" || args[i] == "--pods") && has_value) {
+        if (args[i] == "--hold" && has_value) {
+            const auto n = parse_positive(args[i + 1]);
+            if (!n) return usage_error(kBenchCommand, "--hold: expected virtual seconds >= 1");
+            hold_seconds = *n;
+            ++i;
+        } else if ((args[i] == "--nodes" || args[i] == "--pods") && has_value) {
             const auto n = parse_positive(args[i + 1]);
             if (!n) return usage_error(kBenchCommand, args[i] + ": expected a count >= 1");
             (args[i] == "--nodes" ? node_count : pod_count) = *n;
@@ -155,6 +161,23 @@ int bench_cluster(std::span<const std::string> args) {
         "%.0f MiB\n",
         setup_seconds, created_seconds - setup_seconds, total_seconds, total_cpu_seconds,
         static_cast<unsigned long long>(loop.executed()), peak_rss_mib());
+    if (hold_seconds > 0) {
+        // The steady state: nothing changes but the kubelets' Lease renewals (every 10 s) and
+        // node status reports (every 5 min).
+        const std::uint64_t events_before = loop.executed();
+        std::uint64_t renewals_before = 0;
+        for (const auto& k : kubelets)
+            renewals_before += k->heartbeats();
+        loop.run_until(loop.now() + static_cast<kernel::Nanos>(hold_seconds) * kSecond);
+        std::uint64_t renewals = 0;
+        for (const auto& k : kubelets)
+            renewals += k->heartbeats();
+        std::printf("hold %llu s virtual: CPU %.2f s, events %llu, Lease renewals %llu\n",
+                    static_cast<unsigned long long>(hold_seconds),
+                    cpu_seconds() - total_cpu_seconds,
+                    static_cast<unsigned long long>(loop.executed() - events_before),
+                    static_cast<unsigned long long>(renewals - renewals_before));
+    }
     // Leave without tearing the cluster down: freeing millions of JSON nodes one by one costs
     // a third of the run's CPU time and measures nothing; the kernel takes the memory back at
     // once. Nothing is buffered but stdout.
