@@ -190,8 +190,12 @@ void Kubelet::post_node_status() {
     const json old = node.value()["status"].value("conditions", json::array());
     json conditions = json::array();
     for (const Wanted& w : wanted) {
-        json c{{"type", w.type},          {"status", w.status}, {"lastHeartbeatTime", t},
-               {"lastTransitionTime", t}, {"reason", w.reason}, {"message", w.message}};
+        json c{{"type", w.type},
+               {"status", w.status},
+               {"lastHeartbeatTime", t},
+               {"lastTransitionTime", t},
+               {"reason", w.reason},
+               {"message", w.message}};
         for (const json& o : old)
             if (str(o, "type") == w.type && str(o, "status") == w.status)
                 c["lastTransitionTime"] = o.value("lastTransitionTime", t);
