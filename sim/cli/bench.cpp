@@ -70,7 +70,7 @@ std::optional<std::uint64_t> parse_count(const std::string& text) {
 
 }  // namespace
 
-// bench_cluster.cpp: `sim-run bench cluster [--nodes N] [--pods P]`.
+// bench_cluster.cpp: `sim-run bench cluster [--nodes N] [--pods P] [--hold S]`.
 int bench_cluster(std::span<const std::string> args);
 
 namespace {
@@ -114,7 +114,7 @@ int bench_main(std::span<const std::string> args) {
 extern const Command kBenchCommand{
     "bench", "measure the simulator's speed (bench kernel, bench cluster, bench api)",
     "Usage: sim-run bench kernel [--events N] [--pending P]\n"
-    "       sim-run bench cluster [--nodes N] [--pods P]\n"
+    "       sim-run bench cluster [--nodes N] [--pods P] [--hold S]\n"
     "       sim-run bench api [--pods N] [--gets M]\n\n"
     "Measures the event loop with the hold model: N events (default 10,000,000) each run the\n"
     "earliest pending event and schedule one replacement an exponential delay later, with\n"
@@ -122,7 +122,8 @@ extern const Command kBenchCommand{
     "wall time. scripts/bench-kernel runs it for docs/performance.md.\n\n"
     "bench cluster registers N nodes (1,000) with a kubelet each and the scheduler, creates\n"
     "P pods (100,000) directly and runs until all are bound and Ready; prints wall time and\n"
-    "peak memory. scripts/bench-cluster runs it.\n\n"
+    "peak memory, then with --hold runs S more virtual seconds of the idle cluster\n"
+    "(heartbeats) and prints their CPU time. scripts/bench-cluster runs it.\n\n"
     "bench api measures the in-process API server: N small-pod creates (default 100,000),\n"
     "M gets by name (default 1,000,000), label-selector lists over the N pods, and N/2\n"
     "creates watched by 10 watchers (each event delivered through the event loop, the\n"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sim/cluster/json_view.hpp"
 #include "sim/kernel/sha256.hpp"
 #include "sim/kube/object_meta.hpp"
 
@@ -116,8 +117,8 @@ void Kubelet::start() {
     kube::ListOptions selector;
     selector.field_selector = "spec.nodeName=" + node_;
     informer_ = std::make_unique<kube::Informer>(client_, kube::refs::kPods, selector);
-    informer_->add_handlers({[this](const json& p) { on_pod(p); },
-                             [this](const json&, const json& p) { on_pod(p); },
+    informer_->add_handlers({[this](const json& p) { on_pod(p, nullptr); },
+                             [this](const json& old, const json& p) { on_pod(p, &old); },
                              [this](const json& p) { on_pod_deleted(p); }});
     informer_->start();
     last_status_report_ = client_.loop().now();
@@ -236,7 +237,15 @@ void Kubelet::at(Nanos when, const std::string& key, F&& f) {
 
 void Kubelet::event(const PodRun& run, const std::string& type, const std::string& reason,
                     const std::string& message) {
-    (void)recorder_.record_event(run.pod, type, reason, message);
+    (void)recorder_.record_event(pod_of(run), type, reason, message);
+}
+
+const json& Kubelet::pod_of(const PodRun& run) const {
+    if (run.detached) return *run.detached;
+    if (!informer_) return empty_json_object();
+    const auto& cached = informer_->items();
+    const auto it = cached.find(run.key);
+    return it == cached.end() ? empty_json_object() : it->second;
 }
 
 std::string Kubelet::pod_ref(const PodRun& run) const {
@@ -259,24 +268,27 @@ void Kubelet::release_ip(const std::string& ip) {
 
 // ---------------------------------------------------------------------------- pod events
 
-void Kubelet::on_pod(const json& pod) {
+void Kubelet::on_pod(const json& pod, const json* old_pod) {
     if (!running_) return;
-    if (str(pod.value("spec", json::object()), "nodeName") != node_) return;
+    if (str(object_member(pod, "spec"), "nodeName") != node_) return;
     const std::string key = pod_key(pod);
     const auto it = pods_.find(key);
     if (it == pods_.end() || it->second.uid != kube::meta::uid(pod)) {
-        const std::string phase = str(pod.value("status", json::object()), "phase");
-        if (phase == "Succeeded" || phase == "Failed") return;
+        const std::string phase = str(object_member(pod, "status"), "phase");
+        if (phase == "Succeeded" || phase == "Failed") {
+            // The run of the pod this one replaced goes on with the object it saw last.
+            if (it != pods_.end() && !it->second.detached)
+                it->second.detached = old_pod != nullptr ? *old_pod : json::object();
+            return;
+        }
         if (it != pods_.end()) {
             release_ip(it->second.ip);
             pods_.erase(it);
         }
         admit(pod);
-    } else {
-        it->second.pod = pod;
     }
     PodRun& run = pods_.at(key);
-    if (!run.terminating && pod.value("metadata", json::object()).contains("deletionTimestamp"))
+    if (!run.terminating && object_member(pod, "metadata").contains("deletionTimestamp"))
         begin_termination(key);
 }
 
@@ -289,13 +301,13 @@ void Kubelet::on_pod_deleted(const json& pod) {
 
 void Kubelet::admit(const json& pod) {
     PodRun run;
-    run.pod = pod;
+    run.key = pod_key(pod);
     run.ns = kube::meta::namespace_of(pod);
     run.name = kube::meta::name(pod);
     run.uid = kube::meta::uid(pod);
     run.start_time = client_.loop().now();
     run.ip = allocate_ip();
-    const json spec = pod.value("spec", json::object());
+    const json& spec = object_member(pod, "spec");
     const auto add = [&](const json& c, bool init) {
         Container k;
         k.name = str(c, "name");
@@ -303,7 +315,7 @@ void Kubelet::admit(const json& pod) {
         k.pull_policy = str(c, "imagePullPolicy");
         k.init = init;
         k.timings = options_.images ? options_.images(k.image) : ImageTimings{};
-        k.waiting_reason = init || !spec.value("initContainers", json::array()).empty()
+        k.waiting_reason = init || !array_member(spec, "initContainers").empty()
                                ? "PodInitializing"
                                : "ContainerCreating";
         if (!init) {
@@ -313,11 +325,11 @@ void Kubelet::admit(const json& pod) {
         }
         run.containers.push_back(std::move(k));
     };
-    for (const json& c : spec.value("initContainers", json::array()))
+    for (const json& c : array_member(spec, "initContainers"))
         add(c, true);
-    for (const json& c : spec.value("containers", json::array()))
+    for (const json& c : array_member(spec, "containers"))
         add(c, false);
-    const std::string key = pod_key(pod);
+    const std::string key = run.key;
     if (const auto prev = previous_.find(key); prev != previous_.end()) {
         if (prev->second.uid == run.uid) {
             for (Container& c : run.containers) {
@@ -336,7 +348,7 @@ void Kubelet::admit(const json& pod) {
     pods_[key] = std::move(run);
     mark_dirty(key);
     // A pod already being deleted (its node was away) gets no new containers.
-    if (!pod.value("metadata", json::object()).contains("deletionTimestamp")) start_next(key);
+    if (!object_member(pod, "metadata").contains("deletionTimestamp")) start_next(key);
 }
 
 // ------------------------------------------------------------------------------ containers
@@ -358,6 +370,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
         event(run, "Normal", "Pulled",
               "Container image \"" + c.image + "\" already present on machine");
         c.image_ready = true;
+        if (c.image_id.empty()) c.image_id = image_id(c.image);
         start_container(key, index);
         return;
     }
@@ -401,6 +414,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
                   " including waiting). Image size: " + std::to_string(k.timings.size_bytes) +
                   " bytes.");
         k.image_ready = true;
+        if (k.image_id.empty()) k.image_id = image_id(k.image);
         start_container(key, index);
     });
 }
@@ -518,10 +532,11 @@ void Kubelet::probe_tick(const std::string& key, std::size_t index, const std::s
             std::string port = action.contains("port") ? action["port"].dump() : "";
             if (action.contains("port") && action["port"].is_string()) {
                 port = action["port"].get<std::string>();
-                const json spec_containers = run.pod["spec"].value("containers", json::array());
+                const json& spec_containers =
+                    array_member(object_member(pod_of(run), "spec"), "containers");
                 for (const json& sc : spec_containers)
                     if (str(sc, "name") == c.name)
-                        for (const json& cp : sc.value("ports", json::array()))
+                        for (const json& cp : array_member(sc, "ports"))
                             if (str(cp, "name") == port) port = cp["containerPort"].dump();
             }
             const std::string host = str(action, "host").empty() ? run.ip : str(action, "host");
@@ -562,7 +577,8 @@ void Kubelet::probe_tick(const std::string& key, std::size_t index, const std::s
           "Container " + c.name + " failed " + (kind == "Liveness" ? "liveness" : "startup") +
               " probe, will be restarted");
     ++c.run;  // the probe workers hold until the new container
-    const Nanos grace = num(run.pod["spec"], "terminationGracePeriodSeconds", 30) * kSecond;
+    const Nanos grace =
+        num(object_member(pod_of(run), "spec"), "terminationGracePeriodSeconds", 30) * kSecond;
     const bool exits = c.timings.exit_after_sigterm && *c.timings.exit_after_sigterm <= grace;
     const Nanos after = exits ? *c.timings.exit_after_sigterm : grace;
     at(now + after, key, [this, key, index, exits, r = c.run](PodRun& p) {
@@ -623,7 +639,7 @@ void Kubelet::container_exited(const std::string& key, std::size_t index, int ex
         }
         return;
     }
-    const std::string policy = str(run.pod["spec"], "restartPolicy");
+    const std::string policy = str(object_member(pod_of(run), "spec"), "restartPolicy");
     const bool restart = policy == "Always" || policy.empty() ||
                          (policy == "OnFailure" && exit_code != 0) || (c.init && policy != "Never");
     if (restart) schedule_restart(key, index);
@@ -697,8 +713,8 @@ void Kubelet::begin_termination(const std::string& key) {
     ++run.epoch;  // pending pulls, starts, probes and restarts are dropped
     const Nanos now = client_.loop().now();
     const std::int64_t grace_seconds =
-        num(run.pod["metadata"], "deletionGracePeriodSeconds",
-            num(run.pod["spec"], "terminationGracePeriodSeconds", 30));
+        num(object_member(pod_of(run), "metadata"), "deletionGracePeriodSeconds",
+            num(object_member(pod_of(run), "spec"), "terminationGracePeriodSeconds", 30));
     const Nanos grace = grace_seconds * kSecond;
     for (std::size_t i = 0; i < run.containers.size(); ++i) {
         Container& c = run.containers[i];
@@ -751,9 +767,10 @@ void Kubelet::mark_dirty(const std::string& key) {
 void Kubelet::write_status(const std::string& key) {
     PodRun& run = pods_.at(key);
     run.status_dirty = false;
-    const json status = build_status(run);
-    (void)client_.patch(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge,
-                        json{{"status", status}}, "status");
+    json body = json::object();
+    body["status"] = build_status(run);
+    (void)client_.patch(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge, body,
+                        "status");
 }
 
 json Kubelet::condition(PodRun& run, const std::string& type, bool status,
@@ -791,12 +808,12 @@ json Kubelet::container_status(const PodRun& run, const Container& c) const {
         state = {{"waiting", waiting}};
     }
     json s{{"name", c.name},
-           {"state", state},
+           {"state", std::move(state)},
            {"lastState", c.last_state},
            {"ready", c.ready},
            {"restartCount", c.restart_count},
            {"image", c.image},
-           {"imageID", c.image_ready ? image_id(c.image) : ""},
+           {"imageID", c.image_ready ? c.image_id : ""},
            {"started", c.started}};
     if (!c.container_id.empty()) s["containerID"] = c.container_id;
     (void)run;
@@ -824,7 +841,7 @@ json Kubelet::build_status(PodRun& run) {
         }
     }
     // kubelet_pods.go getPhase (and terminal on deletion since 1.27).
-    const std::string policy = str(run.pod["spec"], "restartPolicy");
+    const std::string policy = str(object_member(pod_of(run), "spec"), "restartPolicy");
     std::string phase;
     if (run.finished) {
         phase = failed > 0 ? "Failed" : "Succeeded";
@@ -864,7 +881,7 @@ json Kubelet::build_status(PodRun& run) {
     conditions.push_back(condition(run, "Ready", ready, reason, message));
     conditions.push_back(condition(run, "ContainersReady", ready, reason, message));
     // Conditions other components own (PodScheduled, DisruptionTarget, ...) are kept.
-    for (const json& c : run.pod["status"].value("conditions", json::array())) {
+    for (const json& c : array_member(object_member(pod_of(run), "status"), "conditions")) {
         const std::string type = str(c, "type");
         if (type != "PodReadyToStartContainers" && type != "Initialized" && type != "Ready" &&
             type != "ContainersReady")
@@ -873,14 +890,14 @@ json Kubelet::build_status(PodRun& run) {
 
     const std::int64_t origin = client_.now_unix_nanos() - client_.loop().now();
     json status{{"phase", phase},
-                {"conditions", conditions},
+                {"conditions", std::move(conditions)},
                 {"hostIP", host_ip_},
                 {"hostIPs", json::array({{{"ip", host_ip_}}})},
                 {"podIP", run.ip},
                 {"podIPs", json::array({{{"ip", run.ip}}})},
                 {"startTime", kernel::format_rfc3339(origin + run.start_time)},
-                {"containerStatuses", container_statuses}};
-    if (!init_statuses.empty()) status["initContainerStatuses"] = init_statuses;
+                {"containerStatuses", std::move(container_statuses)}};
+    if (!init_statuses.empty()) status["initContainerStatuses"] = std::move(init_statuses);
     return status;
 }
 

@@ -124,6 +124,7 @@ class Kubelet {
         int run = 0;  // bumps on each start; stale timers compare it
         std::string container_id;
         bool image_ready = false;
+        std::string image_id;  // the image's digest, worked out once it is pulled
         // CrashLoopBackOff entry (client-go flowcontrol.Backoff).
         kernel::Nanos backoff = 0;
         kernel::Nanos backoff_updated = 0;
@@ -133,8 +134,12 @@ class Kubelet {
         bool pull_failed_before = false;
     };
     struct PodRun {
-        nlohmann::json pod;
+        // The pod itself is read from the informer's cache (pod_of), never copied here.
+        std::string key;  // "ns/name", the informer's key
         std::string ns, name, uid;
+        // Set only when the cache moved on to another pod of the same name (a new uid already
+        // terminal) while this run goes on: the last object this run saw.
+        std::optional<nlohmann::json> detached;
         std::string ip;
         kernel::Nanos start_time = 0;
         std::vector<Container> containers;  // init containers first
@@ -153,7 +158,9 @@ class Kubelet {
         std::string uid;
         std::map<std::string, std::pair<int, nlohmann::json>> restarts;  // name -> count, lastState
     };
-    void on_pod(const nlohmann::json& pod);
+    void on_pod(const nlohmann::json& pod, const nlohmann::json* old_pod);
+    // The run's pod as the informer last delivered it (by reference: no copy).
+    const nlohmann::json& pod_of(const PodRun& run) const;
     void on_pod_deleted(const nlohmann::json& pod);
     void admit(const nlohmann::json& pod);
     void start_next(const std::string& key);

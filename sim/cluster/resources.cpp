@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "sim/cluster/json_view.hpp"
 #include "sim/kube/quantity.hpp"
 
 namespace sim::cluster {
@@ -23,9 +24,9 @@ std::optional<std::int64_t> quantity_milli(const json& map, const char* name) {
 }
 
 std::optional<std::int64_t> request_milli(const json& container, const char* name) {
-    const json resources = container.value("resources", json::object());
-    if (auto r = quantity_milli(resources.value("requests", json::object()), name)) return r;
-    return quantity_milli(resources.value("limits", json::object()), name);
+    const json& resources = object_member(container, "resources");
+    if (auto r = quantity_milli(object_member(resources, "requests"), name)) return r;
+    return quantity_milli(object_member(resources, "limits"), name);
 }
 
 Resources container_requests(const json& container, bool non_zero) {
@@ -39,20 +40,20 @@ Resources container_requests(const json& container, bool non_zero) {
 }
 
 Resources requests(const json& pod, bool non_zero) {
-    const json spec = pod.value("spec", json::object());
+    const json& spec = object_member(pod, "spec");
     Resources sum;
-    for (const json& c : spec.value("containers", json::array())) {
+    for (const json& c : array_member(spec, "containers")) {
         const Resources r = container_requests(c, non_zero);
         sum.milli_cpu += r.milli_cpu;
         sum.memory_bytes += r.memory_bytes;
     }
     // Init containers run one at a time before the others: the pod needs the largest of them.
-    for (const json& c : spec.value("initContainers", json::array())) {
+    for (const json& c : array_member(spec, "initContainers")) {
         const Resources r = container_requests(c, non_zero);
         sum.milli_cpu = std::max(sum.milli_cpu, r.milli_cpu);
         sum.memory_bytes = std::max(sum.memory_bytes, r.memory_bytes);
     }
-    if (const json overhead = spec.value("overhead", json::object()); overhead.is_object()) {
+    if (const json& overhead = object_member(spec, "overhead"); overhead.is_object()) {
         sum.milli_cpu += quantity_milli(overhead, "cpu").value_or(0);
         sum.memory_bytes += (quantity_milli(overhead, "memory").value_or(0) + 999) / 1000;
     }
@@ -69,13 +70,13 @@ Resources pod_non_zero_requests(const json& pod) {
 }
 
 Allocatable node_allocatable(const json& node) {
-    const json status = node.value("status", json::object());
-    json map = status.value("allocatable", json::object());
-    if (!map.is_object() || map.empty()) map = status.value("capacity", json::object());
+    const json& status = object_member(node, "status");
+    const json* map = &object_member(status, "allocatable");
+    if (!map->is_object() || map->empty()) map = &object_member(status, "capacity");
     Allocatable a;
-    a.milli_cpu = quantity_milli(map, "cpu").value_or(0);
-    a.memory_bytes = (quantity_milli(map, "memory").value_or(0) + 999) / 1000;
-    a.pods = (quantity_milli(map, "pods").value_or(0) + 999) / 1000;
+    a.milli_cpu = quantity_milli(*map, "cpu").value_or(0);
+    a.memory_bytes = (quantity_milli(*map, "memory").value_or(0) + 999) / 1000;
+    a.pods = (quantity_milli(*map, "pods").value_or(0) + 999) / 1000;
     return a;
 }
 

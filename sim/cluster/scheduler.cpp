@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "sim/cluster/json_view.hpp"
 #include "sim/kube/object_meta.hpp"
 #include "sim/kube/selectors.hpp"
 
@@ -33,12 +34,12 @@ std::string pod_key(const json& pod) {
 }
 
 bool is_terminal(const json& pod) {
-    const std::string phase = str(pod.value("status", json::object()), "phase");
+    const std::string phase = str(object_member(pod, "status"), "phase");
     return phase == "Succeeded" || phase == "Failed";
 }
 
 bool is_deleting(const json& pod) {
-    return pod.value("metadata", json::object()).contains("deletionTimestamp");
+    return object_member(pod, "metadata").contains("deletionTimestamp");
 }
 
 std::optional<std::int64_t> parse_int(const std::string& s) {
@@ -137,11 +138,11 @@ bool tolerates(const json& tolerations, const json& taint) {
 SchedNode sched_node_from(const json& node) {
     SchedNode n;
     n.name = kube::meta::name(node);
-    const json meta = node.value("metadata", json::object());
-    n.labels = meta.value("labels", json::object());
+    const json& meta = object_member(node, "metadata");
+    n.labels = object_member(meta, "labels");
     if (!n.labels.is_object()) n.labels = json::object();
-    const json spec = node.value("spec", json::object());
-    n.taints = spec.value("taints", json::array());
+    const json& spec = object_member(node, "spec");
+    n.taints = array_member(spec, "taints");
     if (!n.taints.is_array()) n.taints = json::array();
     n.unschedulable = spec.value("unschedulable", false);
     n.allocatable = node_allocatable(node);
@@ -157,13 +158,13 @@ PodFacts pod_facts(const json& pod) {
             f.tolerations = *t;
         if (const auto n = spec.find("nodeSelector"); n != spec.end() && n->is_object())
             f.node_selector = *n;
-        const json node_affinity =
-            spec.value("affinity", json::object()).value("nodeAffinity", json::object());
+        const json& node_affinity = object_member(object_member(spec, "affinity"), "nodeAffinity");
         if (node_affinity.is_object()) {
+            static const json kNull;
             f.required_affinity =
-                node_affinity.value("requiredDuringSchedulingIgnoredDuringExecution", json());
-            const json preferred = node_affinity.value(
-                "preferredDuringSchedulingIgnoredDuringExecution", json::array());
+                member_or(node_affinity, "requiredDuringSchedulingIgnoredDuringExecution", kNull);
+            const json& preferred =
+                array_member(node_affinity, "preferredDuringSchedulingIgnoredDuringExecution");
             if (preferred.is_array()) f.preferred_affinity = preferred;
         }
     }
@@ -391,8 +392,9 @@ SpreadSelector Scheduler::spread_selector(const json& pod) const {
     SpreadSelector selector;
     const std::string ns = kube::meta::namespace_of(pod);
     const kube::Labels labels = kube::object_labels(pod);
-    for (const json& service : services_informer_->list(ns)) {
-        const json spec = service.value("spec", json::object());
+    for (const auto& [service_key, service] : services_informer_->items()) {
+        if (!ns.empty() && kube::meta::namespace_of(service) != ns) continue;
+        const json& spec = object_member(service, "spec");
         const auto it = spec.find("selector");
         if (it == spec.end() || !it->is_object() || it->empty()) continue;
         kube::Labels wanted;
@@ -406,10 +408,12 @@ SpreadSelector Scheduler::spread_selector(const json& pod) const {
     }
     const auto owner = kube::meta::controller_of(pod);
     if (owner && owner->value("kind", "") == "ReplicaSet") {
-        if (const auto rs = replicasets_informer_->get(ns + "/" + owner->value("name", ""))) {
+        const auto& replica_sets = replicasets_informer_->items();
+        if (const auto rs = replica_sets.find(ns + "/" + owner->value("name", ""));
+            rs != replica_sets.end()) {
             try {
                 selector.replica_set = kube::LabelSelector::from_json(
-                    rs->value("spec", json::object()).value("selector", json()));
+                    member_or(object_member(rs->second, "spec"), "selector", json()));
             } catch (const kube::ApiError&) {
                 // A malformed selector selects nothing to spread over.
             }
@@ -455,7 +459,7 @@ void Scheduler::on_node_deleted(const json& node) {
 
 void Scheduler::on_pod(const json& pod) {
     const std::string key = pod_key(pod);
-    const json spec = pod.value("spec", json::object());
+    const json& spec = object_member(pod, "spec");
     const std::string node = str(spec, "nodeName");
     if (!node.empty()) {
         forget(key);
@@ -495,7 +499,7 @@ void Scheduler::assign(const std::string& key, const std::string& node, const js
     assigned_[key] = a;
     if (!is_deleting(pod))
         spread_.add(key, kube::meta::namespace_of(pod),
-                    pod.value("metadata", json::object()).value("labels", json::object()), node);
+                    object_member(object_member(pod, "metadata"), "labels"), node);
 }
 
 void Scheduler::unassign(const std::string& key) {
@@ -587,10 +591,12 @@ void Scheduler::drain() {
 }
 
 void Scheduler::schedule_one(const std::string& key) {
-    const std::optional<json> cached = pods_informer_->get(key);
-    if (!cached) return;
-    const json& pod = *cached;
-    if (!str(pod.value("spec", json::object()), "nodeName").empty() || is_deleting(pod)) return;
+    // Read in place from the informer's cache: a scheduling attempt copies no pod.
+    const auto cached = pods_informer_->items().find(key);
+    if (cached == pods_informer_->items().end()) return;
+    const json& pod = cached->second;
+    const json& spec = object_member(pod, "spec");
+    if (!str(spec, "nodeName").empty() || is_deleting(pod)) return;
     ++attempts_;
     const int attempts = ++attempts_by_pod_[key];
 
@@ -626,7 +632,6 @@ void Scheduler::schedule_one(const std::string& key) {
     // PodTopologySpread's system defaults, for pods without their own constraints (those are
     // not emulated: such pods are scored without spreading).
     std::vector<std::int64_t> spread;
-    const json spec = pod.value("spec", json::object());
     const bool own_constraints =
         spec.contains("topologySpreadConstraints") && !spec["topologySpreadConstraints"].empty();
     if (!own_constraints && feasible.size() > 1) {
@@ -650,7 +655,7 @@ void Scheduler::schedule_one(const std::string& key) {
         }
     }
     if (best == nullptr) {
-        const bool never = str(pod.value("spec", json::object()), "preemptionPolicy") == "Never";
+        const bool never = str(spec, "preemptionPolicy") == "Never";
         record_failure(pod, fit_error_message(nodes_.size(), failures, never));
         const kernel::Nanos now = client_.loop().now();
         unschedulable_[key] = Unschedulable{attempts, now, false};
@@ -685,7 +690,7 @@ void Scheduler::record_failure(const json& pod, const std::string& message) {
     recorder_.record_event(pod, "Warning", "FailedScheduling", message);
     // handleSchedulingFailure -> updatePod: PodScheduled False/Unschedulable, written only when
     // it differs from what the pod already says.
-    const json conditions = pod.value("status", json::object()).value("conditions", json::array());
+    const json& conditions = array_member(object_member(pod, "status"), "conditions");
     json next = json::array();
     bool same = false;
     std::string since = client_.now_rfc3339();

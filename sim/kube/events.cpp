@@ -36,17 +36,18 @@ EventRecorder::EventRecorder(Client& client, std::string component, std::string 
 
 Result<Json> EventRecorder::record_event(const Json& involved, const std::string& type,
                                          const std::string& reason, const std::string& message) {
-    const Json ref = object_reference(involved);
     std::string ns = meta::namespace_of(involved);
     if (ns.empty()) ns = "default";
     const std::int64_t now_nanos = client_.now_unix_nanos();
     const std::string now = client_.now_rfc3339();
-    const std::string object_key = join({ref.value("kind", ""), ns, ref.value("name", ""),
-                                         ref.value("uid", ""), ref.value("apiVersion", "")});
-    const std::string aggregate_key = join({component_, host_, object_key, type, reason});
+    const std::string kind = involved.value("kind", "");
+    const std::string api_version = involved.value("apiVersion", "");
+    const std::string name = meta::name(involved);
+    ObjectRecord& record = objects_[join({kind, ns, name, meta::uid(involved), api_version})];
+    const std::string aggregate_key = join({type, reason});
 
     // EventAggregate: count distinct messages per aggregate key within the interval.
-    Aggregate& aggregate = aggregates_[aggregate_key];
+    Aggregate& aggregate = record.aggregates[aggregate_key];
     if (!aggregate.seen || now_nanos - aggregate.last_unix_nanos > kAggregateIntervalNanos)
         aggregate = Aggregate{};
     aggregate.seen = true;
@@ -61,49 +62,55 @@ Result<Json> EventRecorder::record_event(const Json& involved, const std::string
     }
 
     // The spam filter: a passive token bucket per source and object.
-    auto bucket =
-        spam_.try_emplace(join({component_, host_, object_key}), kSpamQps, kSpamBurst).first;
-    if (!bucket->second.allow(client_.loop().now())) return Json();
+    if (!record.spam) record.spam.emplace(kSpamQps, kSpamBurst);
+    if (!record.spam->allow(client_.loop().now())) return Json();
 
     const ResourceRef events = refs::kEvents.in(ns);
-    if (const auto seen = observed_.find(cache_key); seen != observed_.end()) {
-        const Json patch{
-            {"count", seen->second.count + 1}, {"lastTimestamp", now}, {"message", text}};
+    if (const auto seen = record.observed.find(cache_key); seen != record.observed.end()) {
+        Json patch = Json::object();
+        patch["count"] = seen->second.count + 1;
+        patch["lastTimestamp"] = now;
+        patch["message"] = text;
         Result<Json> patched = client_.patch(events, seen->second.name, PatchType::Merge, patch);
         if (patched) {
             seen->second.count += 1;
             return patched;
         }
         if (!patched.is_not_found()) return patched;
-        observed_.erase(seen);  // deleted meanwhile: write a new one
+        record.observed.erase(seen);  // deleted meanwhile: write a new one
     }
     char suffix[32];
     std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(now_nanos));
-    const std::string name = meta::name(involved) + "." + suffix;
-    Json source{{"component", component_}};
+    const std::string event_name = name + "." + suffix;
+    Json source = Json::object();
+    source["component"] = component_;
     if (!host_.empty()) source["host"] = host_;
-    Json event{{"apiVersion", "v1"},
-               {"kind", "Event"},
-               {"metadata", Json{{"name", name}, {"namespace", ns}}},
-               {"involvedObject", ref},
-               {"reason", reason},
-               {"message", text},
-               {"type", type},
-               {"source", source},
-               {"firstTimestamp", now},
-               {"lastTimestamp", now},
-               {"count", 1},
-               {"eventTime", nullptr},
-               {"reportingComponent", component_},
-               {"reportingInstance", host_}};
+    Json metadata = Json::object();
+    metadata["name"] = event_name;
+    metadata["namespace"] = ns;
+    Json event = Json::object();
+    event["apiVersion"] = "v1";
+    event["kind"] = "Event";
+    event["metadata"] = std::move(metadata);
+    event["involvedObject"] = object_reference(involved);
+    event["reason"] = reason;
+    event["message"] = std::move(text);
+    event["type"] = type;
+    event["source"] = std::move(source);
+    event["firstTimestamp"] = now;
+    event["lastTimestamp"] = now;
+    event["count"] = 1;
+    event["eventTime"] = nullptr;
+    event["reportingComponent"] = component_;
+    event["reportingInstance"] = host_;
     // Names are unique per nanosecond in the real recorder; two events for one object at the
     // same virtual instant get a counter suffix instead of colliding.
     Result<Json> created = client_.create(events, event);
     for (int i = 1; !created && created.is_already_exists() && i < 100; ++i) {
-        event["metadata"]["name"] = name + "." + std::to_string(i);
+        event["metadata"]["name"] = event_name + "." + std::to_string(i);
         created = client_.create(events, event);
     }
-    if (created) observed_[cache_key] = Observation{meta::name(created.value()), 1, Json(now)};
+    if (created) record.observed[cache_key] = Observation{meta::name(created.value()), 1};
     return created;
 }
 

@@ -1,0 +1,38 @@
+// Reading members of cached objects by reference. nlohmann's json::value(key, default) returns
+// a copy, so `pod.value("spec", json::object())` copies the whole spec on every call; on the
+// scheduler's and kubelet's hot paths (every watch delivery, every scheduling attempt) those
+// copies were a large part of the cluster layer's cost (docs/performance.md, "Cluster layer").
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace sim::cluster {
+
+// The member `key` of `o` as it is (whatever its type), or `fallback` when `o` is no object or
+// lacks it: json::value's answer, without the copy.
+inline const nlohmann::json& member_or(const nlohmann::json& o, const char* key,
+                                       const nlohmann::json& fallback) {
+    if (!o.is_object()) return fallback;
+    const auto it = o.find(key);
+    return it == o.end() ? fallback : *it;
+}
+
+inline const nlohmann::json& empty_json_object() {
+    static const nlohmann::json kEmpty = nlohmann::json::object();
+    return kEmpty;
+}
+
+inline const nlohmann::json& empty_json_array() {
+    static const nlohmann::json kEmpty = nlohmann::json::array();
+    return kEmpty;
+}
+
+// value(key, json::object()) and value(key, json::array()) by reference.
+inline const nlohmann::json& object_member(const nlohmann::json& o, const char* key) {
+    return member_or(o, key, empty_json_object());
+}
+inline const nlohmann::json& array_member(const nlohmann::json& o, const char* key) {
+    return member_or(o, key, empty_json_array());
+}
+
+}  // namespace sim::cluster

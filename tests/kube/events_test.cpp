@@ -1,0 +1,90 @@
+// The event recorder's bookkeeping (sim/kube/events.cpp): one record per involved object
+// holding the spam bucket, the aggregates and the observed Events. These cases pin what the
+// record's identity (kind, namespace, name, uid, apiVersion) and its keys must keep apart.
+#include <catch2/catch.hpp>
+
+#include "fixtures.hpp"
+#include "sim/kube/events.hpp"
+#include "sim/kube/object_meta.hpp"
+
+using namespace sim::kube;
+using namespace kube_test;
+
+namespace {
+
+std::size_t event_count(Cluster& c) {
+    return c.client.list(refs::kEvents.in("default")).value()["items"].size();
+}
+
+}  // namespace
+
+TEST_CASE("a pod recreated under the same name gets new Events, not a count on the old ones") {
+    Cluster c;
+    EventRecorder kubelet(c.client, "kubelet", "node-1");
+    const Json first = c.client.create(pod("p")).value();
+    const Json a = kubelet.record_event(first, "Normal", "Pulled", "already present").value();
+    REQUIRE(c.client.remove(refs::kPods.in("default"), "p").ok());
+    c.loop.run_until(sim::kernel::kSecond);
+    const Json second = c.client.create(pod("p")).value();
+    REQUIRE(meta::uid(first) != meta::uid(second));
+    const Json b = kubelet.record_event(second, "Normal", "Pulled", "already present").value();
+    CHECK(b["count"] == 1);
+    CHECK(b["metadata"]["name"] != a["metadata"]["name"]);
+    CHECK(b["involvedObject"]["uid"] == meta::uid(second));
+    CHECK(event_count(c) == 2);
+}
+
+TEST_CASE("repeats are counted per type, reason and message of one object") {
+    Cluster c;
+    EventRecorder kubelet(c.client, "kubelet", "node-1");
+    const Json p = c.client.create(pod("p")).value();
+    const Json created =
+        kubelet.record_event(p, "Normal", "Created", "Created container a").value();
+    const Json started =
+        kubelet.record_event(p, "Normal", "Started", "Started container a").value();
+    const Json other = kubelet.record_event(p, "Normal", "Created", "Created container b").value();
+    const Json warning =
+        kubelet.record_event(p, "Warning", "Created", "Created container a").value();
+    CHECK(event_count(c) == 4);
+    c.loop.run_until(sim::kernel::kSecond);
+    const Json again = kubelet.record_event(p, "Normal", "Created", "Created container a").value();
+    CHECK(again["metadata"]["name"] == created["metadata"]["name"]);
+    CHECK(again["count"] == 2);
+    CHECK(again["lastTimestamp"] == "2025-01-01T00:00:01Z");
+    CHECK(again["firstTimestamp"] == "2025-01-01T00:00:00Z");
+    CHECK(event_count(c) == 4);
+    CHECK(started["count"] == 1);
+    CHECK(other["message"] == "Created container b");
+    CHECK(warning["type"] == "Warning");
+}
+
+TEST_CASE("an Event deleted meanwhile is written anew with its message and count 1") {
+    Cluster c;
+    EventRecorder scheduler(c.client, "default-scheduler");
+    const Json p = c.client.create(pod("p")).value();
+    const Json first =
+        scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available").value();
+    REQUIRE(c.client.remove(refs::kEvents.in("default"), meta::name(first)).ok());
+    c.loop.run_until(sim::kernel::kSecond);
+    const Json again =
+        scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available").value();
+    CHECK(again["count"] == 1);
+    CHECK(again["message"] == "0/1 nodes are available");
+    CHECK(again["source"] == Json{{"component", "default-scheduler"}});
+    CHECK(again["reportingComponent"] == "default-scheduler");
+    CHECK(again["reportingInstance"] == "");
+    CHECK(again["metadata"]["name"] != first["metadata"]["name"]);
+    CHECK(event_count(c) == 1);
+}
+
+TEST_CASE("Events of one object at one instant get distinct names") {
+    Cluster c;
+    EventRecorder kubelet(c.client, "kubelet", "node-1");
+    const Json p = c.client.create(pod("p")).value();
+    std::set<std::string> names;
+    for (const char* reason : {"Pulling", "Pulled", "Created", "Started"})
+        names.insert(meta::name(kubelet.record_event(p, "Normal", reason, reason).value()));
+    CHECK(names.size() == 4);
+    CHECK(names.count("p.1816687ec0570000") == 1);
+    CHECK(names.count("p.1816687ec0570000.3") == 1);
+}
