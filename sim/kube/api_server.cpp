@@ -582,7 +582,8 @@ Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options)
         if (!listed.resource_version.empty())  // aggregated APIs' lists carry none
             metadata["resourceVersion"] = std::move(listed.resource_version);
         if (!listed.continue_token.empty()) metadata["continue"] = listed.continue_token;
-        if (listed.remaining_item_count) metadata["remainingItemCount"] = *listed.remaining_item_count;
+        if (listed.remaining_item_count)
+            metadata["remainingItemCount"] = *listed.remaining_item_count;
         // Built member by member: an initializer list would copy every item once more.
         Json out = Json::object();
         out["kind"] = r.list_kind();
@@ -647,9 +648,8 @@ SharedList ApiServer::list_objects(const ResourceInfo& r, const ResourceRef& ref
                 "show up in the list.");
         const std::string start = token.value("start", "");
         const auto slash = start.find('/');
-        after = slash == std::string::npos
-                    ? Key{"", start}
-                    : Key{start.substr(0, slash), start.substr(slash + 1)};
+        after = slash == std::string::npos ? Key{"", start}
+                                           : Key{start.substr(0, slash), start.substr(slash + 1)};
     }
     const std::string ns = scoped_namespace(r, ref);
     std::int64_t remaining = 0;
@@ -1075,10 +1075,9 @@ Result<WatchHandle> ApiServer::watch(const ResourceRef& ref, const ListOptions& 
         std::uint64_t from = 0;
         if (options.resource_version.empty() || options.resource_version == "0") {
             if (const Bucket* b = find_bucket(r))
-                b->visit(spec.ns, std::nullopt, LabelSelector(),
-                         [&](const ObjectKey&, const ObjectPtr& object) {
-                             initial.push_back(object);
-                         });
+                b->visit(
+                    spec.ns, std::nullopt, LabelSelector(),
+                    [&](const ObjectKey&, const ObjectPtr& object) { initial.push_back(object); });
         } else {
             const auto n = parse_u64(options.resource_version);
             if (!n)

@@ -64,7 +64,7 @@ struct ListOptions {
 struct SharedList {
     std::vector<ObjectPtr> items;
     std::string resource_version;
-    std::string continue_token;                           // "" when nothing remains
+    std::string continue_token;                          // "" when nothing remains
     std::optional<std::int64_t> remaining_item_count{};  // only without selectors, when paging
 };
 
@@ -174,7 +174,7 @@ class ApiServer {
     }
     // The stored object; holding it keeps it valid across writes. 404 when absent.
     const ObjectPtr& existing_ptr(const ResourceInfo& r, const std::string& ns,
-                                 const std::string& name) const;
+                                  const std::string& name) const;
     // list() and list_shared(): the matches in key order, one page.
     SharedList list_objects(const ResourceInfo& r, const ResourceRef& ref,
                             const ListOptions& options) const;

@@ -111,8 +111,7 @@ class WatchHub {
     // Registers a watcher and schedules `initial` (synthetic ADDED events) followed by the
     // history after `from_revision` when `replay` is set. Returns the handle.
     WatchHandle add(WatcherSpec spec, WatchHandler handler, const std::vector<ObjectPtr>& initial,
-                    bool replay,
-                    std::uint64_t from_revision);
+                    bool replay, std::uint64_t from_revision);
 
     // Sends a BOOKMARK at `revision` to every watcher that asked for bookmarks.
     void send_bookmarks(std::uint64_t revision);
