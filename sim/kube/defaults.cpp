@@ -80,7 +80,9 @@ namespace {
 // object is much cheaper than building it from an initializer list for every pod.
 const Json& default_toleration(std::string_view key) {
     static const auto make = [](const char* k) {
-        return Json{{"key", k}, {"operator", "Exists"}, {"effect", "NoExecute"},
+        return Json{{"key", k},
+                    {"operator", "Exists"},
+                    {"effect", "NoExecute"},
                     {"tolerationSeconds", 300}};
     };
     static const Json not_ready = make("node.kubernetes.io/not-ready");
