@@ -125,7 +125,8 @@ extern const Command kBenchCommand{
     "peak memory, then with --hold runs S more virtual seconds of the idle cluster\n"
     "(heartbeats) and prints their CPU time. scripts/bench-cluster runs it.\n\n"
     "bench api measures the in-process API server: N small-pod creates (default 100,000),\n"
-    "M gets by name (default 1,000,000), label-selector lists over the N pods, and N/2\n"
+    "M gets by name (default 1,000,000; through get, which copies, and get_shared, which\n"
+    "does not), label-selector lists over the N pods (list and list_shared), and N/2\n"
     "creates watched by 10 watchers (each event delivered through the event loop, the\n"
     "object shared, not copied, between watchers).\n\n"
     "Example:\n  sim-run bench kernel --events 5000000\n  sim-run bench api --pods 100000\n",

@@ -116,15 +116,24 @@ std::optional<std::uint64_t> parse_u64(std::string_view text) {
 
 // pkg/apis/core/v1/helper/qos: Guaranteed when every container limits cpu and memory and
 // requests equal limits; BestEffort when nothing requests or limits anything.
+// (Reads members in place: `value(key, {})` would copy the whole spec.)
+const Json& member_or(const Json& object, const char* key, const Json& empty) {
+    if (!object.is_object()) (void)object.value(key, empty);  // throws as value() does
+    const auto it = object.find(key);
+    return it != object.end() ? *it : empty;
+}
+
 std::string qos_class(const Json& pod) {
+    static const Json empty_object = Json::object();
+    static const Json empty_array = Json::array();
     bool any = false;
     bool guaranteed = true;
-    const Json spec = pod.value("spec", Json::object());
+    const Json& spec = member_or(pod, "spec", empty_object);
     for (const char* list : {"containers", "initContainers"}) {
-        for (const auto& c : spec.value(list, Json::array())) {
-            const Json res = c.value("resources", Json::object());
-            const Json limits = res.value("limits", Json::object());
-            const Json requests = res.value("requests", Json::object());
+        for (const auto& c : member_or(spec, list, empty_array)) {
+            const Json& res = member_or(c, "resources", empty_object);
+            const Json& limits = member_or(res, "limits", empty_object);
+            const Json& requests = member_or(res, "requests", empty_object);
             for (const char* name : {"cpu", "memory"}) {
                 if (limits.contains(name) || requests.contains(name)) any = true;
                 if (!limits.contains(name)) guaranteed = false;
@@ -216,18 +225,15 @@ const AggregatedApi* ApiServer::aggregated(const ResourceInfo& r) const {
     return it == aggregated_.end() ? nullptr : it->second;
 }
 
-const ApiServer::Bucket* ApiServer::find_bucket(const ResourceInfo& r) const {
+const Bucket* ApiServer::find_bucket(const ResourceInfo& r) const {
     const auto it = store_.find(r.group_resource());
     return it == store_.end() ? nullptr : &it->second;
 }
 
-const Json& ApiServer::existing(const ResourceInfo& r, const std::string& ns,
-                                const std::string& name) const {
-    const Bucket* b = find_bucket(r);
-    if (b != nullptr) {
-        const auto it = b->find({ns, name});
-        if (it != b->end()) return it->second;
-    }
+const ObjectPtr& ApiServer::existing_ptr(const ResourceInfo& r, const std::string& ns,
+                                         const std::string& name) const {
+    if (const Bucket* b = find_bucket(r))
+        if (const ObjectPtr* object = b->find(ns, name)) return *object;
     throw not_found({r.group, r.plural}, name);
 }
 
@@ -237,6 +243,9 @@ std::string ApiServer::scoped_namespace(const ResourceInfo& r, const ResourceRef
 
 Json ApiServer::present(const ResourceInfo& r, const Json& stored,
                         const std::string& version) const {
+    // Stored objects carry the storage apiVersion and kind already (every write went through
+    // to_storage_version), so in the storage version the conversion is the identity.
+    if (version == r.storage_version) return stored;
     return from_storage_version(r, stored, version);
 }
 
@@ -245,7 +254,7 @@ std::vector<Json> ApiServer::snapshot(const std::string& group_resource) const {
     const auto it = store_.find(group_resource);
     if (it == store_.end()) return out;
     for (const auto& [key, object] : it->second)
-        out.push_back(object);
+        out.push_back(*object);
     return out;
 }
 
@@ -294,9 +303,9 @@ void ApiServer::check_namespace_usable(const ResourceInfo& r, const std::string&
     if (!r.namespaced) return;
     const ResourceInfo* nsr = registry_.find("", "namespaces");
     const Bucket* b = find_bucket(*nsr);
-    const auto it = b ? b->find({"", ns}) : Bucket::const_iterator{};
-    if (b == nullptr || it == b->end()) throw not_found({"", "namespaces"}, ns);
-    if (is_deleting(it->second)) {
+    const ObjectPtr* found = b ? b->find("", ns) : nullptr;
+    if (found == nullptr) throw not_found({"", "namespaces"}, ns);
+    if (is_deleting(**found)) {
         Json s{{"kind", "Status"},
                {"apiVersion", "v1"},
                {"metadata", Json::object()},
@@ -380,33 +389,28 @@ void ApiServer::bump_generation(const ResourceInfo& r, Json& object, const Json&
     if (bump) meta(object)["generation"] = meta_of(old).value("generation", 0LL) + 1;
 }
 
-void ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) {
+ObjectPtr ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) {
     const std::uint64_t rv = next_revision();
     meta(object)["resourceVersion"] = std::to_string(rv);
     const std::string ns = str(meta_of(object), "namespace");
     const std::string name = str(meta_of(object), "name");
-    Json& slot = bucket(r)[{ns, name}];
-    // The replaced object is the change's previous state: moved out of the store when that is
-    // where it is, so an update copies only the new state (into the shared history).
-    Json old = previous ? (previous == &slot ? std::move(slot) : *previous) : Json();
-    Change change{rv,     r.group_resource(),
-                  ns,     previous ? WatchEventType::Modified : WatchEventType::Added,
-                  object, std::move(old)};
-    slot = std::move(object);
-    hub_.record(std::move(change));
+    const WatchEventType type = previous ? WatchEventType::Modified : WatchEventType::Added;
+    // One immutable object shared by the store and the history; the replaced object (the one
+    // `previous` refers to) becomes the change's previous state, no copy of either.
+    auto stored = std::make_shared<const Json>(std::move(object));
+    ObjectPtr old = bucket(r).put(ns, name, stored);
+    hub_.record(Change{rv, r.group_resource(), ns, type, stored, std::move(old)});
+    return stored;
 }
 
 void ApiServer::erase(const ResourceInfo& r, const std::string& ns, const std::string& name) {
-    Bucket& b = bucket(r);
-    const auto it = b.find({ns, name});
-    if (it == b.end()) return;
-    Json last = std::move(it->second);
-    b.erase(it);
+    ObjectPtr previous = bucket(r).take(ns, name);
+    if (previous == nullptr) return;
     const std::uint64_t rv = next_revision();
-    Json previous = last;
+    Json last = *previous;
     meta(last)["resourceVersion"] = std::to_string(rv);  // watcher.go: the delete revision
-    hub_.record(Change{rv, r.group_resource(), ns, WatchEventType::Deleted, std::move(last),
-                       std::move(previous)});
+    hub_.record(Change{rv, r.group_resource(), ns, WatchEventType::Deleted,
+                       std::make_shared<const Json>(std::move(last)), std::move(previous)});
     if (!ns.empty()) finish_namespace_if_empty(ns);
 }
 
@@ -414,8 +418,8 @@ void ApiServer::finish_namespace_if_empty(const std::string& ns) {
     const ResourceInfo* nsr = registry_.find("", "namespaces");
     const Bucket* nb = find_bucket(*nsr);
     if (nb == nullptr) return;
-    const auto it = nb->find({"", ns});
-    if (it == nb->end() || !is_deleting(it->second)) return;
+    const ObjectPtr* found = nb->find("", ns);
+    if (found == nullptr || !is_deleting(**found)) return;
     for (const auto& [gr, b] : store_)
         for (const auto& [key, object] : b)
             if (key.first == ns) return;
@@ -499,13 +503,12 @@ Json ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json ob
     Bucket& b = bucket(r);
     for (int attempt = 0; generated && attempt < kGenerateNameAttempts; ++attempt) {
         md["name"] = generate_name(generate_prefix);
-        if (!b.contains({ns, str(md, "name")})) break;
+        if (!b.contains(ns, str(md, "name"))) break;
     }
     admit_and_validate(r, Operation::Create, "", object, nullptr);
     const std::string name = str(meta_of(object), "name");
-    if (b.contains({ns, name})) throw already_exists({r.group, r.plural}, name);
-    write(r, object, nullptr);
-    return present(r, b.at({ns, name}), ref.version);
+    if (b.contains(ns, name)) throw already_exists({r.group, r.plural}, name);
+    return present(r, *write(r, std::move(object), nullptr), ref.version);
 }
 
 Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding) {
@@ -570,74 +573,17 @@ Result<Json> ApiServer::get(const ResourceRef& ref, const std::string& name,
 Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options) const {
     try {
         const ResourceInfo& r = resolve(ref, "list");
-        const LabelSelector labels = LabelSelector::parse(options.label_selector);
-        const FieldSelector fields = FieldSelector::parse(options.field_selector);
-        fields.check_supported(r);
-        if (const AggregatedApi* api = aggregated(r)) {
-            Json items = Json::array();
-            for (Json& object : api->objects(scoped_namespace(r, ref)))
-                if (labels.matches_object(object) && fields.matches(object))
-                    items.push_back(std::move(object));
-            return Json{{"kind", r.list_kind()},
-                        {"apiVersion", r.api_version(ref.version)},
-                        {"metadata", Json::object()},
-                        {"items", items}};
-        }
-        std::uint64_t list_rv = revision_;
-        std::optional<Key> after;
-        if (!options.continue_token.empty()) {
-            const auto decoded = unbase64(options.continue_token);
-            Json token;
-            if (decoded) token = Json::parse(*decoded, nullptr, false);
-            if (!decoded || !token.is_object() || token.value("v", "") != "meta.k8s.io/v1" ||
-                !token.contains("rv") || !token["rv"].is_number_unsigned())
-                throw bad_request(
-                    "continue key is not valid: incorrect encoded start resourceVersion (version "
-                    "meta.k8s.io/v1)");
-            list_rv = token["rv"].get<std::uint64_t>();
-            if (list_rv < hub_.compacted_revision())
-                throw expired(
-                    "The provided continue parameter is too old to display a consistent list "
-                    "result. "
-                    "You can start a new list without the continue parameter, or use the continue "
-                    "token "
-                    "in this response to retrieve the remainder of the results. Continuing with "
-                    "the "
-                    "provided token results in an inconsistent list - objects that were created, "
-                    "modified, or deleted between the time the first chunk was returned and now "
-                    "may "
-                    "show up in the list.");
-            const std::string start = token.value("start", "");
-            const auto slash = start.find('/');
-            after = slash == std::string::npos
-                        ? Key{"", start}
-                        : Key{start.substr(0, slash), start.substr(slash + 1)};
-        }
-        const std::string ns = scoped_namespace(r, ref);
+        SharedList listed = list_objects(r, ref, options);
         Json items = Json::array();
-        std::int64_t remaining = 0;
-        std::optional<Key> last;
-        if (const Bucket* b = find_bucket(r)) {
-            auto it = after ? b->upper_bound(*after) : b->begin();
-            for (; it != b->end(); ++it) {
-                if (!ns.empty() && it->first.first != ns) continue;
-                if (!labels.matches_object(it->second) || !fields.matches(it->second)) continue;
-                if (options.limit > 0 && static_cast<std::int64_t>(items.size()) >= options.limit) {
-                    ++remaining;
-                    continue;
-                }
-                items.push_back(present(r, it->second, ref.version));
-                last = it->first;
-            }
-        }
-        Json metadata{{"resourceVersion", std::to_string(list_rv)}};
-        if (remaining > 0 && last) {
-            const std::string start =
-                r.namespaced ? last->first + "/" + last->second : last->second;
-            metadata["continue"] =
-                base64(Json{{"v", "meta.k8s.io/v1"}, {"rv", list_rv}, {"start", start}}.dump());
-            if (labels.empty() && fields.empty()) metadata["remainingItemCount"] = remaining;
-        }
+        items.get_ref<Json::array_t&>().reserve(listed.items.size());
+        for (const ObjectPtr& object : listed.items)
+            items.push_back(aggregated(r) ? *object : present(r, *object, ref.version));
+        Json metadata = Json::object();
+        if (!listed.resource_version.empty())  // aggregated APIs' lists carry none
+            metadata["resourceVersion"] = std::move(listed.resource_version);
+        if (!listed.continue_token.empty()) metadata["continue"] = listed.continue_token;
+        if (listed.remaining_item_count)
+            metadata["remainingItemCount"] = *listed.remaining_item_count;
         // Built member by member: an initializer list would copy every item once more.
         Json out = Json::object();
         out["kind"] = r.list_kind();
@@ -645,6 +591,99 @@ Result<Json> ApiServer::list(const ResourceRef& ref, const ListOptions& options)
         out["metadata"] = std::move(metadata);
         out["items"] = std::move(items);
         return out;
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+Result<SharedList> ApiServer::list_shared(const ResourceRef& ref,
+                                          const ListOptions& options) const {
+    try {
+        const ResourceInfo& r = resolve(ref, "list");
+        SharedList listed = list_objects(r, ref, options);
+        if (ref.version != r.storage_version && !aggregated(r))
+            for (ObjectPtr& object : listed.items)
+                object = std::make_shared<const Json>(present(r, *object, ref.version));
+        return listed;
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+SharedList ApiServer::list_objects(const ResourceInfo& r, const ResourceRef& ref,
+                                   const ListOptions& options) const {
+    const LabelSelector labels = LabelSelector::parse(options.label_selector);
+    const FieldSelector fields = FieldSelector::parse(options.field_selector);
+    fields.check_supported(r);
+    SharedList out;
+    if (const AggregatedApi* api = aggregated(r)) {
+        for (Json& object : api->objects(scoped_namespace(r, ref)))
+            if (labels.matches_object(object) && fields.matches(object))
+                out.items.push_back(std::make_shared<const Json>(std::move(object)));
+        return out;
+    }
+    std::uint64_t list_rv = revision_;
+    std::optional<Key> after;
+    if (!options.continue_token.empty()) {
+        const auto decoded = unbase64(options.continue_token);
+        Json token;
+        if (decoded) token = Json::parse(*decoded, nullptr, false);
+        if (!decoded || !token.is_object() || token.value("v", "") != "meta.k8s.io/v1" ||
+            !token.contains("rv") || !token["rv"].is_number_unsigned())
+            throw bad_request(
+                "continue key is not valid: incorrect encoded start resourceVersion (version "
+                "meta.k8s.io/v1)");
+        list_rv = token["rv"].get<std::uint64_t>();
+        if (list_rv < hub_.compacted_revision())
+            throw expired(
+                "The provided continue parameter is too old to display a consistent list "
+                "result. "
+                "You can start a new list without the continue parameter, or use the continue "
+                "token "
+                "in this response to retrieve the remainder of the results. Continuing with "
+                "the "
+                "provided token results in an inconsistent list - objects that were created, "
+                "modified, or deleted between the time the first chunk was returned and now "
+                "may "
+                "show up in the list.");
+        const std::string start = token.value("start", "");
+        const auto slash = start.find('/');
+        after = slash == std::string::npos ? Key{"", start}
+                                           : Key{start.substr(0, slash), start.substr(slash + 1)};
+    }
+    const std::string ns = scoped_namespace(r, ref);
+    std::int64_t remaining = 0;
+    const Key* last = nullptr;  // points into the store, which the visit does not change
+    if (const Bucket* b = find_bucket(r)) {
+        // The label index narrows the visit to candidates; the selectors still decide.
+        b->visit(ns, after, labels, [&](const Key& key, const ObjectPtr& object) {
+            if (!labels.matches_object(*object) || !fields.matches(*object)) return;
+            if (options.limit > 0 && static_cast<std::int64_t>(out.items.size()) >= options.limit) {
+                ++remaining;
+                return;
+            }
+            out.items.push_back(object);
+            last = &key;
+        });
+    }
+    out.resource_version = std::to_string(list_rv);
+    if (remaining > 0 && last != nullptr) {
+        const std::string start = r.namespaced ? last->first + "/" + last->second : last->second;
+        out.continue_token =
+            base64(Json{{"v", "meta.k8s.io/v1"}, {"rv", list_rv}, {"start", start}}.dump());
+        if (labels.empty() && fields.empty()) out.remaining_item_count = remaining;
+    }
+    return out;
+}
+
+Result<ObjectPtr> ApiServer::get_shared(const ResourceRef& ref, const std::string& name) const {
+    try {
+        const ResourceInfo& r = resolve(ref, "get");
+        if (!aggregated(r) && ref.version == r.storage_version)
+            return existing_ptr(r, scoped_namespace(r, ref), name);  // the stored object itself
+        Result<Json> object = get(ref, name);
+        if (!object) return object.error();
+        return ObjectPtr(std::make_shared<const Json>(std::move(object).value()));
     } catch (const ApiError& e) {
         return e;
     }
@@ -669,7 +708,9 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
                           Json object, const std::string& subresource, bool from_patch) {
     if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
     const std::string ns = scoped_namespace(r, ref);
-    const Json old = existing(r, ns, name);
+    // Held, not copied: the stored object stays valid (and unchanged) across the write.
+    const ObjectPtr old_object = existing_ptr(r, ns, name);
+    const Json& old = *old_object;
     object = to_storage_version(r, std::move(object), ref.version);
     Json& m = meta(object);
     const std::string body_name = str(m, "name");
@@ -743,8 +784,7 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
         meta(last)["resourceVersion"] = std::to_string(revision_);
         return present(r, last, ref.version);
     }
-    write(r, std::move(next), &old);
-    return present(r, bucket(r).at({ns, name}), ref.version);
+    return present(r, *write(r, std::move(next), &old), ref.version);
 }
 
 // ----------------------------------------------------------------------------------- scale
@@ -840,7 +880,7 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
         };
         if (type == PatchType::Apply) {
             const Bucket* b = find_bucket(r);
-            if (b == nullptr || !b->contains({ns, name})) {
+            if (b == nullptr || !b->contains(ns, name)) {
                 if (!subresource.empty()) throw not_found({r.group, r.plural}, name);
                 Json object = body;
                 meta(object)["name"] = name;
@@ -875,7 +915,8 @@ Result<Json> ApiServer::remove(const ResourceRef& ref, const std::string& name,
 
 Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                           const DeleteOptions& options) {
-    const Json old = existing(r, ns, name);
+    const ObjectPtr old_object = existing_ptr(r, ns, name);  // held: valid after the write
+    const Json& old = *old_object;
     const Json& om = meta_of(old);
     const GroupName gr{r.group, r.plural};
     if (options.precondition_uid && *options.precondition_uid != str(om, "uid"))
@@ -961,7 +1002,7 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
     if (!was_deleting && nm.contains("generation") && nm["generation"].get<long long>() > 0)
         nm["generation"] = nm["generation"].get<long long>() + 1;
     if (r.kind == "Namespace") next["status"]["phase"] = "Terminating";
-    if (next != old) write(r, next, &old);
+    if (next != old) write(r, std::move(next), &old);
     if (r.kind == "Namespace" && !was_deleting) {
         // The namespace controller's job, done at once: delete everything inside.
         std::vector<std::pair<const ResourceInfo*, std::string>> victims;
@@ -969,17 +1010,17 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
             if (!info.namespaced) continue;
             if (const Bucket* b = find_bucket(info))
                 for (const auto& [key, object] : *b)
-                    if (key.first == name && !is_deleting(object))
+                    if (key.first == name && !is_deleting(*object))
                         victims.emplace_back(&info, key.second);
         }
-        const Json marked = bucket(r).at({"", name});
+        const ObjectPtr marked = existing_ptr(r, "", name);
         for (const auto& [info, victim] : victims)
             do_delete(*info, name, victim, {});
         finish_namespace_if_empty(name);
-        const Bucket& b = bucket(r);
-        return b.contains({"", name}) ? b.at({"", name}) : marked;
+        const ObjectPtr* now = bucket(r).find("", name);
+        return now != nullptr ? **now : *marked;
     }
-    return bucket(r).at({ns, name});
+    return existing(r, ns, name);
 }
 
 Result<Json> ApiServer::remove_collection(const ResourceRef& ref, const ListOptions& list_options,
@@ -1029,13 +1070,14 @@ Result<WatchHandle> ApiServer::watch(const ResourceRef& ref, const ListOptions& 
                 return from_storage_version(info, stored, version);
             };
         }
-        std::vector<Json> initial;
+        std::vector<ObjectPtr> initial;
         bool replay = false;
         std::uint64_t from = 0;
         if (options.resource_version.empty() || options.resource_version == "0") {
             if (const Bucket* b = find_bucket(r))
-                for (const auto& [key, object] : *b)
-                    if (spec.ns.empty() || key.first == spec.ns) initial.push_back(object);
+                b->visit(
+                    spec.ns, std::nullopt, LabelSelector(),
+                    [&](const ObjectKey&, const ObjectPtr& object) { initial.push_back(object); });
         } else {
             const auto n = parse_u64(options.resource_version);
             if (!n)

@@ -26,6 +26,7 @@
 #include "sim/kube/patch.hpp"
 #include "sim/kube/registry.hpp"
 #include "sim/kube/status.hpp"
+#include "sim/kube/store.hpp"
 #include "sim/kube/watch.hpp"
 
 namespace sim::kube {
@@ -56,6 +57,15 @@ struct ListOptions {
     bool allow_watch_bookmarks = false;
     // Watch: the watcher is outside the simulation (the HTTP face); see WatcherSpec::external.
     bool external = false;
+};
+
+// What list_shared returns: the matching objects, shared with the store (see get_shared), and
+// the list metadata that list() would put in metadata.
+struct SharedList {
+    std::vector<ObjectPtr> items;
+    std::string resource_version;
+    std::string continue_token;                          // "" when nothing remains
+    std::optional<std::int64_t> remaining_item_count{};  // only without selectors, when paging
 };
 
 struct DeleteOptions {
@@ -117,6 +127,12 @@ class ApiServer {
     Result<Json> get(const ResourceRef& ref, const std::string& name,
                      const std::string& subresource = "") const;
     Result<Json> list(const ResourceRef& ref, const ListOptions& options = {}) const;
+    // Shared reads: the stored, immutable object itself (no copy) when ref.version is the
+    // resource's storage version, else one converted copy. Same errors as get/list. Holding
+    // the pointer keeps that state alive; a later write stores a new object and never changes
+    // this one. Copy the Json to change it.
+    Result<ObjectPtr> get_shared(const ResourceRef& ref, const std::string& name) const;
+    Result<SharedList> list_shared(const ResourceRef& ref, const ListOptions& options = {}) const;
     Result<Json> update(const ResourceRef& ref, const std::string& name, Json object,
                         const std::string& subresource = "");
     Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type,
@@ -146,15 +162,22 @@ class ApiServer {
     std::vector<Json> snapshot(const std::string& group_resource) const;
 
   private:
-    using Key = std::pair<std::string, std::string>;  // namespace, name
-    using Bucket = std::map<Key, Json>;
+    using Key = ObjectKey;  // namespace, name
 
     const ResourceInfo& resolve(const ResourceRef& ref, const char* verb) const;
     Bucket& bucket(const ResourceInfo& r) { return store_[r.group_resource()]; }
     const Bucket* find_bucket(const ResourceInfo& r) const;
     const AggregatedApi* aggregated(const ResourceInfo& r) const;
     const Json& existing(const ResourceInfo& r, const std::string& ns,
-                         const std::string& name) const;
+                         const std::string& name) const {
+        return *existing_ptr(r, ns, name);
+    }
+    // The stored object; holding it keeps it valid across writes. 404 when absent.
+    const ObjectPtr& existing_ptr(const ResourceInfo& r, const std::string& ns,
+                                  const std::string& name) const;
+    // list() and list_shared(): the matches in key order, one page.
+    SharedList list_objects(const ResourceInfo& r, const ResourceRef& ref,
+                            const ListOptions& options) const;
     std::string scoped_namespace(const ResourceInfo& r, const ResourceRef& ref) const;
 
     Json do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
@@ -175,7 +198,9 @@ class ApiServer {
     std::string generate_name(const std::string& prefix);
     std::string new_uid();
     std::uint64_t next_revision() { return ++revision_; }
-    void write(const ResourceInfo& r, Json object, const Json* previous);
+    // Stores `object` (replacing the object `previous` refers to, if given) and records the
+    // change; returns the stored object, which the history shares.
+    ObjectPtr write(const ResourceInfo& r, Json object, const Json* previous);
     void erase(const ResourceInfo& r, const std::string& ns, const std::string& name);
     void bump_generation(const ResourceInfo& r, Json& object, const Json& old) const;
     Json present(const ResourceInfo& r, const Json& stored, const std::string& version) const;

@@ -13,6 +13,12 @@ Result<Json> Client::get(const ResourceRef& ref, const std::string& name) const 
 Result<Json> Client::list(const ResourceRef& ref, const ListOptions& options) const {
     return server_.list(ref, options);
 }
+Result<ObjectPtr> Client::get_shared(const ResourceRef& ref, const std::string& name) const {
+    return server_.get_shared(ref, name);
+}
+Result<SharedList> Client::list_shared(const ResourceRef& ref, const ListOptions& options) const {
+    return server_.list_shared(ref, options);
+}
 Result<WatchHandle> Client::watch(const ResourceRef& ref, const ListOptions& options,
                                   WatchHandler handler) {
     return server_.watch(ref, options, std::move(handler));

@@ -27,6 +27,10 @@ class Client {
     // By resource reference (ref.ns is the namespace).
     Result<Json> get(const ResourceRef& ref, const std::string& name) const;
     Result<Json> list(const ResourceRef& ref, const ListOptions& options = {}) const;
+    // Shared reads (ApiServer::get_shared / list_shared): the stored, immutable objects
+    // without a copy when ref.version is the storage version. Copy before changing.
+    Result<ObjectPtr> get_shared(const ResourceRef& ref, const std::string& name) const;
+    Result<SharedList> list_shared(const ResourceRef& ref, const ListOptions& options = {}) const;
     Result<WatchHandle> watch(const ResourceRef& ref, const ListOptions& options,
                               WatchHandler handler);
     Result<Json> create(const ResourceRef& ref, const Json& object);

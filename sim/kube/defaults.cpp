@@ -75,6 +75,22 @@ void default_pod_spec(Json& spec) {
                 default_container(c);
 }
 
+namespace {
+// The toleration DefaultTolerationSeconds adds for `key`, built once: copying a prepared
+// object is much cheaper than building it from an initializer list for every pod.
+const Json& default_toleration(std::string_view key) {
+    static const auto make = [](const char* k) {
+        return Json{{"key", k},
+                    {"operator", "Exists"},
+                    {"effect", "NoExecute"},
+                    {"tolerationSeconds", 300}};
+    };
+    static const Json not_ready = make("node.kubernetes.io/not-ready");
+    static const Json unreachable = make("node.kubernetes.io/unreachable");
+    return key == "node.kubernetes.io/not-ready" ? not_ready : unreachable;
+}
+}  // namespace
+
 void default_tolerations_seconds(Json& spec) {
     // plugin/pkg/admission/defaulttolerationseconds: 300 s for not-ready and unreachable,
     // unless the pod already tolerates that taint's NoExecute effect.
@@ -90,11 +106,7 @@ void default_tolerations_seconds(Json& spec) {
                 t.value("key", "") == key || (t.value("key", "").empty() && op == "Exists");
             if (key_matches && (effect.empty() || effect == "NoExecute")) present = true;
         }
-        if (!present)
-            tolerations.push_back(Json{{"key", key},
-                                       {"operator", "Exists"},
-                                       {"effect", "NoExecute"},
-                                       {"tolerationSeconds", 300}});
+        if (!present) tolerations.push_back(default_toleration(key));
     }
 }
 

@@ -24,7 +24,7 @@ void Informer::stop() {
 
 void Informer::relist() {
     watch_.stop();
-    const Result<Json> listed = client_.list(ref_, selectors_);
+    Result<SharedList> listed = client_.list_shared(ref_, selectors_);
     if (!listed) {
         // Retry after a second of virtual time, as the reflector's backoff would.
         client_.loop().schedule_after(sim::kernel::kSecond,
@@ -33,25 +33,27 @@ void Informer::relist() {
                                       });
         return;
     }
-    std::map<std::string, Json> fresh;
-    for (const auto& item : listed.value()["items"])
-        fresh.emplace(meta::key_of(item), item);
-    const std::string rv = listed.value()["metadata"].value("resourceVersion", "");
+    std::map<std::string, ObjectPtr> fresh;
+    for (ObjectPtr& item : listed.value().items) {
+        std::string key = meta::key_of(*item);
+        fresh.emplace(std::move(key), std::move(item));
+    }
+    const std::string rv = listed.value().resource_version;
     // Deliver the differences (all adds on the first list) in one event, then watch.
     client_.loop().schedule_after(
         0, [this, alive = std::weak_ptr<bool>(alive_), fresh = std::move(fresh), rv] {
             if (alive.expired() || !running_) return;
-            std::map<std::string, Json> old = std::move(cache_);
+            std::map<std::string, ObjectPtr> old = std::move(cache_);
             cache_ = fresh;
             last_rv_ = rv;
             for (const auto& [key, object] : old)
-                if (!cache_.contains(key)) notify_delete(object);
+                if (!cache_.contains(key)) notify_delete(*object);
             for (const auto& [key, object] : cache_) {
                 const auto it = old.find(key);
                 if (it == old.end())
-                    notify_add(object);
-                else if (it->second != object)
-                    notify_update(it->second, object);
+                    notify_add(*object);
+                else if (it->second != object && *it->second != *object)
+                    notify_update(*it->second, *object);
             }
             synced_ = true;
         });
@@ -96,13 +98,13 @@ void Informer::on_event(const WatchEvent& event) {
     }
     const auto it = cache_.find(key);
     if (it == cache_.end()) {
-        cache_.emplace(key, object);
+        cache_.emplace(key, event.shared);
         notify_add(object);
         return;
     }
-    const Json old = std::move(it->second);
-    it->second = object;
-    notify_update(old, object);
+    const ObjectPtr old = std::move(it->second);  // held: the handlers read it
+    it->second = event.shared;
+    notify_update(*old, object);
 }
 
 void Informer::notify_add(const Json& o) {
@@ -119,17 +121,49 @@ void Informer::notify_delete(const Json& o) {
 }
 
 std::optional<Json> Informer::get(const std::string& key) const {
+    if (const Json* object = find(key)) return *object;
+    return std::nullopt;
+}
+
+const Json* Informer::find(const std::string& key) const {
     const auto it = cache_.find(key);
-    if (it == cache_.end()) return std::nullopt;
-    return it->second;
+    return it == cache_.end() ? nullptr : it->second.get();
+}
+
+ObjectPtr Informer::find_shared(const std::string& key) const {
+    const auto it = cache_.find(key);
+    return it == cache_.end() ? nullptr : it->second;
+}
+
+template <class Visitor>
+void Informer::visit(const std::string& ns, const LabelSelector& selector,
+                     Visitor&& visitor) const {
+    // Keys are "ns/name" (a namespace holds no '/'), so one namespace is one run of keys.
+    const std::string prefix = ns.empty() ? std::string{} : ns + "/";
+    for (auto it = cache_.lower_bound(prefix); it != cache_.end(); ++it) {
+        if (!it->first.starts_with(prefix)) break;
+        if (selector.matches_object(*it->second)) visitor(it->second);
+    }
+}
+
+std::vector<ObjectPtr> Informer::list_shared(const std::string& ns,
+                                             const LabelSelector& selector) const {
+    std::vector<ObjectPtr> out;
+    visit(ns, selector, [&](const ObjectPtr& object) { out.push_back(object); });
+    return out;
+}
+
+std::vector<const Json*> Informer::list_refs(const std::string& ns,
+                                             const LabelSelector& selector) const {
+    std::vector<const Json*> out;
+    visit(ns, selector, [&](const ObjectPtr& object) { out.push_back(object.get()); });
+    return out;
 }
 
 std::vector<Json> Informer::list(const std::string& ns, const LabelSelector& selector) const {
     std::vector<Json> out;
-    for (const auto& [key, object] : cache_) {
-        if (!ns.empty() && meta::namespace_of(object) != ns) continue;
-        if (selector.matches_object(object)) out.push_back(object);
-    }
+    for (const Json* object : list_refs(ns, selector))
+        out.push_back(*object);
     return out;
 }
 

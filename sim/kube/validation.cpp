@@ -25,6 +25,22 @@ bool is_label(const std::string& s, bool alpha_first) {
     return std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
 }
 
+// object.value(key, empty) without copying the member: the member itself, or `empty` when
+// absent (value() throws for a non-object, and so does this).
+const Json& member_or(const Json& object, const char* key, const Json& empty) {
+    if (!object.is_object()) (void)object.value(key, empty);
+    const auto it = object.find(key);
+    return it != object.end() ? *it : empty;
+}
+const Json& member_or_empty_object(const Json& object, const char* key) {
+    static const Json empty = Json::object();
+    return member_or(object, key, empty);
+}
+const Json& member_or_empty_array(const Json& object, const char* key) {
+    static const Json empty = Json::array();
+    return member_or(object, key, empty);
+}
+
 std::string field_at(const std::string& base, std::size_t index) {
     return base + "[" + std::to_string(index) + "]";
 }
@@ -319,8 +335,8 @@ void validate_pod_spec_update(const Json& spec, const Json& old_spec, FieldError
             munged.erase(key);
     };
     restore("activeDeadlineSeconds");
-    const Json old_tolerations = old_spec.value("tolerations", Json::array());
-    const Json new_tolerations = spec.value("tolerations", Json::array());
+    const Json& old_tolerations = member_or_empty_array(old_spec, "tolerations");
+    const Json& new_tolerations = member_or_empty_array(spec, "tolerations");
     const bool only_added =
         std::all_of(old_tolerations.begin(), old_tolerations.end(), [&](const Json& t) {
             return std::find(new_tolerations.begin(), new_tolerations.end(), t) !=
@@ -387,7 +403,7 @@ std::string dns1035_label_error(const std::string& name) {
 
 FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& object) {
     FieldErrors errs;
-    const Json meta = object.value("metadata", Json::object());
+    const Json& meta = member_or_empty_object(object, "metadata");
     const std::string name = meta.value("name", "");
     if (name.empty()) {
         errs.push_back(required("metadata.name", "name or generateName is required"));
@@ -422,10 +438,10 @@ FieldErrors validate_object(const ResourceInfo& resource, const Json& object, co
                     invalid("spec.selector", render_label_selector(*after), "field is immutable"));
         }
     } else if (kind == "Pod") {
-        const Json spec = object.value("spec", Json::object());
+        const Json& spec = member_or_empty_object(object, "spec");
         validate_pod_spec(spec, "spec", errs);
         if (old != nullptr)
-            validate_pod_spec_update(spec, old->value("spec", Json::object()), errs);
+            validate_pod_spec_update(spec, member_or_empty_object(*old, "spec"), errs);
     } else if (kind == "Service") {
         validate_service(object, errs);
     } else if (kind == "HorizontalPodAutoscaler") {

@@ -68,8 +68,8 @@ std::vector<std::uint64_t> WatchHub::candidates(const Change& change) const {
     if (change.group_resource != "pods" || pods_by_node_.empty()) return ids;
     const std::size_t unpinned = ids.size();
     std::optional<std::string> last;
-    for (const Json* object : {&change.object, &change.previous}) {
-        if (!object->is_object()) continue;
+    for (const Json* object : {change.object.get(), change.previous.get()}) {
+        if (object == nullptr || !object->is_object()) continue;
         const std::string node = selectable_field_value(*object, "spec.nodeName");
         if (node == last) continue;  // unchanged: its watchers are in already
         last = node;
@@ -98,10 +98,10 @@ std::optional<WatchEvent> WatchHub::translate(const Watcher& w,
     const Change& c = *shared;
     if (c.group_resource != w.spec.group_resource) return std::nullopt;
     if (!w.spec.ns.empty() && c.ns != w.spec.ns) return std::nullopt;
-    const bool now = matches(w, c.object);
-    const bool before = !c.previous.is_null() && matches(w, c.previous);
-    // The change's own object, kept alive by the change (aliasing): no copy per watcher.
-    const std::shared_ptr<const Json> object(shared, &c.object);
+    const bool now = matches(w, *c.object);
+    const bool before = c.previous != nullptr && !c.previous->is_null() && matches(w, *c.previous);
+    // The change's own object (the store's): no copy per watcher.
+    const std::shared_ptr<const Json>& object = c.object;
     switch (c.type) {
         case WatchEventType::Added:
             if (!now) return std::nullopt;
@@ -114,8 +114,8 @@ std::optional<WatchEvent> WatchHub::translate(const Watcher& w,
             if (now) return WatchEvent{WatchEventType::Added, present(w, object)};
             if (before) {
                 // cache_watcher.go: the old state with the new resourceVersion.
-                Json old = c.previous;
-                old["metadata"]["resourceVersion"] = c.object["metadata"]["resourceVersion"];
+                Json old = *c.previous;
+                old["metadata"]["resourceVersion"] = c.object->at("metadata").at("resourceVersion");
                 return WatchEvent{WatchEventType::Deleted,
                                   present(w, std::make_shared<const Json>(std::move(old)))};
             }
@@ -151,12 +151,12 @@ void WatchHub::record(Change change) {
     }
 }
 
-WatchHandle WatchHub::add(WatcherSpec spec, WatchHandler handler, const std::vector<Json>& initial,
-                          bool replay, std::uint64_t from_revision) {
+WatchHandle WatchHub::add(WatcherSpec spec, WatchHandler handler,
+                          const std::vector<ObjectPtr>& initial, bool replay,
+                          std::uint64_t from_revision) {
     auto w = std::make_shared<Watcher>(Watcher{std::move(spec), std::move(handler), false});
-    for (const auto& object : initial)
-        if (matches(*w, object))
-            deliver(w, {WatchEventType::Added, w->spec.present ? w->spec.present(object) : object});
+    for (const ObjectPtr& object : initial)
+        if (matches(*w, *object)) deliver(w, {WatchEventType::Added, present(*w, object)});
     if (replay) {
         for (const auto& c : history_) {
             if (c->revision <= from_revision) continue;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kube/object_ptr.hpp"
 #include "sim/kube/selectors.hpp"
 
 namespace sim::kube {
@@ -50,8 +51,11 @@ struct Change {
     std::string group_resource;
     std::string ns;
     WatchEventType type = WatchEventType::Added;  // Added, Modified or Deleted
-    nlohmann::json object;                        // new state (last state for Deleted)
-    nlohmann::json previous;                      // old state for Modified and Deleted
+    // The new state (last state for Deleted): for Added and Modified the store's own object,
+    // shared, not copied. Never null.
+    ObjectPtr object;
+    // The old state for Modified and Deleted (the object the store held before); null for Added.
+    ObjectPtr previous;
 };
 
 struct WatcherSpec {
@@ -106,9 +110,8 @@ class WatchHub {
 
     // Registers a watcher and schedules `initial` (synthetic ADDED events) followed by the
     // history after `from_revision` when `replay` is set. Returns the handle.
-    WatchHandle add(WatcherSpec spec, WatchHandler handler,
-                    const std::vector<nlohmann::json>& initial, bool replay,
-                    std::uint64_t from_revision);
+    WatchHandle add(WatcherSpec spec, WatchHandler handler, const std::vector<ObjectPtr>& initial,
+                    bool replay, std::uint64_t from_revision);
 
     // Sends a BOOKMARK at `revision` to every watcher that asked for bookmarks.
     void send_bookmarks(std::uint64_t revision);

@@ -1,0 +1,14 @@
+// A stored object as the API server shares it: immutable, reference-counted. The store, the
+// watch history, watch events, informer caches and the shared-read verbs all hold the same
+// object; nobody changes it (copy the Json to make a changed version).
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <memory>
+
+namespace sim::kube {
+
+using ObjectPtr = std::shared_ptr<const nlohmann::json>;
+
+}  // namespace sim::kube
