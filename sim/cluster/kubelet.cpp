@@ -243,9 +243,8 @@ void Kubelet::event(const PodRun& run, const std::string& type, const std::strin
 const json& Kubelet::pod_of(const PodRun& run) const {
     if (run.detached) return *run.detached;
     if (!informer_) return empty_json_object();
-    const auto& cached = informer_->items();
-    const auto it = cached.find(run.key);
-    return it == cached.end() ? empty_json_object() : it->second;
+    const json* cached = informer_->find(run.key);
+    return cached == nullptr ? empty_json_object() : *cached;
 }
 
 std::string Kubelet::pod_ref(const PodRun& run) const {

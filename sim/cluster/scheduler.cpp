@@ -408,12 +408,10 @@ SpreadSelector Scheduler::spread_selector(const json& pod) const {
     }
     const auto owner = kube::meta::controller_of(pod);
     if (owner && owner->value("kind", "") == "ReplicaSet") {
-        const auto& replica_sets = replicasets_informer_->items();
-        if (const auto rs = replica_sets.find(ns + "/" + owner->value("name", ""));
-            rs != replica_sets.end()) {
+        if (const json* rs = replicasets_informer_->find(ns + "/" + owner->value("name", ""))) {
             try {
                 selector.replica_set = kube::LabelSelector::from_json(
-                    member_or(object_member(rs->second, "spec"), "selector", json()));
+                    member_or(object_member(*rs, "spec"), "selector", json()));
             } catch (const kube::ApiError&) {
                 // A malformed selector selects nothing to spread over.
             }
@@ -592,9 +590,9 @@ void Scheduler::drain() {
 
 void Scheduler::schedule_one(const std::string& key) {
     // Read in place from the informer's cache: a scheduling attempt copies no pod.
-    const auto cached = pods_informer_->items().find(key);
-    if (cached == pods_informer_->items().end()) return;
-    const json& pod = cached->second;
+    const json* cached = pods_informer_->find(key);
+    if (cached == nullptr) return;
+    const json& pod = *cached;
     const json& spec = object_member(pod, "spec");
     if (!str(spec, "nodeName").empty() || is_deleting(pod)) return;
     ++attempts_;
