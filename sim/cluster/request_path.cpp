@@ -223,6 +223,7 @@ struct RequestPath::Impl {
     void deliver(Ticket t, const std::string& endpoints_key, std::string body, bool feedback,
                  PayloadRef payload = {});
     void finish(Ticket t, int status, const std::string& body);
+    void answered(Ticket t, const HttpReply& reply);  // what the pod answered a request
     void send_feedback(const Request& r, const std::string& response_body);
     void arm(Nanos timeout, Deadlines& d);
     void expire(Nanos timeout);
@@ -259,6 +260,7 @@ struct RequestPath::Impl {
     std::unique_ptr<kube::Informer> sdep_informer, endpoints_informer, pod_informer;
     std::set<std::string> noted;
     std::map<std::string, std::shared_ptr<Memo>> memos;  // by image, component, model, parameters
+    std::uint64_t usage_epoch = 0;  // bumped by set_usage_sink (CachedUsageMeter)
 };
 
 // One pod's processes: the executor and a queue per container.
@@ -280,6 +282,11 @@ class PodServer final : public components::ComponentCaller {
     // `payload` names a rendered body (then `body` may be empty).
     void serve(std::string body, bool feedback, components::GraphExecutor::Done done,
                PayloadRef payload = {});
+    // The fast path's prediction for request `t` (has_fast_path()): the same hops as serve's,
+    // with the hop state in the job and the answer going to RequestPath::Impl::answered, so no
+    // callback is built per request.
+    bool has_fast_path() const { return leaf_model_ >= 0; }
+    void serve_fast(Ticket t, std::string body, PayloadRef payload);
     void call(const components::PredictiveUnit& node, Method method, std::string body,
               std::function<void(HttpReply)> done) override;
 
@@ -292,6 +299,9 @@ class PodServer final : public components::ComponentCaller {
         bool final = false;                        // fast path: answer as the executor would
         const std::string* source_body = nullptr;  // fast path: the body, when `body` is empty
         bool need_body = true;                     // fast path: the caller reads the body
+        // Where the answer goes: `done`, or (serve_fast) on to the leaf model, then to the path.
+        enum class Hop : std::uint8_t { kCallback, kFastEngine, kFastLeaf } hop = Hop::kCallback;
+        Ticket ticket{};  // serve_fast's request
     };
     struct Container {
         std::string name, image;
@@ -310,6 +320,7 @@ class PodServer final : public components::ComponentCaller {
         double service_sigma = 0;  // the lognormal's sigma for profile's {median, p99}
         kernel::Random* error_random = nullptr;
         kernel::Random* router_random = nullptr;
+        CachedUsageMeter cpu_usage;  // the usage sink's meter for this container's CPU
     };
 
     bool engine_running() const { return engine_ >= 0 && containers_[engine_].running; }
@@ -321,6 +332,8 @@ class PodServer final : public components::ComponentCaller {
     HttpReply component_answer(Container& c, Job& job);
     void reset(std::size_t index, const char* why);
     Nanos service_time(Container& c);
+    void reply(Job& job, HttpReply r);  // job.done(r), or the serve_fast hop's next step
+    void count_answered();  // the pod answered a prediction (PodUsageSink::add_requests)
 
     RequestPath::Impl& path_;
     std::string ns_, name_, uid_, node_;
@@ -333,6 +346,7 @@ class PodServer final : public components::ComponentCaller {
     std::unique_ptr<components::GraphExecutor> executor_;
     std::map<std::string, std::string> model_uris_;
     std::uint64_t next_job_ = 1;
+    CachedUsageMeter requests_usage_;  // the usage sink's meter for this pod's requests
 };
 
 // ---- PodServer ------------------------------------------------------------------------------
@@ -483,7 +497,7 @@ void PodServer::reset(std::size_t index, const char* why) {
     c.waiting.clear();
     if (unreachable_) return;  // nobody hears the reset from a node that is down
     for (Job& job : failed)
-        job.done({components::kTransportFailure, why});
+        reply(job, {components::kTransportFailure, why});
 }
 
 void PodServer::serve(std::string body, bool feedback, components::GraphExecutor::Done done,
@@ -522,8 +536,7 @@ void PodServer::serve(std::string body, bool feedback, components::GraphExecutor
         else
             executor_->predict(std::move(r.body),
                                [this, done = std::move(done)](HttpReply reply) mutable {
-                                   if (path_.options.usage && !unreachable_)
-                                       path_.options.usage->add_requests(ns_, name_, 1);
+                                   if (!unreachable_) count_answered();
                                    done(std::move(reply));
                                });
     };
@@ -546,7 +559,7 @@ void PodServer::call(const components::PredictiveUnit& node, Method method, std:
 void PodServer::enqueue(std::size_t index, Job job) {
     Container& c = containers_[index];
     if (!c.running) {
-        job.done({components::kTransportFailure, "dial tcp: connection refused"});
+        reply(job, {components::kTransportFailure, "dial tcp: connection refused"});
         return;
     }
     if (c.busy < c.profile.concurrency) {
@@ -645,13 +658,54 @@ void PodServer::complete(std::size_t index, std::uint32_t slot, std::uint64_t id
         begin(index, std::move(next));
     }
     if (path_.options.usage && c.profile.cpu_per_request > 0) {
-        path_.options.usage->add_cpu(ns_, name_, c.name, c.profile.cpu_per_request);
+        c.cpu_usage.add_cpu(*path_.options.usage, path_.usage_epoch, ns_, name_, c.name,
+                            c.profile.cpu_per_request);
     }
     if (unreachable_) return;  // the answer never leaves a node that is down
     HttpReply reply = answer(index, job);
     // The pod answers a prediction (the fast path's last hop; the executor path counts in serve).
-    if (job.final && path_.options.usage) path_.options.usage->add_requests(ns_, name_, 1);
-    job.done(std::move(reply));
+    if (job.final) count_answered();
+    this->reply(job, std::move(reply));
+}
+
+void PodServer::serve_fast(Ticket t, std::string body, PayloadRef payload) {
+    Job job;
+    job.method = Method::kPredict;
+    job.body = std::move(body);
+    job.payload = payload.key;
+    job.source_body = payload.body;
+    job.need_body = payload.need_body;
+    job.hop = Job::Hop::kFastEngine;
+    job.ticket = t;
+    enqueue(static_cast<std::size_t>(engine_), std::move(job));
+}
+
+// serve's fast-path callback, step by step: the executor's answer goes on to the leaf model
+// (whose answer() applies leaf_model_answer as `final` is set), the leaf's to the path.
+void PodServer::reply(Job& job, HttpReply r) {
+    switch (job.hop) {
+        case Job::Hop::kCallback:
+            job.done(std::move(r));
+            return;
+        case Job::Hop::kFastEngine:
+            if (r.status != 200) {
+                path_.answered(job.ticket, r);
+                return;
+            }
+            job.body = std::move(r.body);
+            job.final = true;
+            job.hop = Job::Hop::kFastLeaf;
+            enqueue(static_cast<std::size_t>(leaf_model_), std::move(job));
+            return;
+        case Job::Hop::kFastLeaf:
+            path_.answered(job.ticket, r);
+            return;
+    }
+}
+
+void PodServer::count_answered() {
+    if (path_.options.usage)
+        requests_usage_.add_requests(*path_.options.usage, path_.usage_epoch, ns_, name_, 1);
 }
 
 // ---- RequestPath::Impl ----------------------------------------------------------------------
@@ -948,15 +1002,20 @@ void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std:
         return;
     }
     if (pod->unreachable()) return;  // a node that is down: hangs until the timeout
+    if (pod->has_fast_path() && !feedback) {
+        pod->serve_fast(t, std::move(body), payload);
+        return;
+    }
     pod->serve(
-        std::move(body), feedback,
-        [this, t](HttpReply reply) {
-            if (reply.status == components::kTransportFailure)
-                finish(t, 503, kConnectionRefused);
-            else
-                finish(t, reply.status, reply.body);
-        },
+        std::move(body), feedback, [this, t](const HttpReply& reply) { answered(t, reply); },
         payload);
+}
+
+void RequestPath::Impl::answered(Ticket t, const HttpReply& reply) {
+    if (reply.status == components::kTransportFailure)
+        finish(t, 503, kConnectionRefused);
+    else
+        finish(t, reply.status, reply.body);
 }
 
 void RequestPath::Impl::finish(Ticket t, int status, const std::string& body) {
@@ -1062,6 +1121,7 @@ void RequestPath::profiles_changed() {
 
 void RequestPath::set_usage_sink(PodUsageSink* sink) {
     impl_->options.usage = sink;
+    ++impl_->usage_epoch;
 }
 const TrafficMetrics& RequestPath::metrics() const {
     return impl_->metrics;
