@@ -14,6 +14,7 @@
 #include "components/executor.hpp"
 #include "components/protocol/message.hpp"
 #include "controller/seldon/routing.hpp"
+#include "sim/cluster/feedback_body.hpp"
 #include "sim/kernel/det_math.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/informer.hpp"
@@ -261,6 +262,7 @@ struct RequestPath::Impl {
     std::set<std::string> noted;
     std::map<std::string, std::shared_ptr<Memo>> memos;  // by image, component, model, parameters
     std::uint64_t usage_epoch = 0;  // bumped by set_usage_sink (CachedUsageMeter)
+    FeedbackBodies feedback_bodies;  // send_feedback's parsed bodies, by body
 };
 
 // One pod's processes: the executor and a queue per container.
@@ -1059,34 +1061,22 @@ void RequestPath::Impl::send_feedback(const Request& r, const std::string& respo
     const auto route = std::find_if(sdep->second.routes.begin(), sdep->second.routes.end(),
                                     [&](const Route& x) { return x.predictor == r.predictor; });
     if (route == sdep->second.routes.end()) return;
-    Json response;
-    try {
-        response = Json::parse(response_body);
-    } catch (const Json::exception&) {
-        return;
-    }
-    std::string predicted;
-    const Json& nd = field(field(response, "data"), "ndarray");
-    if (nd.is_array() && !nd.empty()) {
-        const Json& first =
-            nd.front().is_array() && !nd.front().empty() ? nd.front().front() : nd.front();
-        if (first.is_string()) predicted = first.get<std::string>();
-    } else if (field(response, "strData").is_string()) {
-        predicted = field(response, "strData").get<std::string>();
-    }
+    // The response's label and both bodies' canonical forms, memoised by body (FeedbackBodies).
+    const std::optional<FeedbackBodies::Response>& response =
+        feedback_bodies.response(response_body);
+    if (!response) return;
     const std::string& label =
         src.spec.labels.size() > r.text ? src.spec.labels[r.text] : std::string();
-    const double reward = !label.empty() && predicted == label ? 1.0 : 0.0;
+    const double reward = !label.empty() && response->predicted == label ? 1.0 : 0.0;
     if (reward > 0) ++counts.feedback_correct;
     metrics.feedback(r.series, reward > 0);
-    Json body = {{"request", Json::parse(src.bodies[r.text])},
-                 {"response", std::move(response)},
-                 {"reward", reward}};
+    std::string body = FeedbackBodies::body(feedback_bodies.request(src.bodies[r.text]),
+                                            response->canonical, reward);
     const std::uint32_t source = r.source, text = r.text;
     const TrafficMetrics::SeriesId series = r.series;
     const std::string endpoints_key = route->endpoints_key;
     const Ticket t = open(source, text, series, false, true, sdep->second.timeout);
-    deliver(t, endpoints_key, body.dump(), true);
+    deliver(t, endpoints_key, std::move(body), true);
 }
 
 // ---- RequestPath ------------------------------------------------------------------------------
