@@ -327,8 +327,9 @@ class PodServer final : public components::ComponentCaller {
 
     bool engine_running() const { return engine_ >= 0 && containers_[engine_].running; }
     void build_components(const Json& pod);
-    void enqueue(std::size_t index, Job job);
-    void begin(std::size_t index, Job job);
+    // By reference: a job is moved once into its container's slot, not once per call.
+    void enqueue(std::size_t index, Job&& job);
+    void begin(std::size_t index, Job&& job);
     void complete(std::size_t index, std::uint32_t slot, std::uint64_t job, std::uint64_t epoch);
     HttpReply answer(std::size_t index, Job& job);
     HttpReply component_answer(Container& c, Job& job);
@@ -558,7 +559,7 @@ void PodServer::call(const components::PredictiveUnit& node, Method method, std:
               " is not a container of this pod (cross-pod hops are not simulated)"});
 }
 
-void PodServer::enqueue(std::size_t index, Job job) {
+void PodServer::enqueue(std::size_t index, Job&& job) {
     Container& c = containers_[index];
     if (!c.running) {
         reply(job, {components::kTransportFailure, "dial tcp: connection refused"});
@@ -583,7 +584,7 @@ Nanos PodServer::service_time(Container& c) {
     return std::max<Nanos>(0, t) + p.add_latency;
 }
 
-void PodServer::begin(std::size_t index, Job job) {
+void PodServer::begin(std::size_t index, Job&& job) {
     Container& c = containers_[index];
     ++c.busy;
     const std::uint64_t id = next_job_++;
@@ -591,7 +592,8 @@ void PodServer::begin(std::size_t index, Job job) {
     if (!c.free_serving.empty()) {
         slot = c.free_serving.back();
         c.free_serving.pop_back();
-        c.serving[slot] = {id, std::move(job)};
+        c.serving[slot].first = id;
+        c.serving[slot].second = std::move(job);
     } else {
         slot = static_cast<std::uint32_t>(c.serving.size());
         c.serving.emplace_back(id, std::move(job));
