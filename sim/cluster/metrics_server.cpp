@@ -47,9 +47,14 @@ MetricsServer::~MetricsServer() {
 }
 
 void MetricsServer::Buckets::add(std::int64_t amount) {
-    const std::int64_t index = server_.window_index(server_.api_.loop().now());
-    if (index < latest_) throw std::logic_error("metrics-server: usage reported back in time");
-    latest_ = index;
+    const kernel::Nanos now = server_.api_.loop().now();
+    if (now < latest_start_) throw std::logic_error("metrics-server: usage reported back in time");
+    // Reports come thousands of times per window: divide only when a new window begins.
+    if (now >= latest_start_ + server_.options_.resolution) {
+        latest_ = server_.window_index(now);
+        latest_start_ = latest_ * server_.options_.resolution;
+    }
+    const std::int64_t index = latest_;
     const auto slot = static_cast<std::size_t>(index % 3);
     // A slot holding another window holds one at least 3 back: never read again.
     if (index_[slot] != index) {

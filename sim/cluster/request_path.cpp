@@ -15,6 +15,7 @@
 #include "components/protocol/message.hpp"
 #include "controller/seldon/routing.hpp"
 #include "sim/cluster/feedback_body.hpp"
+#include "sim/cluster/service_draws.hpp"
 #include "sim/kernel/det_math.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/informer.hpp"
@@ -263,6 +264,7 @@ struct RequestPath::Impl {
     std::map<std::string, std::shared_ptr<Memo>> memos;  // by image, component, model, parameters
     std::uint64_t usage_epoch = 0;  // bumped by set_usage_sink (CachedUsageMeter)
     FeedbackBodies feedback_bodies;  // send_feedback's parsed bodies, by body
+    std::map<std::string, ServiceDraws> service_draws;  // by service-time stream name
 };
 
 // One pod's processes: the executor and a queue per container.
@@ -319,6 +321,7 @@ class PodServer final : public components::ComponentCaller {
         bool running = false;
         std::uint64_t epoch = 0;
         kernel::Random* service_random = nullptr;
+        ServiceDraws* service_draws = nullptr;  // service_random's draws, a block ahead
         double service_sigma = 0;  // the lognormal's sigma for profile's {median, p99}
         kernel::Random* error_random = nullptr;
         kernel::Random* router_random = nullptr;
@@ -365,6 +368,9 @@ PodServer::PodServer(RequestPath::Impl& path, const Json& pod) : path_(path) {
         container.image = text_of(c, "image");
         const std::string prefix = ns_ + "/" + name_ + "/" + container.name;
         container.service_random = &path_.streams.get("service/" + prefix);
+        container.service_draws =
+            &path_.service_draws.try_emplace("service/" + prefix, *container.service_random)
+                 .first->second;
         container.error_random = &path_.streams.get("faults/errors/" + prefix);
         container.router_random = &path_.streams.get("router/" + prefix);
         if (container.name == kEngineContainer) engine_ = static_cast<int>(containers_.size());
@@ -579,7 +585,7 @@ Nanos PodServer::service_time(Container& c) {
         // Random::lognormal_median_p99 with its sigma precomputed (the same arithmetic).
         t = static_cast<Nanos>(
             static_cast<double>(p.service_median) *
-            kernel::det_exp(c.service_sigma * c.service_random->normal(0.0, 1.0)));
+            c.service_draws->next_multiplier(c.service_sigma));
     }
     return std::max<Nanos>(0, t) + p.add_latency;
 }
