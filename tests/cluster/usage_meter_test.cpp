@@ -8,6 +8,8 @@
 #include "fixtures.hpp"
 #include "sim/cluster/feedback_body.hpp"
 #include "sim/cluster/metrics_server.hpp"
+#include "sim/cluster/service_draws.hpp"
+#include "sim/kernel/det_math.hpp"
 
 using cluster_test::json;
 using cluster_test::World;
@@ -122,4 +124,18 @@ TEST_CASE("feedback bodies equal the JSON object the request path used to build"
     CHECK(bodies.response(responses[5])->predicted.empty());
     CHECK_FALSE(bodies.response("upstream request timeout"));
     CHECK_FALSE(bodies.response("{\"data\":"));
+}
+
+TEST_CASE("service draws: a block ahead, the same multipliers as one draw at a time") {
+    rc::prop("any sigmas, changing at any draw", [] {
+        const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+        const auto sigmas = *rc::gen::container<std::vector<double>>(
+            rc::gen::element(0.0, 0.25, 0.5596, 1.3));
+        sim::kernel::Random one_by_one(seed), ahead(seed);
+        sim::cluster::ServiceDraws draws(ahead);
+        for (const double sigma : sigmas) {
+            const double expected = sim::kernel::det_exp(sigma * one_by_one.normal(0.0, 1.0));
+            RC_ASSERT(draws.next_multiplier(sigma) == expected);
+        }
+    });
 }
