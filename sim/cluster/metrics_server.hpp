@@ -87,7 +87,7 @@ class MetricsServer final : public PodUsageSink,
       private:
         static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
         const MetricsServer& server_;
-        std::int64_t latest_ = kNone;  // the latest window added to
+        std::int64_t latest_ = kNone;         // the latest window added to
         kernel::Nanos latest_start_ = kNone;  // where it begins (kNone: none yet)
         std::array<std::int64_t, 3> index_{kNone, kNone, kNone};
         std::array<std::int64_t, 3> amount_{};

@@ -262,7 +262,7 @@ struct RequestPath::Impl {
     std::unique_ptr<kube::Informer> sdep_informer, endpoints_informer, pod_informer;
     std::set<std::string> noted;
     std::map<std::string, std::shared_ptr<Memo>> memos;  // by image, component, model, parameters
-    std::uint64_t usage_epoch = 0;  // bumped by set_usage_sink (CachedUsageMeter)
+    std::uint64_t usage_epoch = 0;   // bumped by set_usage_sink (CachedUsageMeter)
     FeedbackBodies feedback_bodies;  // send_feedback's parsed bodies, by body
     std::map<std::string, ServiceDraws> service_draws;  // by service-time stream name
 };
@@ -583,9 +583,8 @@ Nanos PodServer::service_time(Container& c) {
     Nanos t = p.service_median;
     if (p.service_median > 0 && p.service_p99 > p.service_median) {
         // Random::lognormal_median_p99 with its sigma precomputed (the same arithmetic).
-        t = static_cast<Nanos>(
-            static_cast<double>(p.service_median) *
-            c.service_draws->next_multiplier(c.service_sigma));
+        t = static_cast<Nanos>(static_cast<double>(p.service_median) *
+                               c.service_draws->next_multiplier(c.service_sigma));
     }
     return std::max<Nanos>(0, t) + p.add_latency;
 }

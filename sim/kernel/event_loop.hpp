@@ -127,11 +127,11 @@ class EventLoop {
     Entry last_{0, 0};          // the radix base: every bucket entry's key is >= it
     std::vector<Entry> early_;  // min-heap of entries scheduled below last_ (see enqueue)
     std::size_t queued_ = 0;    // entries queued, tombstones included
-    bool small_ = true;           // the entries are in sorted_, not in the radix heap
-    std::vector<Entry> sorted_;   // the small queue, latest key first
-    Entry popped_{0, 0};          // the last entry taken: every queued key is above it
-    std::size_t small_max_;       // more entries: the radix heap
-    std::size_t small_min_;       // fewer (in the radix heap): the small queue again
+    bool small_ = true;         // the entries are in sorted_, not in the radix heap
+    std::vector<Entry> sorted_;  // the small queue, latest key first
+    Entry popped_{0, 0};         // the last entry taken: every queued key is above it
+    std::size_t small_max_;      // more entries: the radix heap
+    std::size_t small_min_;      // fewer (in the radix heap): the small queue again
 
     // A deque, so a callback runs in place in its slot while it schedules new events.
     std::deque<Slot> slots_;

@@ -129,8 +129,8 @@ TEST_CASE("feedback bodies equal the JSON object the request path used to build"
 TEST_CASE("service draws: a block ahead, the same multipliers as one draw at a time") {
     rc::prop("any sigmas, changing at any draw", [] {
         const auto seed = *rc::gen::arbitrary<std::uint64_t>();
-        const auto sigmas = *rc::gen::container<std::vector<double>>(
-            rc::gen::element(0.0, 0.25, 0.5596, 1.3));
+        const auto sigmas =
+            *rc::gen::container<std::vector<double>>(rc::gen::element(0.0, 0.25, 0.5596, 1.3));
         sim::kernel::Random one_by_one(seed), ahead(seed);
         sim::cluster::ServiceDraws draws(ahead);
         for (const double sigma : sigmas) {

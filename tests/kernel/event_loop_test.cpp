@@ -119,8 +119,8 @@ TEST_CASE("property: any schedule/cancel sequence runs in (time, scheduling) ord
             rc::gen::tuple(rc::gen::arbitrary<bool>(), rc::gen::inRange<std::int64_t>(0, 50),
                            rc::gen::inRange<std::size_t>(0, 1000)));
         // 0 and 1: always the radix heap; 4 and 16: moves between it and the small queue.
-        const auto small_queue = *rc::gen::element<std::size_t>(0, 1, 4, 16,
-                                                                EventLoop::kDefaultSmallQueue);
+        const auto small_queue =
+            *rc::gen::element<std::size_t>(0, 1, 4, 16, EventLoop::kDefaultSmallQueue);
         EventLoop loop(EventLoop::kDefaultMaxPending, small_queue);
         struct Scheduled {
             Nanos time;
@@ -163,8 +163,8 @@ TEST_CASE("property: events scheduled and cancelled from inside events keep the 
         const auto seed = *rc::gen::arbitrary<std::uint64_t>();
         sim::kernel::Random random(seed);
         // 0 and 1: always the radix heap; 4 and 16: moves between it and the small queue.
-        const auto small_queue = *rc::gen::element<std::size_t>(0, 1, 4, 16,
-                                                                EventLoop::kDefaultSmallQueue);
+        const auto small_queue =
+            *rc::gen::element<std::size_t>(0, 1, 4, 16, EventLoop::kDefaultSmallQueue);
         EventLoop loop(EventLoop::kDefaultMaxPending, small_queue);
         struct Record {
             Nanos time;
@@ -235,8 +235,8 @@ TEST_CASE("property: peeking and scheduling from outside the loop keep the order
         const auto seed = *rc::gen::arbitrary<std::uint64_t>();
         sim::kernel::Random random(seed);
         // 0 and 1: always the radix heap; 4 and 16: moves between it and the small queue.
-        const auto small_queue = *rc::gen::element<std::size_t>(0, 1, 4, 16,
-                                                                EventLoop::kDefaultSmallQueue);
+        const auto small_queue =
+            *rc::gen::element<std::size_t>(0, 1, 4, 16, EventLoop::kDefaultSmallQueue);
         EventLoop loop(EventLoop::kDefaultMaxPending, small_queue);
         struct Record {
             Nanos time;
