@@ -46,29 +46,49 @@ MetricsServer::~MetricsServer() {
     api_.aggregate(kGroupResource, nullptr);
 }
 
-void MetricsServer::add(Buckets& buckets, std::int64_t index, std::int64_t amount) {
-    buckets[index] += amount;
-    // Only the current and the last complete windows are ever read.
-    while (!buckets.empty() && buckets.begin()->first < index - 2)
-        buckets.erase(buckets.begin());
+void MetricsServer::Buckets::add(std::int64_t amount) {
+    const kernel::Nanos now = server_.api_.loop().now();
+    if (now < latest_start_) throw std::logic_error("metrics-server: usage reported back in time");
+    // Reports come thousands of times per window: divide only when a new window begins.
+    if (now >= latest_start_ + server_.options_.resolution) {
+        latest_ = server_.window_index(now);
+        latest_start_ = latest_ * server_.options_.resolution;
+    }
+    const std::int64_t index = latest_;
+    const auto slot = static_cast<std::size_t>(index % 3);
+    // A slot holding another window holds one at least 3 back: never read again.
+    if (index_[slot] != index) {
+        index_[slot] = index;
+        amount_[slot] = 0;
+    }
+    amount_[slot] += amount;
 }
 
-std::int64_t MetricsServer::amount(const Buckets& buckets, std::int64_t index) {
-    const auto it = buckets.find(index);
-    return it == buckets.end() ? 0 : it->second;
+std::int64_t MetricsServer::Buckets::amount(std::int64_t index) const {
+    if (index < 0 || index < latest_ - 2) return 0;  // dropped (or never reported)
+    const auto slot = static_cast<std::size_t>(index % 3);
+    return index_[slot] == index ? amount_[slot] : 0;
+}
+
+UsageMeter* MetricsServer::cpu_meter(std::string_view ns, std::string_view pod,
+                                     std::string_view container) {
+    return &cpu_.try_emplace({std::string(ns), std::string(pod), std::string(container)}, *this)
+                .first->second;
+}
+
+UsageMeter* MetricsServer::requests_meter(std::string_view ns, std::string_view pod) {
+    return &requests_.try_emplace({std::string(ns), std::string(pod)}, *this).first->second;
 }
 
 void MetricsServer::add_cpu(std::string_view ns, std::string_view pod, std::string_view container,
                             kernel::Nanos cpu) {
     if (cpu <= 0) return;
-    add(cpu_[{std::string(ns), std::string(pod), std::string(container)}],
-        window_index(api_.loop().now()), cpu);
+    cpu_meter(ns, pod, container)->add(cpu);
 }
 
 void MetricsServer::add_requests(std::string_view ns, std::string_view pod, std::uint64_t count) {
     if (count == 0) return;
-    add(requests_[{std::string(ns), std::string(pod)}], window_index(api_.loop().now()),
-        static_cast<std::int64_t>(count));
+    requests_meter(ns, pod)->add(static_cast<std::int64_t>(count));
 }
 
 // amount / window seconds, without overflowing: the window is a whole number of milliseconds
@@ -117,7 +137,7 @@ std::vector<json> MetricsServer::objects(const std::string& ns) const {
         for (const json& c : pod["spec"]["containers"]) {
             const std::string name = c.value("name", "");
             const auto it = cpu_.find({pod_ns, pod_name, name});
-            const std::int64_t cpu_ns = it == cpu_.end() ? 0 : amount(it->second, window);
+            const std::int64_t cpu_ns = it == cpu_.end() ? 0 : it->second.amount(window);
             // CPU nanoseconds per second of window = nanocores.
             const std::int64_t nanocores = per_second(cpu_ns) + options_.idle_cpu_nanocores;
             containers.push_back({{"name", name},
@@ -141,7 +161,7 @@ std::vector<json> MetricsServer::objects(const std::string& ns) const {
 std::int64_t MetricsServer::requests_milli_per_second(const std::string& ns, const std::string& pod,
                                                       std::int64_t window) const {
     const auto it = requests_.find({ns, pod});
-    const std::int64_t count = it == requests_.end() ? 0 : amount(it->second, window);
+    const std::int64_t count = it == requests_.end() ? 0 : it->second.amount(window);
     return per_second(count * 1000);
 }
 

@@ -20,7 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <tuple>
@@ -54,6 +56,9 @@ class MetricsServer final : public PodUsageSink,
     void add_cpu(std::string_view ns, std::string_view pod, std::string_view container,
                  kernel::Nanos cpu) override;
     void add_requests(std::string_view ns, std::string_view pod, std::uint64_t count) override;
+    UsageMeter* cpu_meter(std::string_view ns, std::string_view pod,
+                          std::string_view container) override;
+    UsageMeter* requests_meter(std::string_view ns, std::string_view pod) override;
 
     // AggregatedApi: the PodMetrics of every pod with metrics in `ns` ("" = all).
     std::vector<nlohmann::json> objects(const std::string& ns) const override;
@@ -71,7 +76,22 @@ class MetricsServer final : public PodUsageSink,
   private:
     using ContainerKey = std::tuple<std::string, std::string, std::string>;  // ns, pod, container
     using PodKey = std::pair<std::string, std::string>;                      // ns, pod
-    using Buckets = std::map<std::int64_t, std::int64_t>;  // window index -> amount
+    // Amounts by window index. Only the current and the last complete windows are ever read,
+    // and time never goes back, so the three latest windows are kept, each in slot index % 3.
+    class Buckets final : public UsageMeter {
+      public:
+        explicit Buckets(const MetricsServer& server) : server_(server) {}
+        void add(std::int64_t amount) override;
+        std::int64_t amount(std::int64_t index) const;
+
+      private:
+        static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
+        const MetricsServer& server_;
+        std::int64_t latest_ = kNone;         // the latest window added to
+        kernel::Nanos latest_start_ = kNone;  // where it begins (kNone: none yet)
+        std::array<std::int64_t, 3> index_{kNone, kNone, kNone};
+        std::array<std::int64_t, 3> amount_{};
+    };
 
     std::int64_t window_index(kernel::Nanos t) const { return t / options_.resolution; }
     // The last complete window at the current instant: its index and end (the scrape time).
@@ -79,8 +99,6 @@ class MetricsServer final : public PodUsageSink,
     std::int64_t per_second(std::int64_t amount) const;
     bool has_metrics(const nlohmann::json& pod, kernel::Nanos window_start) const;
     std::vector<nlohmann::json> pods_with_metrics(const std::string& ns) const;
-    static void add(Buckets& buckets, std::int64_t index, std::int64_t amount);
-    static std::int64_t amount(const Buckets& buckets, std::int64_t index);
     std::int64_t requests_milli_per_second(const std::string& ns, const std::string& pod,
                                            std::int64_t window) const;
 

@@ -14,6 +14,8 @@
 #include "components/executor.hpp"
 #include "components/protocol/message.hpp"
 #include "controller/seldon/routing.hpp"
+#include "sim/cluster/feedback_body.hpp"
+#include "sim/cluster/service_draws.hpp"
 #include "sim/kernel/det_math.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/informer.hpp"
@@ -223,6 +225,7 @@ struct RequestPath::Impl {
     void deliver(Ticket t, const std::string& endpoints_key, std::string body, bool feedback,
                  PayloadRef payload = {});
     void finish(Ticket t, int status, const std::string& body);
+    void answered(Ticket t, const HttpReply& reply);  // what the pod answered a request
     void send_feedback(const Request& r, const std::string& response_body);
     void arm(Nanos timeout, Deadlines& d);
     void expire(Nanos timeout);
@@ -259,6 +262,9 @@ struct RequestPath::Impl {
     std::unique_ptr<kube::Informer> sdep_informer, endpoints_informer, pod_informer;
     std::set<std::string> noted;
     std::map<std::string, std::shared_ptr<Memo>> memos;  // by image, component, model, parameters
+    std::uint64_t usage_epoch = 0;   // bumped by set_usage_sink (CachedUsageMeter)
+    FeedbackBodies feedback_bodies;  // send_feedback's parsed bodies, by body
+    std::map<std::string, ServiceDraws> service_draws;  // by service-time stream name
 };
 
 // One pod's processes: the executor and a queue per container.
@@ -280,6 +286,11 @@ class PodServer final : public components::ComponentCaller {
     // `payload` names a rendered body (then `body` may be empty).
     void serve(std::string body, bool feedback, components::GraphExecutor::Done done,
                PayloadRef payload = {});
+    // The fast path's prediction for request `t` (has_fast_path()): the same hops as serve's,
+    // with the hop state in the job and the answer going to RequestPath::Impl::answered, so no
+    // callback is built per request.
+    bool has_fast_path() const { return leaf_model_ >= 0; }
+    void serve_fast(Ticket t, std::string body, PayloadRef payload);
     void call(const components::PredictiveUnit& node, Method method, std::string body,
               std::function<void(HttpReply)> done) override;
 
@@ -292,6 +303,9 @@ class PodServer final : public components::ComponentCaller {
         bool final = false;                        // fast path: answer as the executor would
         const std::string* source_body = nullptr;  // fast path: the body, when `body` is empty
         bool need_body = true;                     // fast path: the caller reads the body
+        // Where the answer goes: `done`, or (serve_fast) on to the leaf model, then to the path.
+        enum class Hop : std::uint8_t { kCallback, kFastEngine, kFastLeaf } hop = Hop::kCallback;
+        Ticket ticket{};  // serve_fast's request
     };
     struct Container {
         std::string name, image;
@@ -307,20 +321,25 @@ class PodServer final : public components::ComponentCaller {
         bool running = false;
         std::uint64_t epoch = 0;
         kernel::Random* service_random = nullptr;
+        ServiceDraws* service_draws = nullptr;  // service_random's draws, a block ahead
         double service_sigma = 0;  // the lognormal's sigma for profile's {median, p99}
         kernel::Random* error_random = nullptr;
         kernel::Random* router_random = nullptr;
+        CachedUsageMeter cpu_usage;  // the usage sink's meter for this container's CPU
     };
 
     bool engine_running() const { return engine_ >= 0 && containers_[engine_].running; }
     void build_components(const Json& pod);
-    void enqueue(std::size_t index, Job job);
-    void begin(std::size_t index, Job job);
+    // By reference: a job is moved once into its container's slot, not once per call.
+    void enqueue(std::size_t index, Job&& job);
+    void begin(std::size_t index, Job&& job);
     void complete(std::size_t index, std::uint32_t slot, std::uint64_t job, std::uint64_t epoch);
     HttpReply answer(std::size_t index, Job& job);
     HttpReply component_answer(Container& c, Job& job);
     void reset(std::size_t index, const char* why);
     Nanos service_time(Container& c);
+    void reply(Job& job, HttpReply r);  // job.done(r), or the serve_fast hop's next step
+    void count_answered();  // the pod answered a prediction (PodUsageSink::add_requests)
 
     RequestPath::Impl& path_;
     std::string ns_, name_, uid_, node_;
@@ -333,6 +352,7 @@ class PodServer final : public components::ComponentCaller {
     std::unique_ptr<components::GraphExecutor> executor_;
     std::map<std::string, std::string> model_uris_;
     std::uint64_t next_job_ = 1;
+    CachedUsageMeter requests_usage_;  // the usage sink's meter for this pod's requests
 };
 
 // ---- PodServer ------------------------------------------------------------------------------
@@ -348,6 +368,9 @@ PodServer::PodServer(RequestPath::Impl& path, const Json& pod) : path_(path) {
         container.image = text_of(c, "image");
         const std::string prefix = ns_ + "/" + name_ + "/" + container.name;
         container.service_random = &path_.streams.get("service/" + prefix);
+        container.service_draws =
+            &path_.service_draws.try_emplace("service/" + prefix, *container.service_random)
+                 .first->second;
         container.error_random = &path_.streams.get("faults/errors/" + prefix);
         container.router_random = &path_.streams.get("router/" + prefix);
         if (container.name == kEngineContainer) engine_ = static_cast<int>(containers_.size());
@@ -483,7 +506,7 @@ void PodServer::reset(std::size_t index, const char* why) {
     c.waiting.clear();
     if (unreachable_) return;  // nobody hears the reset from a node that is down
     for (Job& job : failed)
-        job.done({components::kTransportFailure, why});
+        reply(job, {components::kTransportFailure, why});
 }
 
 void PodServer::serve(std::string body, bool feedback, components::GraphExecutor::Done done,
@@ -522,8 +545,7 @@ void PodServer::serve(std::string body, bool feedback, components::GraphExecutor
         else
             executor_->predict(std::move(r.body),
                                [this, done = std::move(done)](HttpReply reply) mutable {
-                                   if (path_.options.usage && !unreachable_)
-                                       path_.options.usage->add_requests(ns_, name_, 1);
+                                   if (!unreachable_) count_answered();
                                    done(std::move(reply));
                                });
     };
@@ -543,10 +565,10 @@ void PodServer::call(const components::PredictiveUnit& node, Method method, std:
               " is not a container of this pod (cross-pod hops are not simulated)"});
 }
 
-void PodServer::enqueue(std::size_t index, Job job) {
+void PodServer::enqueue(std::size_t index, Job&& job) {
     Container& c = containers_[index];
     if (!c.running) {
-        job.done({components::kTransportFailure, "dial tcp: connection refused"});
+        reply(job, {components::kTransportFailure, "dial tcp: connection refused"});
         return;
     }
     if (c.busy < c.profile.concurrency) {
@@ -561,14 +583,13 @@ Nanos PodServer::service_time(Container& c) {
     Nanos t = p.service_median;
     if (p.service_median > 0 && p.service_p99 > p.service_median) {
         // Random::lognormal_median_p99 with its sigma precomputed (the same arithmetic).
-        t = static_cast<Nanos>(
-            static_cast<double>(p.service_median) *
-            kernel::det_exp(c.service_sigma * c.service_random->normal(0.0, 1.0)));
+        t = static_cast<Nanos>(static_cast<double>(p.service_median) *
+                               c.service_draws->next_multiplier(c.service_sigma));
     }
     return std::max<Nanos>(0, t) + p.add_latency;
 }
 
-void PodServer::begin(std::size_t index, Job job) {
+void PodServer::begin(std::size_t index, Job&& job) {
     Container& c = containers_[index];
     ++c.busy;
     const std::uint64_t id = next_job_++;
@@ -576,7 +597,8 @@ void PodServer::begin(std::size_t index, Job job) {
     if (!c.free_serving.empty()) {
         slot = c.free_serving.back();
         c.free_serving.pop_back();
-        c.serving[slot] = {id, std::move(job)};
+        c.serving[slot].first = id;
+        c.serving[slot].second = std::move(job);
     } else {
         slot = static_cast<std::uint32_t>(c.serving.size());
         c.serving.emplace_back(id, std::move(job));
@@ -645,13 +667,54 @@ void PodServer::complete(std::size_t index, std::uint32_t slot, std::uint64_t id
         begin(index, std::move(next));
     }
     if (path_.options.usage && c.profile.cpu_per_request > 0) {
-        path_.options.usage->add_cpu(ns_, name_, c.name, c.profile.cpu_per_request);
+        c.cpu_usage.add_cpu(*path_.options.usage, path_.usage_epoch, ns_, name_, c.name,
+                            c.profile.cpu_per_request);
     }
     if (unreachable_) return;  // the answer never leaves a node that is down
     HttpReply reply = answer(index, job);
     // The pod answers a prediction (the fast path's last hop; the executor path counts in serve).
-    if (job.final && path_.options.usage) path_.options.usage->add_requests(ns_, name_, 1);
-    job.done(std::move(reply));
+    if (job.final) count_answered();
+    this->reply(job, std::move(reply));
+}
+
+void PodServer::serve_fast(Ticket t, std::string body, PayloadRef payload) {
+    Job job;
+    job.method = Method::kPredict;
+    job.body = std::move(body);
+    job.payload = payload.key;
+    job.source_body = payload.body;
+    job.need_body = payload.need_body;
+    job.hop = Job::Hop::kFastEngine;
+    job.ticket = t;
+    enqueue(static_cast<std::size_t>(engine_), std::move(job));
+}
+
+// serve's fast-path callback, step by step: the executor's answer goes on to the leaf model
+// (whose answer() applies leaf_model_answer as `final` is set), the leaf's to the path.
+void PodServer::reply(Job& job, HttpReply r) {
+    switch (job.hop) {
+        case Job::Hop::kCallback:
+            job.done(std::move(r));
+            return;
+        case Job::Hop::kFastEngine:
+            if (r.status != 200) {
+                path_.answered(job.ticket, r);
+                return;
+            }
+            job.body = std::move(r.body);
+            job.final = true;
+            job.hop = Job::Hop::kFastLeaf;
+            enqueue(static_cast<std::size_t>(leaf_model_), std::move(job));
+            return;
+        case Job::Hop::kFastLeaf:
+            path_.answered(job.ticket, r);
+            return;
+    }
+}
+
+void PodServer::count_answered() {
+    if (path_.options.usage)
+        requests_usage_.add_requests(*path_.options.usage, path_.usage_epoch, ns_, name_, 1);
 }
 
 // ---- RequestPath::Impl ----------------------------------------------------------------------
@@ -948,15 +1011,20 @@ void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std:
         return;
     }
     if (pod->unreachable()) return;  // a node that is down: hangs until the timeout
+    if (pod->has_fast_path() && !feedback) {
+        pod->serve_fast(t, std::move(body), payload);
+        return;
+    }
     pod->serve(
-        std::move(body), feedback,
-        [this, t](HttpReply reply) {
-            if (reply.status == components::kTransportFailure)
-                finish(t, 503, kConnectionRefused);
-            else
-                finish(t, reply.status, reply.body);
-        },
+        std::move(body), feedback, [this, t](const HttpReply& reply) { answered(t, reply); },
         payload);
+}
+
+void RequestPath::Impl::answered(Ticket t, const HttpReply& reply) {
+    if (reply.status == components::kTransportFailure)
+        finish(t, 503, kConnectionRefused);
+    else
+        finish(t, reply.status, reply.body);
 }
 
 void RequestPath::Impl::finish(Ticket t, int status, const std::string& body) {
@@ -1000,34 +1068,22 @@ void RequestPath::Impl::send_feedback(const Request& r, const std::string& respo
     const auto route = std::find_if(sdep->second.routes.begin(), sdep->second.routes.end(),
                                     [&](const Route& x) { return x.predictor == r.predictor; });
     if (route == sdep->second.routes.end()) return;
-    Json response;
-    try {
-        response = Json::parse(response_body);
-    } catch (const Json::exception&) {
-        return;
-    }
-    std::string predicted;
-    const Json& nd = field(field(response, "data"), "ndarray");
-    if (nd.is_array() && !nd.empty()) {
-        const Json& first =
-            nd.front().is_array() && !nd.front().empty() ? nd.front().front() : nd.front();
-        if (first.is_string()) predicted = first.get<std::string>();
-    } else if (field(response, "strData").is_string()) {
-        predicted = field(response, "strData").get<std::string>();
-    }
+    // The response's label and both bodies' canonical forms, memoised by body (FeedbackBodies).
+    const std::optional<FeedbackBodies::Response>& response =
+        feedback_bodies.response(response_body);
+    if (!response) return;
     const std::string& label =
         src.spec.labels.size() > r.text ? src.spec.labels[r.text] : std::string();
-    const double reward = !label.empty() && predicted == label ? 1.0 : 0.0;
+    const double reward = !label.empty() && response->predicted == label ? 1.0 : 0.0;
     if (reward > 0) ++counts.feedback_correct;
     metrics.feedback(r.series, reward > 0);
-    Json body = {{"request", Json::parse(src.bodies[r.text])},
-                 {"response", std::move(response)},
-                 {"reward", reward}};
+    std::string body = FeedbackBodies::body(feedback_bodies.request(src.bodies[r.text]),
+                                            response->canonical, reward);
     const std::uint32_t source = r.source, text = r.text;
     const TrafficMetrics::SeriesId series = r.series;
     const std::string endpoints_key = route->endpoints_key;
     const Ticket t = open(source, text, series, false, true, sdep->second.timeout);
-    deliver(t, endpoints_key, body.dump(), true);
+    deliver(t, endpoints_key, std::move(body), true);
 }
 
 // ---- RequestPath ------------------------------------------------------------------------------
@@ -1062,6 +1118,7 @@ void RequestPath::profiles_changed() {
 
 void RequestPath::set_usage_sink(PodUsageSink* sink) {
     impl_->options.usage = sink;
+    ++impl_->usage_epoch;
 }
 const TrafficMetrics& RequestPath::metrics() const {
     return impl_->metrics;

@@ -7,7 +7,8 @@
 
 namespace sim::kernel {
 
-EventLoop::EventLoop(std::size_t max_pending) : max_pending_(max_pending) {
+EventLoop::EventLoop(std::size_t max_pending, std::size_t small_queue)
+    : small_max_(small_queue), small_min_(small_queue / 2), max_pending_(max_pending) {
     if (max_pending_ == 0 || max_pending_ > kMaxPendingLimit) {
         throw std::invalid_argument("event loop: max_pending must be in [1, 2^24], got " +
                                     std::to_string(max_pending));
@@ -123,21 +124,61 @@ Nanos EventLoop::next_time() {
 // The earliest entry: below-base entries come first (each is below last_, and every bucket
 // entry is at or above it).
 const EventLoop::Entry& EventLoop::front() const {
+    if (small_) return sorted_.back();
     return early_.empty() ? buckets_[0].back() : early_.front();
 }
 
 EventLoop::Entry EventLoop::pop_front() {
     --queued_;
+    if (small_) {
+        popped_ = sorted_.back();
+        sorted_.pop_back();
+        return popped_;
+    }
     if (!early_.empty()) {
         std::pop_heap(early_.begin(), early_.end(), later);
-        const Entry e = early_.back();
+        popped_ = early_.back();
         early_.pop_back();
-        return e;
+        return popped_;
     }
-    const Entry e = buckets_[0].back();
+    popped_ = buckets_[0].back();
     buckets_[0].pop_back();
     if (buckets_[0].empty()) nonempty_[0] &= ~std::uint64_t{1};
-    return e;
+    return popped_;
+}
+
+// Every queued key is above the last one taken (events are scheduled at or after now, with a
+// larger sequence number than any before), so that key is a valid radix base.
+void EventLoop::to_radix() {
+    std::vector<Entry> entries;
+    entries.swap(sorted_);
+    small_ = false;
+    last_ = popped_;
+    queued_ -= entries.size();
+    for (const Entry& e : entries)
+        enqueue(e);
+    entries.clear();
+    sorted_.swap(entries);  // keep the capacity for the way back
+}
+
+void EventLoop::to_small() {
+    std::vector<Entry> live;
+    live.swap(sorted_);
+    for (std::vector<Entry>& bucket : buckets_) {
+        for (const Entry& e : bucket) {
+            if (is_live(e)) live.push_back(e);
+        }
+        bucket.clear();
+    }
+    for (const Entry& e : early_) {
+        if (is_live(e)) live.push_back(e);
+    }
+    early_.clear();
+    nonempty_ = {};
+    std::sort(live.begin(), live.end(), later);
+    queued_ = live.size();
+    sorted_.swap(live);
+    small_ = true;
 }
 
 std::uint32_t EventLoop::take_slot() {
@@ -164,6 +205,13 @@ std::size_t EventLoop::bucket_of(const Entry& e) const {
 
 void EventLoop::enqueue(const Entry& e) {
     ++queued_;
+    if (small_) {
+        // Keys are unique: every entry before the position is later than e, every one after it
+        // earlier.
+        sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), e, later), e);
+        if (sorted_.size() > small_max_) to_radix();
+        return;
+    }
     if (before(e, last_)) {
         // A peek (next_time, run_until) moved last_ up to the next event; this one was then
         // scheduled between now and it. The radix buckets only hold keys >= last_, so it waits
@@ -178,6 +226,17 @@ void EventLoop::enqueue(const Entry& e) {
 }
 
 bool EventLoop::settle() {
+    if (small_) {
+        while (!sorted_.empty() && !is_live(sorted_.back())) {
+            sorted_.pop_back();
+            --queued_;
+        }
+        return !sorted_.empty();
+    }
+    if (queued_ < small_min_) {
+        to_small();
+        return settle();
+    }
     for (;;) {
         // Drop tombstones that reached the front. Below-base entries go first; while there
         // are any, last_ must not move (they must stay below it).
@@ -227,6 +286,11 @@ bool EventLoop::settle() {
 }
 
 void EventLoop::compact() {
+    if (small_) {
+        std::erase_if(sorted_, [this](const Entry& e) { return !is_live(e); });
+        queued_ = sorted_.size();
+        return;
+    }
     std::vector<Entry> live;
     live.reserve(live_);
     for (std::vector<Entry>& bucket : buckets_) {

@@ -9,7 +9,12 @@
 // at the next event (next_time, run_until) re-bases the heap on it; an event then scheduled
 // before it (from outside the loop, between two run_until calls) waits in a small side heap
 // that is always drained first
-// (docs/performance.md). Entries are 16 bytes (time, and the sequence number packed with a
+// (docs/performance.md). A queue of at most `small_queue` entries (a simulation's usual tens)
+// is instead kept as an array sorted from the latest key to the earliest: the next event is the
+// last entry, and a new event, usually due soon, is inserted near the end, moving only the few
+// entries due before it. It moves into the radix heap when it grows past that size and back
+// when it shrinks below half of it. Both serve the same total order, so the choice changes
+// nothing that runs. Entries are 16 bytes (time, and the sequence number packed with a
 // slot index); callbacks live in a slot table beside them.
 //
 // Cancellation is lazy: a cancelled event stays queued as a tombstone until it surfaces, or
@@ -37,8 +42,10 @@ class EventLoop {
     // At most 2^24 events may be pending (the slot index's width in a queue entry).
     static constexpr std::size_t kMaxPendingLimit = std::size_t{1} << 24;
     static constexpr std::size_t kDefaultMaxPending = 10'000'000;
+    static constexpr std::size_t kDefaultSmallQueue = 256;
 
-    explicit EventLoop(std::size_t max_pending = kDefaultMaxPending);
+    explicit EventLoop(std::size_t max_pending = kDefaultMaxPending,
+                       std::size_t small_queue = kDefaultSmallQueue);
 
     Nanos now() const { return now_; }
 
@@ -105,6 +112,9 @@ class EventLoop {
     const Entry& front() const;
     Entry pop_front();
     void compact();
+    // Moves between the small queue (sorted_) and the radix heap.
+    void to_radix();
+    void to_small();
     std::uint32_t take_slot();
     // Checks `when` and the bounds, and takes a free slot for the event.
     std::uint32_t claim_slot(Nanos when);
@@ -117,6 +127,11 @@ class EventLoop {
     Entry last_{0, 0};          // the radix base: every bucket entry's key is >= it
     std::vector<Entry> early_;  // min-heap of entries scheduled below last_ (see enqueue)
     std::size_t queued_ = 0;    // entries queued, tombstones included
+    bool small_ = true;         // the entries are in sorted_, not in the radix heap
+    std::vector<Entry> sorted_;  // the small queue, latest key first
+    Entry popped_{0, 0};         // the last entry taken: every queued key is above it
+    std::size_t small_max_;      // more entries: the radix heap
+    std::size_t small_min_;      // fewer (in the radix heap): the small queue again
 
     // A deque, so a callback runs in place in its slot while it schedules new events.
     std::deque<Slot> slots_;

@@ -118,7 +118,10 @@ TEST_CASE("property: any schedule/cancel sequence runs in (time, scheduling) ord
         const auto ops = *rc::gen::container<std::vector<std::tuple<bool, std::int64_t, std::size_t>>>(
             rc::gen::tuple(rc::gen::arbitrary<bool>(), rc::gen::inRange<std::int64_t>(0, 50),
                            rc::gen::inRange<std::size_t>(0, 1000)));
-        EventLoop loop;
+        // 0 and 1: always the radix heap; 4 and 16: moves between it and the small queue.
+        const auto small_queue =
+            *rc::gen::element<std::size_t>(0, 1, 4, 16, EventLoop::kDefaultSmallQueue);
+        EventLoop loop(EventLoop::kDefaultMaxPending, small_queue);
         struct Scheduled {
             Nanos time;
             std::size_t order;
@@ -159,7 +162,10 @@ TEST_CASE("property: events scheduled and cancelled from inside events keep the 
         // scheduled event; the run must match the model's sorted order exactly.
         const auto seed = *rc::gen::arbitrary<std::uint64_t>();
         sim::kernel::Random random(seed);
-        EventLoop loop;
+        // 0 and 1: always the radix heap; 4 and 16: moves between it and the small queue.
+        const auto small_queue =
+            *rc::gen::element<std::size_t>(0, 1, 4, 16, EventLoop::kDefaultSmallQueue);
+        EventLoop loop(EventLoop::kDefaultMaxPending, small_queue);
         struct Record {
             Nanos time;
             std::uint64_t order;
@@ -228,7 +234,10 @@ TEST_CASE("property: peeking and scheduling from outside the loop keep the order
     rc::prop("run_until / next_time / schedule / cancel from outside, in any mix", [] {
         const auto seed = *rc::gen::arbitrary<std::uint64_t>();
         sim::kernel::Random random(seed);
-        EventLoop loop;
+        // 0 and 1: always the radix heap; 4 and 16: moves between it and the small queue.
+        const auto small_queue =
+            *rc::gen::element<std::size_t>(0, 1, 4, 16, EventLoop::kDefaultSmallQueue);
+        EventLoop loop(EventLoop::kDefaultMaxPending, small_queue);
         struct Record {
             Nanos time;
             EventId id;
@@ -263,4 +272,58 @@ TEST_CASE("property: peeking and scheduling from outside the loop keep the order
         });
         RC_ASSERT(ran == expected);
     });
+}
+
+TEST_CASE("mass cancellation compacts the queue in either form and keeps the order") {
+    for (const std::size_t small_queue :
+         {std::size_t{0}, EventLoop::kDefaultSmallQueue, std::size_t{100'000}}) {
+        INFO("small_queue " << small_queue);
+        EventLoop loop(EventLoop::kDefaultMaxPending, small_queue);
+        sim::kernel::Random random(small_queue + 1);
+        std::vector<std::pair<Nanos, int>> kept;
+        std::vector<int> ran;
+        std::vector<EventId> ids;
+        for (int i = 0; i < 6000; ++i) {
+            const auto when = static_cast<Nanos>(random.below(100'000));
+            ids.push_back(loop.schedule_at(when, [&ran, i] { ran.push_back(i); }));
+            if (i % 5 == 0) kept.emplace_back(when, i);
+        }
+        for (int i = 0; i < 6000; ++i) {
+            if (i % 5 != 0) CHECK(loop.cancel(ids[static_cast<std::size_t>(i)]));
+        }
+        CHECK(loop.pending() == 1200u);
+        loop.run_until_idle(10'000);
+        std::stable_sort(kept.begin(), kept.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::vector<int> expected;
+        for (const auto& k : kept)
+            expected.push_back(k.second);
+        CHECK(ran == expected);
+    }
+}
+
+TEST_CASE("the small queue and the radix heap hand over in both directions mid-run") {
+    // Bursts of events grow the queue past the small queue's size and drain it below a quarter
+    // of it, again and again, with peeks (run_until) and outside scheduling in between.
+    EventLoop loop(EventLoop::kDefaultMaxPending, 32);
+    sim::kernel::Random random(3);
+    std::vector<std::pair<Nanos, std::size_t>> scheduled;
+    std::vector<std::size_t> ran;
+    for (int burst = 0; burst < 20; ++burst) {
+        const int n = static_cast<int>(random.below(100));
+        for (int i = 0; i < n; ++i) {
+            const Nanos when = loop.now() + static_cast<Nanos>(random.below(1000));
+            const std::size_t index = scheduled.size();
+            scheduled.emplace_back(when, index);
+            loop.schedule_at(when, [&ran, index] { ran.push_back(index); });
+        }
+        loop.run_until(loop.now() + static_cast<Nanos>(random.below(900)));
+    }
+    loop.run_until_idle(100'000);
+    std::stable_sort(scheduled.begin(), scheduled.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::size_t> expected;
+    for (const auto& s : scheduled)
+        expected.push_back(s.second);
+    CHECK(ran == expected);
 }
