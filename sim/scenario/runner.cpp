@@ -98,7 +98,9 @@ class Run {
         build_nodes();
         machines_.emplace(api_, s_, streams_, trace, [this](const std::string& s) { narrate(s); });
         machines_->set_usage_sink(&*metrics_);  // requests cost CPU: load drives the HPA
-        if (auto bad = machines_->start_traffic(api_, s_.duration, options_.trace_requests);
+        if (auto bad = machines_->start_traffic(
+                api_, s_.duration, options_.trace_requests,
+                options_.driver != nullptr && options_.driver->wants_request_path());
             !bad.empty()) {
             result_.input_errors = std::move(bad);
             result_.exit_code = 2;
@@ -525,6 +527,7 @@ class Run {
     // watchers, or a write), so a replay without those watchers sees the same instants.
     void simulate_driven() {
         RunDriver& driver = *options_.driver;
+        driver.attach_requests(machines_->requests());
         driver.attach(loop_, api_, *trace_);
         bool closed = false;
         std::uint64_t seen_events = internal_events();
