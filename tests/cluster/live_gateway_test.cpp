@@ -74,7 +74,9 @@ class CpuBySink final : public sim::cluster::PodUsageSink {
 };
 
 struct Harness {
-    Harness() {
+    // One predictor "p" with `graph` unless `predictors` says otherwise.
+    explicit Harness(json predictors = nullptr) {
+        if (predictors.is_null()) predictors = json::array({{{"name", "p"}, {"graph", graph}}});
         (void)world.client
             .create(
                 sim::kube::refs::kNamespaces,
@@ -83,7 +85,7 @@ struct Harness {
         json sdep = {{"apiVersion", "machinelearning.seldon.io/v1"},
                      {"kind", "SeldonDeployment"},
                      {"metadata", {{"name", "sd"}, {"namespace", kNs}}},
-                     {"spec", {{"predictors", {{{"name", "p"}, {"graph", graph}}}}}}};
+                     {"spec", {{"predictors", predictors}}}};
         (void)world.client.create(sim::kube::refs::kSeldonDeployments.in(kNs), sdep).value();
     }
 
@@ -107,9 +109,10 @@ struct Harness {
         sim::cluster::RequestPathOptions options;
         options.profiles = [](const std::string& image) {
             ContainerProfile p;
-            p.service_median = p.service_p99 = image == "model:1" ? 3 * kMillisecond : kMillisecond;
+            p.service_median = p.service_p99 =
+                image.starts_with("model:") ? 3 * kMillisecond : kMillisecond;
             p.concurrency = 4;
-            p.component = image == "model:1" ? "sentiment-model" : "echo";
+            p.component = image.starts_with("model:") ? "sentiment-model" : "echo";
             p.model = kModelFile;
             return p;
         };
@@ -369,4 +372,28 @@ TEST_CASE("a hop to a Service without Ready pods fails as the executor's 500") {
     CHECK(error["status"]["status"] == "FAILURE");
     CHECK(error["status"]["info"].get<std::string>().find("connection refused") !=
           std::string::npos);
+}
+
+TEST_CASE("a live request is mirrored to the shadow predictor, whose answer is discarded") {
+    const json graph = json::parse(R"({"name": "classifier", "type": "MODEL", "children": []})");
+    Harness h(json::array({{{"name", "main"}, {"graph", graph}},
+                           {{"name", "mirror"}, {"shadow", true}, {"graph", graph}}}));
+    h.add_pod("main-pod",
+              {engine({{"name", "main"}, {"graph", graph}}), container("classifier", "model:1")});
+    h.add_pod("mirror-pod",
+              {engine({{"name", "mirror"}, {"graph", graph}}), container("classifier", "model:2")});
+    h.set_endpoints("sd-main", {"main-pod"});
+    h.set_endpoints("sd-mirror", {"mirror-pod"});
+    h.start(false);
+    const auto a = h.send(kSecond, "POST", "/seldon/seldon/sd/api/v1.0/predictions",
+                          R"({"data":{"ndarray":["great"]}})");
+    h.world.loop.run_until(2 * kSecond);
+    REQUIRE(a->response);
+    CHECK(a->response->status == 200);
+    // The client hears the live predictor only.
+    CHECK(json::parse(a->response->body)["meta"]["requestPath"]["classifier"] == "model:1");
+    const auto c = h.path->counts();
+    CHECK(c.sent == 2);  // the request and its mirrored copy
+    CHECK(c.answered == 2);
+    CHECK(h.usage.cpu_by_pod["mirror-pod"] > 0);  // the shadow really served its copy
 }
