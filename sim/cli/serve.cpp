@@ -264,6 +264,7 @@ class ServeDriver final : public scenario::RunDriver {
 
     void detach() override {
         if (face_) face_->stop();
+        gateway_.reset();  // the request path goes away with the run
         if (stop_signal_ != 0 && loop_) {
             std::cout << "sim-run serve: " << (stop_signal_ == SIGINT ? "SIGINT" : "SIGTERM")
                       << " at virtual " << kernel::format_offset(loop_->now()) << ": stopping; "
