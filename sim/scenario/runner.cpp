@@ -106,6 +106,8 @@ class Run {
             result_.exit_code = 2;
             return std::move(result_);
         }
+        if (options_.executor_metrics && machines_->requests())
+            machines_->requests()->set_executor_metrics(options_.executor_metrics);
         schedule_timeline();
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
             loop_.schedule_at(t, [] {});  // stop here so expectations see this instant
