@@ -10,6 +10,7 @@
 #include "sim/cli/command.hpp"
 #include "sim/cli/scenario_args.hpp"
 #include "sim/cli/session.hpp"
+#include "sim/cluster/live_gateway.hpp"
 #include "sim/kube/http_router.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/run_driver.hpp"
@@ -53,6 +54,13 @@ class ReplayDriver final : public scenario::RunDriver {
         annotate_session_start(line, session_.start);
     }
 
+    bool wants_request_path() const override { return session_.start.gateway; }
+
+    void attach_requests(cluster::RequestPath* requests) override {
+        if (requests && session_.start.gateway)
+            gateway_ = std::make_unique<cluster::LiveGateway>(*requests, nullptr);
+    }
+
     void attach(kernel::EventLoop& loop, kube::ApiServer& api,
                 kernel::TraceWriter& trace) override {
         loop_ = &loop;
@@ -66,7 +74,11 @@ class ReplayDriver final : public scenario::RunDriver {
         while (next_ < session_.inputs.size() && session_.inputs[next_].t <= now) {
             const SessionInput& input = session_.inputs[next_++];
             record_input(*loop_, *trace_, input.request, input.query);
-            router_->handle(input.request);  // what it answered is in the store, not the trace
+            const kube::HttpRequest& r = input.request;
+            if (gateway_ && cluster::LiveGateway::handles(r.path))
+                gateway_->handle(r.method, r.path, r.body, [](cluster::GatewayResponse) {});
+            else
+                router_->handle(r);  // what it answered is in the store, not the trace
             injected = true;
         }
         if (injected) return now;
@@ -75,7 +87,10 @@ class ReplayDriver final : public scenario::RunDriver {
         return session_.end;
     }
 
-    void detach() override { router_.reset(); }
+    void detach() override {
+        router_.reset();
+        gateway_.reset();
+    }
 
     std::size_t injected() const { return next_; }
 
@@ -84,6 +99,7 @@ class ReplayDriver final : public scenario::RunDriver {
     kernel::EventLoop* loop_ = nullptr;
     kernel::TraceWriter* trace_ = nullptr;
     std::unique_ptr<kube::HttpRouter> router_;
+    std::unique_ptr<cluster::LiveGateway> gateway_;
     std::size_t next_ = 0;
 };
 

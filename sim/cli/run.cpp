@@ -1,10 +1,12 @@
 // sim-run run FILE [--seed N] [--out DIR]: runs a scenario and checks its expectations.
 #include <charconv>
+#include <fstream>
 #include <iostream>
 #include <optional>
 
 #include "sim/cli/command.hpp"
 #include "sim/cli/scenario_args.hpp"
+#include "sim/cluster/prometheus_metrics.hpp"
 #include "sim/scenario/runner.hpp"
 
 namespace sim::cli {
@@ -12,7 +14,7 @@ namespace {
 
 constexpr std::string_view kHelp =
     "Usage: sim-run run FILE [--seed N] [--out DIR] [--quiet]\n"
-    "                    [--trace-requests]\n"
+    "                    [--trace-requests] [--executor-metrics]\n"
     "\n"
     "Runs a scenario in virtual time: builds its nodes, applies its timeline (manifests,\n"
     "patches, scaling, deletions, faults) at the instants it names, and checks its\n"
@@ -26,6 +28,8 @@ constexpr std::string_view kHelp =
     "              DIR/report.html (charts of the run; open it in a browser, docs/report.md)\n"
     "  --quiet     no progress line on stderr (it appears only for runs longer than 1 s)\n"
     "  --trace-requests  also write one `request` line per request to the trace\n"
+    "  --executor-metrics  also write DIR/metrics.prom: the Seldon executors' Prometheus\n"
+    "              metrics at the end of the run (docs/serve.md); slower with much traffic\n"
     "\n"
     "Example:\n"
     "  $ sim-run run scenarios/hello-cluster.yaml --out out/\n"
@@ -50,6 +54,8 @@ int run_main(std::span<const std::string> args) {
     options.out_dir = parsed.out_dir;
     options.progress = !parsed.quiet;
     options.trace_requests = parsed.trace_requests;
+    cluster::ExecutorMetrics executor_metrics;
+    if (parsed.executor_metrics) options.executor_metrics = &executor_metrics;
     const scenario::RunResult result = scenario::run_scenario(*scenario, options, std::cerr);
     if (!result.input_errors.empty()) {
         for (const auto& d : result.input_errors)
@@ -60,6 +66,14 @@ int run_main(std::span<const std::string> args) {
     if (parsed.out_dir)
         std::cout << "wrote " << parsed.out_dir->string()
                   << "/{trace.jsonl,summary.txt,junit.xml,report.html}\n";
+    if (parsed.executor_metrics) {
+        std::ofstream out(*parsed.out_dir / "metrics.prom", std::ios::binary | std::ios::trunc);
+        out << executor_metrics.text();
+        if (!out)
+            std::cerr << "sim-run: cannot write " << parsed.out_dir->string() << "/metrics.prom\n";
+        else
+            std::cout << "wrote " << parsed.out_dir->string() << "/metrics.prom\n";
+    }
     std::cout << "trace sha256: " << result.trace_sha256 << "\n";
     return result.exit_code;
 }

@@ -28,6 +28,8 @@ std::optional<std::string> parse_scenario_args(std::span<const std::string> args
             out.quiet = true;
         } else if (a == "--trace-requests" && allow_run_options) {
             out.trace_requests = true;
+        } else if (a == "--executor-metrics" && allow_run_options) {
+            out.executor_metrics = true;
         } else if (a.starts_with("-")) {
             return "unknown option " + a;
         } else if (!out.file.empty()) {
@@ -37,6 +39,8 @@ std::optional<std::string> parse_scenario_args(std::span<const std::string> args
         }
     }
     if (out.file.empty()) return "expected a scenario FILE";
+    if (out.executor_metrics && !out.out_dir)
+        return "--executor-metrics writes DIR/metrics.prom: give --out DIR too";
     return std::nullopt;
 }
 

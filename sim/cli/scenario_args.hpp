@@ -17,6 +17,7 @@ struct ScenarioArgs {
     std::optional<std::filesystem::path> out_dir;
     bool quiet = false;
     bool trace_requests = false;  // run: one `request` trace line per request
+    bool executor_metrics = false;  // run: DIR/metrics.prom (needs --out)
 };
 
 // Parses FILE [--seed N] [--out DIR] [--quiet]; returns an error message, or nullopt when

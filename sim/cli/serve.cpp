@@ -22,6 +22,8 @@
 #include "sim/cli/command.hpp"
 #include "sim/cli/scenario_args.hpp"
 #include "sim/cli/session.hpp"
+#include "sim/cluster/live_gateway.hpp"
+#include "sim/cluster/prometheus_metrics.hpp"
 #include "sim/kube/http_face.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/run_driver.hpp"
@@ -59,6 +61,12 @@ constexpr std::string_view kHelp =
     "  --start-time T      virtual time 0 is T: `now` (the wall clock) or an RFC 3339 time\n"
     "                      (default: the scenario's startTime). With `now` and --speed 1 the\n"
     "                      ages kubectl computes itself (describe's events) read right\n"
+    "\n"
+    "It is also the Seldon gateway, as Istio routes it: POST\n"
+    "/seldon/<ns>/<name>/api/v1.0/predictions (and /feedback) goes through the simulated\n"
+    "cluster and the real model and is answered when the simulated response completes;\n"
+    "GET /metrics serves the executors' Prometheus metrics. Both kinds of POST are recorded\n"
+    "as inputs too (docs/serve.md).\n"
     "\n"
     "Request bodies above 3 MiB are refused with 413 RequestEntityTooLarge.\n"
     "\n"
@@ -179,7 +187,19 @@ class ServeDriver final : public scenario::RunDriver {
     }
 
     void annotate_start(kernel::TraceWriter::Line& line) override {
-        annotate_session_start(line, {args_.file, args_.speed, 0});
+        SessionStart start;
+        start.scenario_file = args_.file;
+        start.speed = args_.speed;
+        start.gateway = true;
+        annotate_session_start(line, start);
+    }
+
+    bool wants_request_path() const override { return true; }
+
+    void attach_requests(cluster::RequestPath* requests) override {
+        if (!requests) return;
+        requests->set_executor_metrics(&executor_metrics_);
+        gateway_ = std::make_unique<cluster::LiveGateway>(*requests, &executor_metrics_);
     }
 
     void attach(kernel::EventLoop& loop, kube::ApiServer& api,
@@ -193,6 +213,19 @@ class ServeDriver final : public scenario::RunDriver {
             if (!is_input(r)) return;
             record_input(*loop_, *trace_, r, encode_query(r.query));
             ++inputs_;
+        });
+        // The Seldon gateway: predictions are answered when their simulated response completes.
+        face_->set_interceptor([this](const kube::HttpRequest& r, kube::HttpFace::Respond respond) {
+            if (!gateway_ || !cluster::LiveGateway::handles(r.path)) return false;
+            gateway_->handle(r.method, r.path, r.body,
+                             [respond = std::move(respond)](cluster::GatewayResponse g) {
+                                 kube::HttpResponse out;
+                                 out.status = g.status;
+                                 out.content_type = std::move(g.content_type);
+                                 out.body = std::move(g.body);
+                                 respond(std::move(out));
+                             });
+            return true;
         });
         face_->set_wake_callback([this] { boost::asio::post(io_, [] {}); });
         bound_port_ = face_->start(args_.host, args_.port);
@@ -231,6 +264,7 @@ class ServeDriver final : public scenario::RunDriver {
 
     void detach() override {
         if (face_) face_->stop();
+        gateway_.reset();  // the request path goes away with the run
         if (stop_signal_ != 0 && loop_) {
             std::cout << "sim-run serve: " << (stop_signal_ == SIGINT ? "SIGINT" : "SIGTERM")
                       << " at virtual " << kernel::format_offset(loop_->now()) << ": stopping; "
@@ -283,6 +317,8 @@ class ServeDriver final : public scenario::RunDriver {
     int stop_signal_ = 0;
     kernel::EventLoop* loop_ = nullptr;
     kernel::TraceWriter* trace_ = nullptr;
+    cluster::ExecutorMetrics executor_metrics_;
+    std::unique_ptr<cluster::LiveGateway> gateway_;  // before face_: the face calls into it
     std::unique_ptr<kube::HttpFace> face_;
     int bound_port_ = -1;
     Clock::time_point wall_origin_{};

@@ -193,6 +193,10 @@ SessionStart read_start(const nlohmann::json& line) {
     const nlohmann::json& speed = member(line, "speed");
     if (!speed.is_number()) throw LineError{"\"speed\" is not a number"};
     start.speed = speed.get<double>();
+    const auto gateway = line.find("gateway");
+    if (gateway != line.end() && !gateway->is_boolean())
+        throw LineError{"\"gateway\" is not a boolean"};
+    start.gateway = gateway != line.end() && gateway->get<bool>();
     const nlohmann::json& seed = member(line, "seed");
     if (!seed.is_number_unsigned()) throw LineError{"\"seed\" is not a non-negative integer"};
     start.seed = seed.get<std::uint64_t>();
@@ -227,6 +231,7 @@ SessionInput read_input(const nlohmann::json& line, std::size_t number) {
 void annotate_session_start(kernel::TraceWriter::Line& line, const SessionStart& start) {
     line.str("session", kServeSession).str("scenarioFile", start.scenario_file);
     line.real("speed", start.speed);
+    if (start.gateway) line.boolean("gateway", true);
 }
 
 std::string encode_query(const std::multimap<std::string, std::string>& query) {

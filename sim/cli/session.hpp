@@ -1,7 +1,9 @@
 // A served session in the trace: what `sim-run serve` records and `sim-run replay` reads.
 //
 // run.start gets three keys after the standard ones: `session` ("serve"), `scenarioFile` (the
-// scenario path as given to serve, "" for the built-in default cluster) and `speed`. Each HTTP
+// scenario path as given to serve, "" for the built-in default cluster) and `speed`, then
+// `gateway: true` when the session served the Seldon gateway (the run then has a request path
+// even without traffic; sessions recorded before the gateway existed lack the key). Each HTTP
 // write (any method but GET) becomes an `input` line at the virtual instant it was applied:
 // `method`, `path` (decoded), `query` (URL-encoded, in the order received), `contentType`,
 // `body` (the body as text; when it is not UTF-8, base64 and then `bodyBase64: true`).
@@ -29,6 +31,7 @@ inline constexpr const char* kDefaultClusterName = "serve-default.yaml";
 struct SessionStart {
     std::string scenario_file;  // "" : the built-in default cluster
     double speed = 1;
+    bool gateway = false;  // served /seldon/... (replay builds the request path too)
     std::uint64_t seed = 0;
     std::int64_t start_unix_nanos = 0;  // run.start's startTime (replay uses it)
 };

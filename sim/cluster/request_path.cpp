@@ -16,6 +16,7 @@
 #include "controller/seldon/routing.hpp"
 #include "sim/cluster/feedback_body.hpp"
 #include "sim/cluster/service_draws.hpp"
+#include "sim/cluster/prometheus_metrics.hpp"
 #include "sim/kernel/det_math.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/informer.hpp"
@@ -265,6 +266,20 @@ struct RequestPath::Impl {
     std::uint64_t usage_epoch = 0;   // bumped by set_usage_sink (CachedUsageMeter)
     FeedbackBodies feedback_bodies;  // send_feedback's parsed bodies, by body
     std::map<std::string, ServiceDraws> service_draws;  // by service-time stream name
+
+    // ---- requests from outside (send_live) and hops between pods (call_remote) ----
+    std::uint32_t live_source();
+    void send_live(const std::string& sdep_key, std::string body, bool feedback,
+                   RequestPath::LiveDone done);
+    void dispatch_live(std::uint32_t source, const Sdep& sdep, std::size_t route_index, bool shadow,
+                       std::string body, bool feedback, RequestPath::LiveDone done);
+    void answer_live(std::uint64_t id, int status, const std::string& body);
+    void call_remote(const std::string& endpoints_key, const components::PredictiveUnit& node,
+                     const std::string& model_uri, Method method, std::string body,
+                     std::function<void(HttpReply)> done);
+    std::uint32_t live_index = ~std::uint32_t{0};  // the kLiveSource entry of `sources`
+    std::map<std::uint64_t, RequestPath::LiveDone> live_waiters;  // by request id
+    kernel::Random* hop_lb = nullptr;  // kube-proxy's pick for executor -> node Service hops
 };
 
 // One pod's processes: the executor and a queue per container.
@@ -293,6 +308,13 @@ class PodServer final : public components::ComponentCaller {
     void serve_fast(Ticket t, std::string body, PayloadRef payload);
     void call(const components::PredictiveUnit& node, Method method, std::string body,
               std::function<void(HttpReply)> done) override;
+    // A call from another pod's executor to this pod's container `node.name`, which builds
+    // its component from `node` and `model_uri` on the first call when this pod has no
+    // executor to read the graph from.
+    void call_container(const components::PredictiveUnit& node, const std::string& model_uri,
+                        Method method, std::string body, std::function<void(HttpReply)> done);
+    // Takes connections: neither deleted nor terminating (an executor is not needed).
+    bool reachable() const { return !gone_ && !terminating_; }
 
   private:
     struct Job {
@@ -330,6 +352,14 @@ class PodServer final : public components::ComponentCaller {
 
     bool engine_running() const { return engine_ >= 0 && containers_[engine_].running; }
     void build_components(const Json& pod);
+    void build_component(Container& c, const components::PredictiveUnit& node,
+                         const std::string& model_uri);
+    void read_remote_nodes(const Json& predictor, const Json& pod);
+    // Executor metrics (options.executor_metrics): `done` wrapped to observe the answer.
+    std::function<void(HttpReply)> observe_server(bool feedback,
+                                                  std::function<void(HttpReply)> done);
+    std::function<void(HttpReply)> observe_client(Method method, const std::string& node,
+                                                  std::function<void(HttpReply)> done);
     // By reference: a job is moved once into its container's slot, not once per call.
     void enqueue(std::size_t index, Job&& job);
     void begin(std::size_t index, Job&& job);
@@ -353,6 +383,11 @@ class PodServer final : public components::ComponentCaller {
     std::map<std::string, std::string> model_uris_;
     std::uint64_t next_job_ = 1;
     CachedUsageMeter requests_usage_;  // the usage sink's meter for this pod's requests
+    // Graph nodes in other componentSpecs: their Service's Endpoints key ("ns/svc"), from
+    // endpoint.service_host in ENGINE_PREDICTOR.
+    std::map<std::string, std::string> remote_services_;
+    ExecutorIdentity identity_;                       // with executor metrics only
+    std::map<std::string, std::string> node_images_;  // node -> image, with executor metrics only
 };
 
 // ---- PodServer ------------------------------------------------------------------------------
@@ -408,6 +443,7 @@ void PodServer::build_components(const Json& pod) {
         const Json predictor = Json::parse(base64_decode(predictor_text));
         graph = components::graph_from_json(field(predictor, "graph"));
         model_uris(field(predictor, "graph"), model_uris_);
+        read_remote_nodes(predictor, pod);
     } catch (const std::exception& e) {
         if (path_.options.note) {
             path_.options.note("pod " + ns_ + "/" + name_ +
@@ -422,35 +458,8 @@ void PodServer::build_components(const Json& pod) {
         const auto node = std::find_if(nodes.begin(), nodes.end(),
                                        [&](const auto* n) { return n->name == c.name; });
         if (node == nodes.end()) continue;
-        c.component = c.profile.component;
-        if (c.component.empty())
-            c.component = (*node)->implementation == "SKLEARN_SERVER" ? "sklearn-server" : "echo";
-        components::ComponentContext context;
-        context.random = c.router_random;
-        context.load_model = path_.options.load_model;
         const auto uri = model_uris_.find(c.name);
-        context.default_model_uri = uri != model_uris_.end() ? uri->second : c.profile.model;
-        try {
-            c.server = std::make_unique<components::ComponentServer>(
-                c.name, c.image,
-                components::make_builtin_component(
-                    c.component, components::Parameters((*node)->parameters), context));
-            if (is_pure(c.component)) {
-                std::string key =
-                    c.image + "\n" + c.name + "\n" + c.component + "\n" + context.default_model_uri;
-                for (const auto& p : (*node)->parameters)
-                    key += "\n" + p.name + "=" + p.type + ":" + p.value;
-                auto& memo = path_.memos[key];
-                if (!memo) memo = std::make_shared<Memo>();
-                c.memo = memo;
-            }
-        } catch (const std::exception& e) {
-            c.start_error = e.what();
-            if (path_.options.note && path_.noted.insert(c.image + "/" + c.name).second) {
-                path_.options.note("component " + c.name + " (" + c.image +
-                                   ") cannot start: " + e.what() + "; it answers 500");
-            }
-        }
+        build_component(c, **node, uri != model_uris_.end() ? uri->second : std::string());
     }
     if (is_leaf_model(graph)) {
         for (std::size_t i = 0; i < containers_.size(); ++i)
@@ -462,6 +471,123 @@ void PodServer::build_components(const Json& pod) {
     options.inject_routing = has_router(graph);
     executor_ = std::make_unique<components::GraphExecutor>(
         std::move(graph), *this, &path_.streams.get("abtest/" + ns_ + "/" + name_), options);
+}
+
+void PodServer::build_component(Container& c, const components::PredictiveUnit& node,
+                                const std::string& model_uri) {
+    c.component = c.profile.component;
+    if (c.component.empty())
+        c.component = node.implementation == "SKLEARN_SERVER" ? "sklearn-server" : "echo";
+    components::ComponentContext context;
+    context.random = c.router_random;
+    context.load_model = path_.options.load_model;
+    context.default_model_uri = model_uri.empty() ? c.profile.model : model_uri;
+    try {
+        c.server = std::make_unique<components::ComponentServer>(
+            c.name, c.image,
+            components::make_builtin_component(c.component, components::Parameters(node.parameters),
+                                               context));
+        if (is_pure(c.component)) {
+            std::string key =
+                c.image + "\n" + c.name + "\n" + c.component + "\n" + context.default_model_uri;
+            for (const auto& p : node.parameters)
+                key += "\n" + p.name + "=" + p.type + ":" + p.value;
+            auto& memo = path_.memos[key];
+            if (!memo) memo = std::make_shared<Memo>();
+            c.memo = memo;
+        }
+    } catch (const std::exception& e) {
+        c.start_error = e.what();
+        if (path_.options.note && path_.noted.insert(c.image + "/" + c.name).second) {
+            path_.options.note("component " + c.name + " (" + c.image +
+                               ") cannot start: " + e.what() + "; it answers 500");
+        }
+    }
+}
+
+namespace {
+// Every graph node's endpoint.service_host, by node name.
+void service_hosts(const Json& unit, std::map<std::string, std::string>& out) {
+    const std::string host = text_of(field(unit, "endpoint"), "service_host");
+    if (!host.empty()) out[text_of(unit, "name")] = host;
+    for (const Json& child :
+         field(unit, "children").is_array() ? field(unit, "children") : Json::array()) {
+        service_hosts(child, out);
+    }
+}
+}  // namespace
+
+// The operator gives a node outside the executor's componentSpec the service_host
+// <sdep>-<predictor>-<node>.<ns>.svc.cluster.local (controller/seldon/defaults.cpp); the
+// executor dials that Service. With executor metrics on, also who this executor is
+// (its --sdep argument, predictor name and `version` annotation) and each node's image, as
+// metric/client.go finds it (GetContainerForPredictiveUnit: the container named like the node).
+void PodServer::read_remote_nodes(const Json& predictor, const Json& pod) {
+    std::map<std::string, std::string> hosts;
+    service_hosts(field(predictor, "graph"), hosts);
+    for (const auto& [node, host] : hosts) {
+        if (host == "localhost") continue;
+        const std::size_t dot = host.find('.');
+        const std::string service = host.substr(0, dot);
+        std::string ns = ns_;
+        if (dot != std::string::npos) {
+            const std::size_t next = host.find('.', dot + 1);
+            ns = host.substr(dot + 1,
+                             next == std::string::npos ? std::string::npos : next - dot - 1);
+        }
+        remote_services_[node] = ns + "/" + service;
+    }
+    if (!path_.options.executor_metrics) return;
+    identity_.predictor_name = text_of(predictor, "name");
+    identity_.predictor_version = text_of(field(predictor, "annotations"), "version");
+    const Json& engine = field(field(pod, "spec"), "containers")[static_cast<std::size_t>(engine_)];
+    const Json& args = field(engine, "args");
+    for (std::size_t i = 0; args.is_array() && i + 1 < args.size(); ++i) {
+        if (args[i].is_string() && args[i] == "--sdep" && args[i + 1].is_string())
+            identity_.deployment_name = args[i + 1].get<std::string>();
+    }
+    if (identity_.deployment_name.empty()) {
+        identity_.deployment_name =
+            text_of(field(field(pod, "metadata"), "labels"), "seldon-deployment-id");
+    }
+    for (const Json& spec : field(predictor, "componentSpecs")) {
+        for (const Json& c : field(field(spec, "spec"), "containers")) {
+            const std::string name = text_of(c, "name");
+            if (!node_images_.contains(name)) node_images_[name] = text_of(c, "image");
+        }
+    }
+    for (const Container& c : containers_)
+        if (!node_images_.contains(c.name)) node_images_[c.name] = c.image;
+}
+
+std::function<void(HttpReply)> PodServer::observe_server(bool feedback,
+                                                         std::function<void(HttpReply)> done) {
+    return [this, feedback, start = path_.loop().now(),
+            done = std::move(done)](HttpReply reply) mutable {
+        // Status 0: the executor never answered (connection refused, reset): nothing observed.
+        if (reply.status != components::kTransportFailure) {
+            path_.options.executor_metrics->server_request(
+                identity_, feedback ? "feedback" : "predictions", reply.status,
+                path_.loop().now() - start);
+        }
+        done(std::move(reply));
+    };
+}
+
+std::function<void(HttpReply)> PodServer::observe_client(Method method, const std::string& node,
+                                                         std::function<void(HttpReply)> done) {
+    return [this, method, node, start = path_.loop().now(),
+            done = std::move(done)](HttpReply reply) mutable {
+        // promhttp observes only round trips that got an HTTP answer.
+        if (reply.status != components::kTransportFailure) {
+            const auto image = node_images_.find(node);
+            path_.options.executor_metrics->client_request(
+                identity_, components::method_path(method), node,
+                image == node_images_.end() ? std::string() : image->second, reply.status,
+                path_.loop().now() - start);
+        }
+        done(std::move(reply));
+    };
 }
 
 void PodServer::update(const Json& pod) {
@@ -511,6 +637,7 @@ void PodServer::reset(std::size_t index, const char* why) {
 
 void PodServer::serve(std::string body, bool feedback, components::GraphExecutor::Done done,
                       PayloadRef payload) {
+    if (path_.options.executor_metrics) done = observe_server(feedback, std::move(done));
     Job job;
     job.method = Method::kPredict;
     job.body = std::move(body);
@@ -530,6 +657,10 @@ void PodServer::serve(std::string body, bool feedback, components::GraphExecutor
             leaf.final = true;
             leaf.source_body = payload.body;
             leaf.need_body = payload.need_body;
+            if (path_.options.executor_metrics) {
+                leaf.done = observe_client(Method::kPredict, containers_[leaf_model_].name,
+                                           std::move(leaf.done));
+            }
             enqueue(static_cast<std::size_t>(leaf_model_), std::move(leaf));
         };
         enqueue(static_cast<std::size_t>(engine_), std::move(job));
@@ -554,15 +685,36 @@ void PodServer::serve(std::string body, bool feedback, components::GraphExecutor
 
 void PodServer::call(const components::PredictiveUnit& node, Method method, std::string body,
                      std::function<void(HttpReply)> done) {
+    if (path_.options.executor_metrics) done = observe_client(method, node.name, std::move(done));
+    // A node in another componentSpec runs in that componentSpec's pods, behind its Service.
+    if (const auto remote = remote_services_.find(node.name); remote != remote_services_.end()) {
+        const auto uri = model_uris_.find(node.name);
+        path_.call_remote(remote->second, node,
+                          uri != model_uris_.end() ? uri->second : std::string(), method,
+                          std::move(body), std::move(done));
+        return;
+    }
     for (std::size_t i = 0; i < containers_.size(); ++i) {
         if (containers_[i].name != node.name) continue;
         enqueue(i, Job{method, std::move(body), std::move(done)});
         return;
     }
-    // Graph nodes in another componentSpec run in other pods; those hops are not simulated.
     done({components::kTransportFailure,
-          "node " + node.name +
-              " is not a container of this pod (cross-pod hops are not simulated)"});
+          "node " + node.name + " is not a container of this pod and has no service_host"});
+}
+
+void PodServer::call_container(const components::PredictiveUnit& node, const std::string& model_uri,
+                               Method method, std::string body,
+                               std::function<void(HttpReply)> done) {
+    for (std::size_t i = 0; i < containers_.size(); ++i) {
+        Container& c = containers_[i];
+        if (c.name != node.name) continue;
+        if (!c.server && c.start_error.empty()) build_component(c, node, model_uri);
+        enqueue(i, Job{method, std::move(body), std::move(done)});
+        return;
+    }
+    // The Service selected a pod without that container: nothing listens on the port.
+    done({components::kTransportFailure, "dial tcp: connection refused"});
 }
 
 void PodServer::enqueue(std::size_t index, Job&& job) {
@@ -1011,7 +1163,8 @@ void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std:
         return;
     }
     if (pod->unreachable()) return;  // a node that is down: hangs until the timeout
-    if (pod->has_fast_path() && !feedback) {
+    // serve_fast has no executor-metrics observers: with metrics on, serve() observes.
+    if (pod->has_fast_path() && !feedback && !options.executor_metrics) {
         pod->serve_fast(t, std::move(body), payload);
         return;
     }
@@ -1036,6 +1189,7 @@ void RequestPath::Impl::finish(Ticket t, int status, const std::string& body) {
     r.live = false;
     --counts.in_flight;
     free_slots.push_back(t.slot);
+    if (!live_waiters.empty()) answer_live(r.id, status, body);
     const bool ok = status >= 200 && status < 300;
     const Nanos latency = loop().now() - r.start;
     if (r.feedback) {
@@ -1086,6 +1240,97 @@ void RequestPath::Impl::send_feedback(const Request& r, const std::string& respo
     deliver(t, endpoints_key, std::move(body), true);
 }
 
+// ---- requests from outside, hops between pods -------------------------------------------------
+
+std::uint32_t RequestPath::Impl::live_source() {
+    if (live_index != ~std::uint32_t{0}) return live_index;
+    Source src;
+    src.spec.name = kLiveSource;
+    src.split = &streams.get("gateway/live/split");
+    src.mirror = &streams.get("gateway/live/mirror");
+    sources.push_back(std::move(src));
+    live_index = static_cast<std::uint32_t>(sources.size() - 1);
+    return live_index;
+}
+
+void RequestPath::Impl::send_live(const std::string& sdep_key, std::string body, bool feedback,
+                                  RequestPath::LiveDone done) {
+    const std::uint32_t source = live_source();
+    Source& src = sources[source];
+    src.sdep_key = sdep_key;
+    const auto found = sdeps.find(sdep_key);
+    if (found == sdeps.end() || found->second.weight_sum <= 0) {
+        // No VirtualService routes this SeldonDeployment: the gateway answers 404.
+        const auto series = metrics.series(kLiveSource, sdep_key, kNoPredictor, false);
+        const Ticket t = open(source, 0, series, false, feedback, kDefaultRequestTimeout);
+        live_waiters.emplace(requests[t.slot].id, std::move(done));
+        finish(t, 404, "");
+        return;
+    }
+    const Sdep& sdep = found->second;
+    // Istio splits (and mirrors) every request alike: feedback too goes to a predictor picked
+    // by weight, not necessarily the one that answered the prediction.
+    auto pick = static_cast<int>(src.split->below(static_cast<std::uint64_t>(sdep.weight_sum)));
+    for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
+        const Route& r = sdep.routes[i];
+        if (r.shadow || r.weight <= 0) continue;
+        if (pick < r.weight) {
+            dispatch_live(source, sdep, i, false, body, feedback, std::move(done));
+            break;
+        }
+        pick -= r.weight;
+    }
+    for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
+        const Route& r = sdep.routes[i];
+        if (!r.shadow) continue;
+        if (r.mirror >= 100 || src.mirror->below(100) < static_cast<std::uint64_t>(r.mirror))
+            dispatch_live(source, sdep, i, true, body, feedback, nullptr);
+    }
+}
+
+void RequestPath::Impl::dispatch_live(std::uint32_t source, const Sdep& sdep,
+                                      std::size_t route_index, bool shadow, std::string body,
+                                      bool feedback, RequestPath::LiveDone done) {
+    const Route& route = sdep.routes[route_index];
+    const auto series =
+        metrics.series(kLiveSource, sources[source].sdep_key, route.predictor, shadow);
+    const Ticket t = open(source, 0, series, shadow, feedback, sdep.timeout);
+    if (done) live_waiters.emplace(requests[t.slot].id, std::move(done));
+    deliver(t, route.endpoints_key, std::move(body), feedback);
+}
+
+void RequestPath::Impl::answer_live(std::uint64_t id, int status, const std::string& body) {
+    const auto waiter = live_waiters.find(id);
+    if (waiter == live_waiters.end()) return;
+    RequestPath::LiveDone done = std::move(waiter->second);
+    live_waiters.erase(waiter);
+    done(status, body);
+}
+
+// kube-proxy on the executor's node: one Ready address of the node's Service, picked at
+// random (stream kube-proxy/graph-hops, so hops do not shift the gateway's picks).
+void RequestPath::Impl::call_remote(const std::string& endpoints_key,
+                                    const components::PredictiveUnit& node,
+                                    const std::string& model_uri, Method method, std::string body,
+                                    std::function<void(HttpReply)> done) {
+    const auto eps = endpoints.find(endpoints_key);
+    if (eps == endpoints.end() || eps->second.keys.empty()) {
+        // A ClusterIP Service without Ready endpoints rejects the connection.
+        done({components::kTransportFailure, "dial tcp " + endpoints_key + ": connection refused"});
+        return;
+    }
+    const std::vector<std::string>& keys = eps->second.keys;
+    if (!hop_lb) hop_lb = &streams.get("kube-proxy/graph-hops");
+    const auto found = pods.find(keys[hop_lb->below(keys.size())]);
+    PodServer* pod = found == pods.end() ? nullptr : found->second.get();
+    if (!pod || !pod->reachable()) {
+        done({components::kTransportFailure, "dial tcp " + endpoints_key + ": connection refused"});
+        return;
+    }
+    if (pod->unreachable()) return;  // a node that is down: the request hangs until its timeout
+    pod->call_container(node, model_uri, method, std::move(body), std::move(done));
+}
+
 // ---- RequestPath ------------------------------------------------------------------------------
 
 RequestPath::RequestPath(kube::Client& client, kernel::RandomStreams& streams,
@@ -1119,6 +1364,13 @@ void RequestPath::profiles_changed() {
 void RequestPath::set_usage_sink(PodUsageSink* sink) {
     impl_->options.usage = sink;
     ++impl_->usage_epoch;
+}
+void RequestPath::set_executor_metrics(ExecutorMetrics* metrics) {
+    impl_->options.executor_metrics = metrics;
+}
+void RequestPath::send_live(const std::string& sdep_key, std::string body, bool feedback,
+                            LiveDone done) {
+    impl_->send_live(sdep_key, std::move(body), feedback, std::move(done));
 }
 const TrafficMetrics& RequestPath::metrics() const {
     return impl_->metrics;

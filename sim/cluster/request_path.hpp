@@ -53,6 +53,12 @@ struct HttpReply;
 
 namespace sim::cluster {
 
+class ExecutorMetrics;  // prometheus_metrics.hpp
+
+// The traffic-source name of requests from outside (`sim-run serve`'s gateway) in the
+// `traffic` and `request` trace lines and in request metrics.
+inline constexpr const char* kLiveSource = "live";
+
 // The reference project's UI gives up on the model after 30 s (httpx timeout, seldon-v1.md
 // §1.5); a SeldonDeployment without seldon.io/rest-timeout waits that long.
 inline constexpr kernel::Nanos kDefaultRequestTimeout = 30 * kernel::kSecond;
@@ -81,6 +87,9 @@ struct RequestPathOptions {
     kernel::TraceWriter* trace = nullptr;  // `traffic` lines (and `request` lines if asked)
     bool trace_requests = false;
     std::function<void(const std::string&)> note;  // one-off remarks for the trace/narration
+    // The executors' Prometheus metrics (`sim-run serve`'s /metrics); null: not kept. Set it
+    // before pods exist: a pod reads its executor's identity when it is built.
+    ExecutorMetrics* executor_metrics = nullptr;
 };
 
 struct RequestCounts {
@@ -112,6 +121,18 @@ class RequestPath {
     // Faults began or ended: every container asks for its profile again.
     void profiles_changed();
     void set_usage_sink(PodUsageSink* sink);
+    // RequestPathOptions::executor_metrics, before any pod exists.
+    void set_executor_metrics(ExecutorMetrics* metrics);
+
+    // A request from outside the simulation (sim-run serve's gateway, live_gateway.hpp) to
+    // SeldonDeployment `sdep_key` ("ns/name"), at the current instant: split by the published
+    // routing (stream gateway/live/split; shadows get a mirrored copy, stream
+    // gateway/live/mirror), then the same Service, executor and containers as scenario
+    // traffic. `done` gets the client's answer once, when the simulated response completes
+    // (404 with an empty body when no routing is published, Envoy's 503/504 bodies, or the
+    // executor's status and body). Counted in the metrics under source kLiveSource.
+    using LiveDone = std::function<void(int status, std::string body)>;
+    void send_live(const std::string& sdep_key, std::string body, bool feedback, LiveDone done);
 
     const TrafficMetrics& metrics() const;
     RequestCounts counts() const;

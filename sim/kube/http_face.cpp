@@ -181,6 +181,19 @@ std::size_t HttpFace::pump() {
         }
         auto& job = *std::get<std::shared_ptr<Shared::Job>>(item);
         if (observer_) observer_(job.request);
+        if (interceptor_) {
+            auto held = std::get<std::shared_ptr<Shared::Job>>(item);
+            auto answered_once = std::make_shared<bool>(false);
+            const Respond respond = [held, answered_once](HttpResponse response) {
+                if (*answered_once) return;
+                *answered_once = true;
+                held->reply.set_value(std::move(response));
+            };
+            if (interceptor_(job.request, respond)) {
+                ++answered;
+                continue;
+            }
+        }
         job.reply.set_value(router_.handle(job.request));
         ++answered;
     }
@@ -196,6 +209,10 @@ bool HttpFace::wait_for_work(std::chrono::milliseconds timeout) {
 
 void HttpFace::set_wake_callback(std::function<void()> wake) {
     shared_->wake = std::move(wake);
+}
+
+void HttpFace::set_interceptor(std::function<bool(const HttpRequest&, Respond)> interceptor) {
+    interceptor_ = std::move(interceptor);
 }
 
 void HttpFace::set_request_observer(std::function<void(const HttpRequest&)> observer) {

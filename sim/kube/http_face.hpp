@@ -61,6 +61,12 @@ class HttpFace {
 
     // Called on the simulation thread for each request just before it is answered.
     void set_request_observer(std::function<void(const HttpRequest&)> observer);
+    // Sends the response of a request an interceptor took; call it once, on the simulation
+    // thread, now or later (the worker that holds the connection waits for it).
+    using Respond = std::function<void(HttpResponse)>;
+    // Called on the simulation thread for each request after the observer: returning true
+    // takes the request away from the Kubernetes router (sim-run serve's Seldon gateway).
+    void set_interceptor(std::function<bool(const HttpRequest&, Respond)> interceptor);
     // Called on an HTTP worker thread each time something is queued for pump(), so a
     // simulation thread that waits on something else (an Asio timer) can wake up. It must be
     // thread-safe and quick. Set it before start().
@@ -74,6 +80,7 @@ class HttpFace {
     HttpFaceOptions options_;
     std::shared_ptr<Shared> shared_;
     std::function<void(const HttpRequest&)> observer_;
+    std::function<bool(const HttpRequest&, Respond)> interceptor_;
 };
 
 }  // namespace sim::kube

@@ -41,9 +41,10 @@ public:
     void end(std::size_t id);
 
     // The request path (traffic_runtime.cpp): reads the traffic sources' payloads (bad ones come
-    // back as diagnostics and nothing starts) and sends their requests until `end`.
+    // back as diagnostics and nothing starts) and sends their requests until `end`. Without
+    // traffic there is no request path unless `always` (sim-run serve's gateway).
     std::vector<Diagnostic> start_traffic(kube::ApiServer& api, kernel::Nanos end,
-                                          bool trace_requests);
+                                          bool trace_requests, bool always = false);
     cluster::RequestPath* requests() { return requests_.get(); }  // null without traffic
     // Where requests report the CPU they cost (the metrics-server); may be null.
     void set_usage_sink(cluster::PodUsageSink* sink);

@@ -25,6 +25,9 @@
 namespace sim::kube {
 class ApiServer;
 }
+namespace sim::cluster {
+class RequestPath;
+}
 
 namespace sim::scenario {
 
@@ -34,6 +37,11 @@ class RunDriver {
 
     // Appends the driver's keys to the run.start line (after the standard ones).
     virtual void annotate_start(kernel::TraceWriter::Line& line) = 0;
+    // True: the run builds the request path even when the scenario has no traffic, and
+    // hands it over with attach_requests() (serve's Seldon gateway sends requests into it).
+    virtual bool wants_request_path() const { return false; }
+    // Just before attach(); `requests` is null when the run has no request path.
+    virtual void attach_requests(cluster::RequestPath* requests) { (void)requests; }
     // The cluster is built and the timeline scheduled; nothing has run yet.
     virtual void attach(kernel::EventLoop& loop, kube::ApiServer& api,
                         kernel::TraceWriter& trace) = 0;

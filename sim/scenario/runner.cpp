@@ -98,12 +98,16 @@ class Run {
         build_nodes();
         machines_.emplace(api_, s_, streams_, trace, [this](const std::string& s) { narrate(s); });
         machines_->set_usage_sink(&*metrics_);  // requests cost CPU: load drives the HPA
-        if (auto bad = machines_->start_traffic(api_, s_.duration, options_.trace_requests);
+        if (auto bad = machines_->start_traffic(
+                api_, s_.duration, options_.trace_requests,
+                options_.driver != nullptr && options_.driver->wants_request_path());
             !bad.empty()) {
             result_.input_errors = std::move(bad);
             result_.exit_code = 2;
             return std::move(result_);
         }
+        if (options_.executor_metrics && machines_->requests())
+            machines_->requests()->set_executor_metrics(options_.executor_metrics);
         schedule_timeline();
         for (const Nanos t : expectations_->checkpoints(s_.duration)) {
             loop_.schedule_at(t, [] {});  // stop here so expectations see this instant
@@ -525,6 +529,7 @@ class Run {
     // watchers, or a write), so a replay without those watchers sees the same instants.
     void simulate_driven() {
         RunDriver& driver = *options_.driver;
+        driver.attach_requests(machines_->requests());
         driver.attach(loop_, api_, *trace_);
         bool closed = false;
         std::uint64_t seen_events = internal_events();

@@ -14,6 +14,10 @@
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/scenario.hpp"
 
+namespace sim::cluster {
+class ExecutorMetrics;  // prometheus_metrics.hpp
+}
+
 namespace sim::scenario {
 
 class RunDriver;  // run_driver.hpp
@@ -25,6 +29,9 @@ struct RunOptions {
     std::ostream* narration = nullptr;             // `explain`: a sentence per decision
     RunDriver* driver = nullptr;  // `serve`, `replay`: paces the run and injects inputs
     bool trace_requests = false;  // a `request` trace line per request
+    // The executors' Prometheus metrics are kept here when set (`run --executor-metrics`);
+    // they never reach the trace. Null: not kept, and requests cost nothing extra.
+    cluster::ExecutorMetrics* executor_metrics = nullptr;
 };
 
 struct ExpectationResult {

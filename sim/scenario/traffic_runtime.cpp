@@ -234,7 +234,7 @@ Observer with_metrics(Observer base, const cluster::RequestPath* requests,
 // ---- ClusterRuntime's request path ----------------------------------------------------------
 
 std::vector<Diagnostic> ClusterRuntime::start_traffic(kube::ApiServer& api, kernel::Nanos end,
-                                                      bool trace_requests) {
+                                                      bool trace_requests, bool always) {
     std::vector<Diagnostic> diagnostics;
     std::vector<cluster::TrafficSourceSpec> specs;
     for (std::size_t i = 0; i < s_.traffic.size(); ++i) {
@@ -242,7 +242,7 @@ std::vector<Diagnostic> ClusterRuntime::start_traffic(kube::ApiServer& api, kern
             specs.push_back(std::move(*spec));
     }
     // No traffic, no request path: runs without traffic keep their events (and trace) as before.
-    if (!diagnostics.empty() || specs.empty()) return diagnostics;
+    if (!diagnostics.empty() || (specs.empty() && !always)) return diagnostics;
     traffic_client_ = std::make_unique<kube::Client>(api, "istio-ingressgateway");
     cluster::RequestPathOptions options;
     options.profiles = [this](const std::string& image) {

@@ -114,7 +114,7 @@ if [[ $inputs -eq 8 ]]; then ok "8 writes recorded as input lines"; else fail "$
 grep -q '"kind":"input".*"query":"fieldManager=curl%20test&fieldValidation=Strict"' "$work/default/trace.jsonl" && ok "query recorded URL-encoded" || fail "query not recorded as sent"
 grep -q '"bodyBase64":true' "$work/default/trace.jsonl" && ok "a binary body is recorded as base64" || fail "no bodyBase64 input"
 if grep -q '"method":"GET"' "$work/default/trace.jsonl"; then fail "a GET was recorded"; else ok "reads are not recorded"; fi
-head -1 "$work/default/trace.jsonl" | grep -q '"startTime":"2030-06-01T12:00:00Z","session":"serve","scenarioFile":"","speed":20}' && ok "run.start names the session and its --start-time" || fail "run.start: $(head -1 "$work/default/trace.jsonl")"
+head -1 "$work/default/trace.jsonl" | grep -q '"startTime":"2030-06-01T12:00:00Z","session":"serve","scenarioFile":"","speed":20,"gateway":true}' && ok "run.start names the session and its --start-time" || fail "run.start: $(head -1 "$work/default/trace.jsonl")"
 replay_check default "$work/default/trace.jsonl" "$work/default.out"
 
 # A tampered input (another replica count) must diverge, and replay says where.
