@@ -7,6 +7,7 @@
 #include "sim/kube/conversion.hpp"
 #include "sim/kube/defaults.hpp"
 #include "sim/kube/selectors.hpp"
+#include "sim/kube/server_side_apply.hpp"
 #include "sim/kube/validation.hpp"
 
 namespace sim::kube {
@@ -249,10 +250,24 @@ std::vector<Json> ApiServer::snapshot(const std::string& group_resource) const {
     return out;
 }
 
+ApiServer::DryRun::DryRun(ApiServer& server)
+    : server_(server), next_cluster_ip_(server.next_cluster_ip_) {
+    server_.dry_uid_stream_ = server_.uid_stream_;
+    server_.dry_name_stream_ = server_.name_stream_;
+}
+
+ApiServer::DryRun::~DryRun() {
+    server_.dry_uid_stream_.reset();
+    server_.dry_name_stream_.reset();
+    server_.next_cluster_ip_ = next_cluster_ip_;
+    server_.dry_run_written_ = Json();
+}
+
 std::string ApiServer::new_uid() {
-    // A version-4 layout (RFC 4122 §4.4) from the seeded stream.
-    std::uint64_t hi = uid_stream_.next_u64();
-    std::uint64_t lo = uid_stream_.next_u64();
+    // A version-4 layout (RFC 4122 §4.4) from the seeded stream (a copy of it in a dry run).
+    sim::kernel::Random& stream = dry_uid_stream_ ? *dry_uid_stream_ : uid_stream_;
+    std::uint64_t hi = stream.next_u64();
+    std::uint64_t lo = stream.next_u64();
     hi = (hi & ~0xf000ULL) | 0x4000ULL;
     lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);
     char buf[40];
@@ -267,8 +282,9 @@ std::string ApiServer::new_uid() {
 
 std::string ApiServer::generate_name(const std::string& prefix) {
     std::string name = prefix.substr(0, std::min(prefix.size(), kMaxGeneratedPrefix));
+    sim::kernel::Random& stream = dry_name_stream_ ? *dry_name_stream_ : name_stream_;
     for (int i = 0; i < 5; ++i)
-        name += kNameAlphabet[name_stream_.below(kNameAlphabet.size())];
+        name += kNameAlphabet[stream.below(kNameAlphabet.size())];
     return name;
 }
 
@@ -380,7 +396,13 @@ void ApiServer::bump_generation(const ResourceInfo& r, Json& object, const Json&
     if (bump) meta(object)["generation"] = meta_of(old).value("generation", 0LL) + 1;
 }
 
-void ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) {
+const Json& ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) {
+    if (dry_run()) {
+        // dryrun.go: a created object has no resourceVersion yet; an update keeps the old one.
+        if (previous == nullptr) meta(object).erase("resourceVersion");
+        dry_run_written_ = std::move(object);
+        return dry_run_written_;
+    }
     const std::uint64_t rv = next_revision();
     meta(object)["resourceVersion"] = std::to_string(rv);
     const std::string ns = str(meta_of(object), "namespace");
@@ -394,9 +416,11 @@ void ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) 
                   object, std::move(old)};
     slot = std::move(object);
     hub_.record(std::move(change));
+    return slot;
 }
 
 void ApiServer::erase(const ResourceInfo& r, const std::string& ns, const std::string& name) {
+    if (dry_run()) return;
     Bucket& b = bucket(r);
     const auto it = b.find({ns, name});
     if (it == b.end()) return;
@@ -504,8 +528,7 @@ Json ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json ob
     admit_and_validate(r, Operation::Create, "", object, nullptr);
     const std::string name = str(meta_of(object), "name");
     if (b.contains({ns, name})) throw already_exists({r.group, r.plural}, name);
-    write(r, object, nullptr);
-    return present(r, b.at({ns, name}), ref.version);
+    return present(r, write(r, object, nullptr), ref.version);
 }
 
 Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding) {
@@ -718,6 +741,8 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
                             "deletionGracePeriodSeconds"})
         copy_or_erase(nm, meta_of(old), key);
     nm.erase("selfLink");
+    // An update that leaves managedFields out keeps them (fieldmanager: nil means unchanged).
+    if (!nm.contains("managedFields")) copy_or_erase(nm, meta_of(old), "managedFields");
     if (r.kind == "Service") {
         // clusterIP is immutable once allocated.
         for (const char* key : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
@@ -743,8 +768,7 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
         meta(last)["resourceVersion"] = std::to_string(revision_);
         return present(r, last, ref.version);
     }
-    write(r, std::move(next), &old);
-    return present(r, bucket(r).at({ns, name}), ref.version);
+    return present(r, write(r, std::move(next), &old), ref.version);
 }
 
 // ----------------------------------------------------------------------------------- scale
@@ -805,14 +829,19 @@ Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, cons
     set_path(parent, r.scale->spec_replicas_path, replicas);
     ResourceRef storage_ref = ref;
     storage_ref.version = r.storage_version;
-    do_update(r, storage_ref, name, std::move(parent), "", true);
-    return scale_of(r, existing(r, ns, name));
+    return scale_of(r, do_update(r, storage_ref, name, std::move(parent), "", true));
 }
 
 // ----------------------------------------------------------------------------------- patch
 
+ApplyContext ApiServer::apply_context(const ResourceInfo& r, const ResourceRef& ref) const {
+    return ApplyContext{r.kind, r.supports_strategic_merge(), r.api_version(ref.version),
+                        now_rfc3339()};
+}
+
 Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, PatchType type,
-                              const Json& body, const std::string& subresource) {
+                              const Json& body, const std::string& subresource,
+                              const ApplyOptions& apply_options) {
     try {
         const ResourceInfo& r = resolve(ref, "patch");
         const std::vector<std::string> accepted = {"application/json-patch+json",
@@ -830,8 +859,11 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
                 case PatchType::Strategic:
                     return apply_strategic_merge_patch(current, body, r.kind);
                 case PatchType::Apply:
-                    // Server-side apply approximated (k8s-semantics.md §2.6): a recursive merge
-                    // with the strategic list keys for built-ins, no field ownership or conflicts.
+                    // Field ownership and conflicts (server_side_apply.hpp); through a
+                    // subresource, the merge alone.
+                    if (subresource.empty())
+                        return server_side_apply(&current, body, apply_options,
+                                                 apply_context(r, ref));
                     return r.supports_strategic_merge()
                                ? apply_strategic_merge_patch(current, body, r.kind)
                                : apply_merge_patch(current, body);
@@ -842,7 +874,7 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
             const Bucket* b = find_bucket(r);
             if (b == nullptr || !b->contains({ns, name})) {
                 if (!subresource.empty()) throw not_found({r.group, r.plural}, name);
-                Json object = body;
+                Json object = server_side_apply(nullptr, body, apply_options, apply_context(r, ref));
                 meta(object)["name"] = name;
                 return do_create(r, ref, std::move(object));
             }
@@ -961,7 +993,8 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
     if (!was_deleting && nm.contains("generation") && nm["generation"].get<long long>() > 0)
         nm["generation"] = nm["generation"].get<long long>() + 1;
     if (r.kind == "Namespace") next["status"]["phase"] = "Terminating";
-    if (next != old) write(r, next, &old);
+    const Json* written = next != old ? &write(r, next, &old) : nullptr;
+    if (dry_run()) return written ? *written : old;
     if (r.kind == "Namespace" && !was_deleting) {
         // The namespace controller's job, done at once: delete everything inside.
         std::vector<std::pair<const ResourceInfo*, std::string>> victims;

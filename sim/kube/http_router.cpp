@@ -6,6 +6,7 @@
 
 #include "sim/kube/discovery.hpp"
 #include "sim/kube/http_table.hpp"
+#include "sim/kube/openapi_schemas.hpp"
 
 namespace sim::kube {
 namespace {
@@ -110,6 +111,27 @@ DeleteOptions delete_options(const HttpRequest& req) {
     return o;
 }
 
+// dryRun=All (the only value; apimachinery/pkg/apis/meta/v1/validation ValidateDryRun).
+// Repeated or empty values are what a client may send; anything else is 422 Invalid.
+bool wants_dry_run(const HttpRequest& req) {
+    const auto [from, to] = req.query.equal_range("dryRun");
+    bool all = false;
+    for (auto it = from; it != to; ++it) {
+        if (it->second.empty()) continue;
+        if (it->second != "All") {
+            const std::string options = req.method == "POST"    ? "CreateOptions"
+                                        : req.method == "DELETE" ? "DeleteOptions"
+                                        : req.method == "PATCH"  ? "PatchOptions"
+                                                                 : "UpdateOptions";
+            throw invalid_object({"meta.k8s.io", options}, "",
+                                 {not_supported("dryRun", "[]string{" + quote_value(it->second) + "}",
+                                                {"All"})});
+        }
+        all = true;
+    }
+    return all;
+}
+
 const std::vector<std::string> kPatchTypes{
     "application/json-patch+json", "application/merge-patch+json",
     "application/strategic-merge-patch+json", "application/apply-patch+yaml"};
@@ -172,7 +194,8 @@ Json openapi_group_version(const Registry& registry, const std::string& group,
     return Json{{"openapi", "3.0.0"},
                 {"info", {{"title", "Kubernetes"}, {"version", "v1.32.4"}}},
                 {"paths", paths},
-                {"components", {{"schemas", Json::object()}}}};
+                {"components",
+                 {{"schemas", openapi_component_schemas(registry, group, version)}}}};
 }
 
 // GET /apis/<group>: the APIGroup document.
@@ -357,8 +380,8 @@ HttpResponse HttpRouter::dispatch(const HttpRequest& req) {
 HttpResponse HttpRouter::resource_request(const HttpRequest& req, const ResourceRef& ref,
                                           const std::string& name, const std::string& sub) {
     const ResourceInfo& info = *server_.registry().find(ref.group, ref.resource);
-    if (auto dry = req.param("dryRun"); dry && !dry->empty())
-        throw bad_request("dryRun is not supported by this emulated API server");
+    std::optional<ApiServer::DryRun> dry_run;
+    if (req.method != "GET" && wants_dry_run(req)) dry_run.emplace(server_);
     const bool table = accepts_table(req.accept);
     const auto answer = [&](const Result<Json>& r, int ok_code) {
         if (!r.ok()) return error_response(r.error());
@@ -416,7 +439,10 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
                 "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is "
                 "required for apply patch");
         const bool existed = type == PatchType::Apply && server_.get(ref, name).ok();
-        const Result<Json> r = server_.patch(ref, name, type, parse_body(req), sub);
+        ApplyOptions apply;
+        apply.field_manager = req.param("fieldManager").value_or("unknown");
+        apply.force = bool_param(req, "force");
+        const Result<Json> r = server_.patch(ref, name, type, parse_body(req), sub, apply);
         return answer(r, type == PatchType::Apply && !existed ? 201 : 200);
     }
     if (req.method == "DELETE") {
