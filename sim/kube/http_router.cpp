@@ -111,20 +111,30 @@ DeleteOptions delete_options(const HttpRequest& req) {
     return o;
 }
 
-// dryRun=All (the only value; apimachinery/pkg/apis/meta/v1/validation ValidateDryRun).
-// Repeated or empty values are what a client may send; anything else is 422 Invalid.
+// dryRun=All (the only value; apimachinery/pkg/apis/meta/v1/validation ValidateDryRun), in
+// the query or, for DELETE, in the DeleteOptions body (kubectl sends it there). Empty values
+// are ignored; anything else is 422 Invalid.
 bool wants_dry_run(const HttpRequest& req) {
+    std::vector<std::string> values;
     const auto [from, to] = req.query.equal_range("dryRun");
+    for (auto it = from; it != to; ++it)
+        values.push_back(it->second);
+    if (req.method == "DELETE" && !req.body.empty()) {
+        const Json body = Json::parse(req.body, nullptr, false);
+        if (body.is_object() && body.contains("dryRun") && body["dryRun"].is_array())
+            for (const Json& v : body["dryRun"])
+                if (v.is_string()) values.push_back(v.get<std::string>());
+    }
     bool all = false;
-    for (auto it = from; it != to; ++it) {
-        if (it->second.empty()) continue;
-        if (it->second != "All") {
+    for (const std::string& value : values) {
+        if (value.empty()) continue;
+        if (value != "All") {
             const std::string options = req.method == "POST"    ? "CreateOptions"
                                         : req.method == "DELETE" ? "DeleteOptions"
                                         : req.method == "PATCH"  ? "PatchOptions"
                                                                  : "UpdateOptions";
             throw invalid_object({"meta.k8s.io", options}, "",
-                                 {not_supported("dryRun", "[]string{" + quote_value(it->second) + "}",
+                                 {not_supported("dryRun", "[]string{" + quote_value(value) + "}",
                                                 {"All"})});
         }
         all = true;

@@ -552,7 +552,9 @@ Json kind_schema_of(const ResourceInfo& r, const std::string& version) {
                        : "Keeps a given number of pod replicas running at any time.",
             {{"spec", object(deployment ? "The desired behaviour of the Deployment."
                                         : "The desired behaviour of the ReplicaSet.",
-                             spec, {"selector"})},
+                             spec,
+                             deployment ? std::vector<std::string>{"selector", "template"}
+                                        : std::vector<std::string>{"selector"})},
              {"status", object("The most recently observed status.",
                                {{"replicas", int32("Pods targeted.")},
                                 {"readyReplicas", int32("Pods with a Ready condition.")},

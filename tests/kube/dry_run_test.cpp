@@ -179,6 +179,8 @@ TEST_CASE("http: dryRun=All on POST, PUT, PATCH and DELETE; other values are 422
     CHECK(patched.status == 200);
     CHECK(Json::parse(patched.body)["spec"]["replicas"] == 4);
     CHECK(router.handle(http("DELETE", path + "/web", "dryRun=All", "")).status == 200);
+    // kubectl puts it in the DeleteOptions body instead.
+    CHECK(router.handle(http("DELETE", path + "/web", "", R"({"dryRun":["All"]})")).status == 200);
     CHECK(c.server.revision() == stored);
     CHECK(c.server.get(refs::kDeployments.in("default"), "web").value()["spec"]["replicas"] == 2);
 }
