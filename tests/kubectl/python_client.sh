@@ -4,7 +4,6 @@
 # Debian's python3-kubernetes lives in /usr/bin/python3's dist-packages, so that interpreter
 # is preferred over whatever python3 comes first on PATH. Skipped (77) without the client.
 set -uo pipefail
-sim_run=$1
 root=$2
 python=/usr/bin/python3
 [[ -x $python ]] || python=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
@@ -12,7 +11,7 @@ python=/usr/bin/python3
   echo "SKIP: the kubernetes Python client is not installed (scripts/build installs python3-kubernetes)"; exit 77; }
 
 source "$(dirname "$0")/lib.sh"
-start_serve "$sim_run"
+start_serve "$1"
 timeout 120 "$python" "$root/tests/kubectl/python_client.py" "$base"
 rc=$?
 kill -TERM "$server_pid"
