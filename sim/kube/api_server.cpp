@@ -874,7 +874,8 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
             const Bucket* b = find_bucket(r);
             if (b == nullptr || !b->contains({ns, name})) {
                 if (!subresource.empty()) throw not_found({r.group, r.plural}, name);
-                Json object = server_side_apply(nullptr, body, apply_options, apply_context(r, ref));
+                Json object =
+                    server_side_apply(nullptr, body, apply_options, apply_context(r, ref));
                 meta(object)["name"] = name;
                 return do_create(r, ref, std::move(object));
             }

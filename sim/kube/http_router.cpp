@@ -129,13 +129,13 @@ bool wants_dry_run(const HttpRequest& req) {
     for (const std::string& value : values) {
         if (value.empty()) continue;
         if (value != "All") {
-            const std::string options = req.method == "POST"    ? "CreateOptions"
+            const std::string options = req.method == "POST"     ? "CreateOptions"
                                         : req.method == "DELETE" ? "DeleteOptions"
                                         : req.method == "PATCH"  ? "PatchOptions"
                                                                  : "UpdateOptions";
-            throw invalid_object({"meta.k8s.io", options}, "",
-                                 {not_supported("dryRun", "[]string{" + quote_value(value) + "}",
-                                                {"All"})});
+            throw invalid_object(
+                {"meta.k8s.io", options}, "",
+                {not_supported("dryRun", "[]string{" + quote_value(value) + "}", {"All"})});
         }
         all = true;
     }
@@ -204,8 +204,7 @@ Json openapi_group_version(const Registry& registry, const std::string& group,
     return Json{{"openapi", "3.0.0"},
                 {"info", {{"title", "Kubernetes"}, {"version", "v1.32.4"}}},
                 {"paths", paths},
-                {"components",
-                 {{"schemas", openapi_component_schemas(registry, group, version)}}}};
+                {"components", {{"schemas", openapi_component_schemas(registry, group, version)}}}};
 }
 
 // GET /apis/<group>: the APIGroup document.
