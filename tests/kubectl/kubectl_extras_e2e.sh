@@ -67,6 +67,7 @@ check ssa-forced-owner '^3 other=\{"f:data":\{"f:k":\{\}\}\} $' -- get cm ssa --
   -o 'jsonpath={.data.k} {range .metadata.managedFields[*]}{.manager}={.fieldsV1} {end}'
 check ssa-sdep "$sdep serverside-applied" -- apply --server-side --force-conflicts -f "$work/two.yaml"
 check ssa-sdep-replicas '^2$' -- get sdep sentiment-classifier -n seldon -o 'jsonpath={.spec.predictors[0].replicas}'
+check_exit diff-server-side 1 '^\+ +replicas: 1$' -- diff --server-side -f "$manifest"
 
 # Every write above, dry runs included, is an input of the session; the replay matches.
 stop_serve_and_replay 15
