@@ -35,6 +35,10 @@ check dry-runs-changed-nothing '^1 $' -- get sdep sentiment-classifier -n seldon
   -o 'jsonpath={.spec.predictors[0].replicas} {.metadata.labels.dry}'
 
 # --- kubectl diff: server-side dry run + get; exit 0 when equal, 1 with a diff.
+# The operator writes the status while the pod comes up: wait until it settles, or a status
+# change between diff's GET and its dry run would show.
+eventually sdep-settled '^Available 1$' -- get sdep sentiment-classifier -n seldon \
+  -o 'jsonpath={.status.state} {.status.deploymentStatus.*.availableReplicas}'
 check_exit diff-unchanged 0 '^$' -- diff -f "$manifest"
 check_exit diff-changed 1 '^\+ +replicas: 2$' -- diff -f "$work/two.yaml"
 check_exit diff-shows-old 1 '^- +replicas: 1$' -- diff -f "$work/two.yaml"
