@@ -753,6 +753,7 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
 
     admit_and_validate(r, Operation::Update, subresource, next, &old);
     if (subresource.empty()) bump_generation(r, next, old);
+    if (update_manager_) record_update(next, old, *update_manager_, apply_context(r, ref));
     meta(next)["resourceVersion"] = old_rv;
     if (next == old)
         return present(r, old, ref.version);  // etcd3 GuaranteedUpdate: no-op, no write

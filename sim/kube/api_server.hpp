@@ -162,6 +162,21 @@ class ApiServer {
     };
     bool dry_run() const { return dry_uid_stream_.has_value(); }
 
+    // While a WriteManager lives, updates and patches (not applies) of objects that have
+    // managedFields record their changes as `manager`'s Update entry (server_side_apply.hpp).
+    class WriteManager {
+      public:
+        WriteManager(ApiServer& server, UpdateManager manager) : server_(server) {
+            server_.update_manager_ = std::move(manager);
+        }
+        ~WriteManager() { server_.update_manager_.reset(); }
+        WriteManager(const WriteManager&) = delete;
+        WriteManager& operator=(const WriteManager&) = delete;
+
+      private:
+        ApiServer& server_;
+    };
+
     // Every stored object of a resource in key order, storage version (for tests and the
     // garbage collector's owner index; controllers use list()).
     std::vector<Json> snapshot(const std::string& group_resource) const;
@@ -221,6 +236,7 @@ class ApiServer {
     std::optional<sim::kernel::Random> dry_uid_stream_;
     std::optional<sim::kernel::Random> dry_name_stream_;
     Json dry_run_written_;
+    std::optional<UpdateManager> update_manager_;  // set while a WriteManager lives
 };
 
 // Resource references for the registered types, e.g. refs::kPods.in("default").

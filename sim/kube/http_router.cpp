@@ -435,6 +435,12 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
             throw bad_request("name in URL does not match name in Eviction object");
         return answer(server_.create(ref, std::move(binding), sub), 201);
     }
+    // An ordinary write names its field manager (managedFields, server_side_apply.hpp).
+    std::optional<ApiServer::WriteManager> manager;
+    const bool apply_patch =
+        req.method == "PATCH" && req.content_type.starts_with("application/apply-patch");
+    if ((req.method == "PUT" || req.method == "PATCH") && !apply_patch)
+        manager.emplace(server_, UpdateManager{req.param("fieldManager").value_or("unknown"), sub});
     if (req.method == "PUT") {
         check_json_body(req);
         return answer(server_.update(ref, name, parse_body(req), sub), 200);

@@ -176,16 +176,14 @@ std::string path_string(const TriePath& path) {
     return out;
 }
 
-// printManager of managedfields/internal/conflict.go.
+// printManager of managedfields/internal/conflict.go, given the manager identifier
+// (BuildManagerIdentifier: manager, operation, subresource and, for updates, apiVersion; never
+// the time).
 std::string manager_text(const Json& entry) {
     std::string text = quote_value(entry.value("manager", ""));
     const std::string sub = entry.value("subresource", "");
     if (!sub.empty()) text += " with subresource " + quote_value(sub);
-    if (entry.value("operation", "") == "Update") {
-        text += " using " + entry.value("apiVersion", "");
-        const std::string time = entry.value("time", "");
-        if (!time.empty()) text += " at " + time;
-    }
+    if (entry.value("operation", "") == "Update") text += " using " + entry.value("apiVersion", "");
     return text;
 }
 
@@ -240,6 +238,66 @@ Json entry_of(const ApplyOptions& options, const ApplyContext& context, Json fie
 }
 
 }  // namespace
+
+void record_update(Json& next, const Json& old, const UpdateManager& manager,
+                   const ApplyContext& context) {
+    const auto entries_of = [](const Json& object) {
+        const auto m = object.find("metadata");
+        if (m == object.end() || !m->is_object()) return Json::array();
+        const auto f = m->find("managedFields");
+        return f != m->end() && f->is_array() ? *f : Json::array();
+    };
+    Json entries = entries_of(next);
+    if (entries.empty()) return;
+    // Fields the write set to a new value become the writer's; fields it removed leave
+    // every set.
+    Json changed = Json::object();
+    for (const TriePath& path : leaves_of(fields_of(next, "", context))) {
+        if (path.back() == ".") continue;
+        const Json* before = value_at(old, path);
+        const Json* after = value_at(next, path);
+        if (before == nullptr || after == nullptr || *before != *after) {
+            Json* at = &changed;
+            for (const std::string& key : path)
+                at = &(*at)[key];
+            *at = Json::object();
+        }
+    }
+    std::vector<TriePath> removed;
+    for (const TriePath& path : leaves_of(fields_of(old, "", context)))
+        if (path.back() != "." && value_at(next, path) == nullptr) removed.push_back(path);
+    if (changed.empty() && removed.empty()) return;
+
+    const auto is_mine = [&](const Json& e) {
+        return e.value("manager", "") == manager.name && e.value("operation", "") == "Update" &&
+               e.value("subresource", "") == manager.subresource;
+    };
+    Json kept = Json::array();
+    Json mine = Json::object();
+    for (Json& e : entries) {
+        Json fields = e.value("fieldsV1", Json::object());
+        for (const TriePath& path : removed)
+            trie_erase(fields, path);
+        if (is_mine(e)) {
+            mine = std::move(fields);
+            continue;
+        }
+        for (const TriePath& path : leaves_of(changed))
+            trie_erase(fields, path);
+        if (fields.empty()) continue;
+        e["fieldsV1"] = std::move(fields);
+        kept.push_back(std::move(e));
+    }
+    mine.merge_patch(changed);  // changed holds only empty objects at its leaves
+    if (!mine.empty()) {
+        Json entry{{"manager", manager.name},           {"operation", "Update"},
+                   {"apiVersion", context.api_version}, {"time", context.now_rfc3339},
+                   {"fieldsType", "FieldsV1"},          {"fieldsV1", std::move(mine)}};
+        if (!manager.subresource.empty()) entry["subresource"] = manager.subresource;
+        kept.push_back(std::move(entry));
+    }
+    next["metadata"]["managedFields"] = std::move(kept);
+}
 
 Json applied_fields(const Json& config, const ApplyContext& context) {
     return fields_of(config, "", context);

@@ -10,8 +10,12 @@
 //  * removes fields the same manager applied before and now omits, when nobody else owns
 //    them;
 //  * records the manager's entry (operation Apply) with the applied field set.
-// Approximations: only Apply entries are recorded (ordinary updates record no Update entry,
-// so they never conflict with an apply), and maps are always granular (no atomic structs).
+// Ordinary writes (PUT, PATCH) through the HTTP face to an object that already has
+// managedFields record an Update entry for their fieldManager: the fields they changed become
+// theirs and leave the other sets, so a later apply of another value conflicts with them.
+// Approximations: writes to objects without managedFields, creates and the in-process
+// controllers' writes record nothing (no trace changes for runs that never apply), and maps
+// are always granular (no atomic structs).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -31,6 +35,17 @@ struct ApplyContext {
     std::string api_version;  // of the request ("apps/v1"), recorded in the entry
     std::string now_rfc3339;
 };
+
+// The manager of an ordinary write: the fieldManager parameter and the subresource written.
+struct UpdateManager {
+    std::string name;
+    std::string subresource;
+};
+
+// Records an ordinary write of `old` into `next` in next's managedFields (nothing when it has
+// none).
+void record_update(nlohmann::json& next, const nlohmann::json& old, const UpdateManager& manager,
+                   const ApplyContext& context);
 
 // The FieldsV1 trie of the fields an applied configuration sets (identity and server-managed
 // metadata left out).

@@ -116,3 +116,45 @@ TEST_CASE("built-in keyed lists are owned item by item") {
             .value();
     CHECK(back["spec"]["template"]["spec"]["containers"].size() == 1);
 }
+
+TEST_CASE("an ordinary write takes over the fields it changes as an Update manager") {
+    Cluster c;
+    apply(c, {{"k", "1"}, {"j", "1"}}, "kubectl").value();
+    {
+        ApiServer::WriteManager manager(c.server, {"kubectl-edit", ""});
+        c.server.patch(kMaps, "cm", PatchType::Merge, Json{{"data", {{"k", "5"}}}}).value();
+    }
+    const Json edited = c.server.get(kMaps, "cm").value();
+    CHECK(managers(edited) == Json::parse(R"({"kubectl":{"f:data":{"f:j":{}}},
+                                              "kubectl-edit":{"f:data":{"f:k":{}}}})"));
+    CHECK(edited["metadata"]["managedFields"][1]["operation"] == "Update");
+    const Result<Json> refused = apply(c, {{"k", "1"}, {"j", "1"}}, "kubectl");
+    REQUIRE(refused.code() == 409);
+    CHECK(refused.error().status()["message"] ==
+          "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1: .data.k");
+
+    // Without a WriteManager (the in-process controllers) nothing is recorded.
+    c.server.patch(kMaps, "cm", PatchType::Merge, Json{{"data", {{"j", "7"}}}}).value();
+    CHECK(managers(c.server.get(kMaps, "cm").value()) == managers(edited));
+}
+
+TEST_CASE("a write through the scale subresource names it in the conflict") {
+    Cluster c;
+    const ResourceRef deployments = refs::kDeployments.in("default");
+    c.server.patch(deployments, "web", PatchType::Apply, deployment("web"), "", {"a", false})
+        .value();
+    {
+        ApiServer::WriteManager manager(c.server, {"kubectl-scale", "scale"});
+        c.server
+            .patch(deployments, "web", PatchType::Merge, Json{{"spec", {{"replicas", 5}}}}, "scale")
+            .value();
+    }
+    const Result<Json> refused =
+        c.server.patch(deployments, "web", PatchType::Apply, deployment("web"), "", {"a", false});
+    REQUIRE(refused.code() == 409);
+    CHECK(refused.error().status()["message"] ==
+          "Apply failed with 1 conflict: conflict with \"kubectl-scale\" with subresource "
+          "\"scale\" using apps/v1: .spec.replicas");
+    CHECK(c.server.patch(deployments, "web", PatchType::Apply, deployment("web"), "", {"a", true})
+              .value()["spec"]["replicas"] == 2);
+}
