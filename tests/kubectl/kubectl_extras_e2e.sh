@@ -69,6 +69,10 @@ check ssa-force 'configmap/ssa serverside-applied' -- \
 # Forced: the field leaves kubectl's and shared's sets, whose entries, now empty, go.
 check ssa-forced-owner '^3 other=\{"f:data":\{"f:k":\{\}\}\} $' -- get cm ssa --show-managed-fields \
   -o 'jsonpath={.data.k} {range .metadata.managedFields[*]}{.manager}={.fieldsV1} {end}'
+# An ordinary write (kubectl patch, field manager kubectl-patch) takes the field over.
+check patch-takes-over 'configmap/ssa patched' -- patch cm ssa -p '{"data":{"k":"9"}}'
+check_fails ssa-conflict-update 'Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: \.data\.k' -- \
+  apply --server-side --field-manager=other -f - <<<"$(cm ssa '{"k":"3"}')"
 check ssa-sdep "$sdep serverside-applied" -- apply --server-side --force-conflicts -f "$work/two.yaml"
 check ssa-sdep-replicas '^2$' -- get sdep sentiment-classifier -n seldon -o 'jsonpath={.spec.predictors[0].replicas}'
 check_exit diff-server-side 1 '^\+ +replicas: 1$' -- diff --server-side -f "$manifest"
