@@ -1,7 +1,24 @@
 #include "sim/cluster/nodes.hpp"
 
+#include "sim/kernel/sha256.hpp"
+
 namespace sim::cluster {
 namespace {
+
+// 32 hex digits that depend only on the node's name and what they stand for, so a node keeps
+// its identity from run to run (no random stream is drawn).
+std::string name_digest(std::string_view what, const std::string& node) {
+    return kernel::Sha256::of(std::string(what) + "/" + node).substr(0, 32);
+}
+
+// A version-4 UUID layout (RFC 4122 §4.4) of a digest, as /proc/sys/kernel/random/boot_id and
+// the DMI product_uuid read.
+std::string uuid_of(std::string hex) {
+    hex[12] = '4';
+    hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+           hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
 
 nlohmann::json condition(const char* type, const char* status, const char* reason,
                          const char* message, const std::string& now) {
@@ -64,7 +81,13 @@ nlohmann::json node_status(const NodeSpec& spec, const std::string& now) {
               {"operatingSystem", "linux"},
               {"architecture", "amd64"},
               {"osImage", "Debian GNU/Linux 12 (bookworm)"},
-              {"kernelVersion", "6.1.0-28-amd64"}}}};
+              {"kernelVersion", "6.1.0-28-amd64"},
+              // The identifiers the kubelet reads from the machine (cadvisor's MachineInfo):
+              // /etc/machine-id (32 hex digits), the boot id and the DMI system UUID. Every
+              // field of NodeSystemInfo is required by typed clients (V1NodeSystemInfo).
+              {"machineID", name_digest("machine-id", spec.name)},
+              {"systemUUID", uuid_of(name_digest("system-uuid", spec.name))},
+              {"bootID", uuid_of(name_digest("boot-id", spec.name))}}}};
 }
 
 }  // namespace sim::cluster

@@ -7,6 +7,7 @@
 #include "sim/kube/conversion.hpp"
 #include "sim/kube/defaults.hpp"
 #include "sim/kube/selectors.hpp"
+#include "sim/kube/server_side_apply.hpp"
 #include "sim/kube/validation.hpp"
 
 namespace sim::kube {
@@ -258,10 +259,23 @@ std::vector<Json> ApiServer::snapshot(const std::string& group_resource) const {
     return out;
 }
 
+ApiServer::DryRun::DryRun(ApiServer& server)
+    : server_(server), next_cluster_ip_(server.next_cluster_ip_) {
+    server_.dry_uid_stream_ = server_.uid_stream_;
+    server_.dry_name_stream_ = server_.name_stream_;
+}
+
+ApiServer::DryRun::~DryRun() {
+    server_.dry_uid_stream_.reset();
+    server_.dry_name_stream_.reset();
+    server_.next_cluster_ip_ = next_cluster_ip_;
+}
+
 std::string ApiServer::new_uid() {
-    // A version-4 layout (RFC 4122 §4.4) from the seeded stream.
-    std::uint64_t hi = uid_stream_.next_u64();
-    std::uint64_t lo = uid_stream_.next_u64();
+    // A version-4 layout (RFC 4122 §4.4) from the seeded stream (a copy of it in a dry run).
+    sim::kernel::Random& stream = dry_uid_stream_ ? *dry_uid_stream_ : uid_stream_;
+    std::uint64_t hi = stream.next_u64();
+    std::uint64_t lo = stream.next_u64();
     hi = (hi & ~0xf000ULL) | 0x4000ULL;
     lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);
     char buf[40];
@@ -276,8 +290,9 @@ std::string ApiServer::new_uid() {
 
 std::string ApiServer::generate_name(const std::string& prefix) {
     std::string name = prefix.substr(0, std::min(prefix.size(), kMaxGeneratedPrefix));
+    sim::kernel::Random& stream = dry_name_stream_ ? *dry_name_stream_ : name_stream_;
     for (int i = 0; i < 5; ++i)
-        name += kNameAlphabet[name_stream_.below(kNameAlphabet.size())];
+        name += kNameAlphabet[stream.below(kNameAlphabet.size())];
     return name;
 }
 
@@ -390,6 +405,11 @@ void ApiServer::bump_generation(const ResourceInfo& r, Json& object, const Json&
 }
 
 ObjectPtr ApiServer::write(const ResourceInfo& r, Json object, const Json* previous) {
+    if (dry_run()) {
+        // dryrun.go: a created object has no resourceVersion yet; an update keeps the old one.
+        if (previous == nullptr) meta(object).erase("resourceVersion");
+        return std::make_shared<const Json>(std::move(object));
+    }
     const std::uint64_t rv = next_revision();
     meta(object)["resourceVersion"] = std::to_string(rv);
     const std::string ns = str(meta_of(object), "namespace");
@@ -404,6 +424,7 @@ ObjectPtr ApiServer::write(const ResourceInfo& r, Json object, const Json* previ
 }
 
 void ApiServer::erase(const ResourceInfo& r, const std::string& ns, const std::string& name) {
+    if (dry_run()) return;
     ObjectPtr previous = bucket(r).take(ns, name);
     if (previous == nullptr) return;
     const std::uint64_t rv = next_revision();
@@ -759,6 +780,8 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
                             "deletionGracePeriodSeconds"})
         copy_or_erase(nm, meta_of(old), key);
     nm.erase("selfLink");
+    // An update that leaves managedFields out keeps them (fieldmanager: nil means unchanged).
+    if (!nm.contains("managedFields")) copy_or_erase(nm, meta_of(old), "managedFields");
     if (r.kind == "Service") {
         // clusterIP is immutable once allocated.
         for (const char* key : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
@@ -769,6 +792,7 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
 
     admit_and_validate(r, Operation::Update, subresource, next, &old);
     if (subresource.empty()) bump_generation(r, next, old);
+    if (update_manager_) record_update(next, old, *update_manager_, apply_context(r, ref));
     meta(next)["resourceVersion"] = old_rv;
     if (next == old)
         return present(r, old, ref.version);  // etcd3 GuaranteedUpdate: no-op, no write
@@ -845,14 +869,19 @@ Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, cons
     set_path(parent, r.scale->spec_replicas_path, replicas);
     ResourceRef storage_ref = ref;
     storage_ref.version = r.storage_version;
-    do_update(r, storage_ref, name, std::move(parent), "", true);
-    return scale_of(r, existing(r, ns, name));
+    return scale_of(r, do_update(r, storage_ref, name, std::move(parent), "", true));
 }
 
 // ----------------------------------------------------------------------------------- patch
 
+ApplyContext ApiServer::apply_context(const ResourceInfo& r, const ResourceRef& ref) const {
+    return ApplyContext{r.kind, r.supports_strategic_merge(), r.api_version(ref.version),
+                        now_rfc3339()};
+}
+
 Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, PatchType type,
-                              const Json& body, const std::string& subresource) {
+                              const Json& body, const std::string& subresource,
+                              const ApplyOptions& apply_options) {
     try {
         const ResourceInfo& r = resolve(ref, "patch");
         const std::vector<std::string> accepted = {"application/json-patch+json",
@@ -870,8 +899,11 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
                 case PatchType::Strategic:
                     return apply_strategic_merge_patch(current, body, r.kind);
                 case PatchType::Apply:
-                    // Server-side apply approximated (k8s-semantics.md §2.6): a recursive merge
-                    // with the strategic list keys for built-ins, no field ownership or conflicts.
+                    // Field ownership and conflicts (server_side_apply.hpp); through a
+                    // subresource, the merge alone.
+                    if (subresource.empty())
+                        return server_side_apply(&current, body, apply_options,
+                                                 apply_context(r, ref));
                     return r.supports_strategic_merge()
                                ? apply_strategic_merge_patch(current, body, r.kind)
                                : apply_merge_patch(current, body);
@@ -882,7 +914,8 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
             const Bucket* b = find_bucket(r);
             if (b == nullptr || !b->contains(ns, name)) {
                 if (!subresource.empty()) throw not_found({r.group, r.plural}, name);
-                Json object = body;
+                Json object =
+                    server_side_apply(nullptr, body, apply_options, apply_context(r, ref));
                 meta(object)["name"] = name;
                 return do_create(r, ref, std::move(object));
             }
@@ -1002,6 +1035,7 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
     if (!was_deleting && nm.contains("generation") && nm["generation"].get<long long>() > 0)
         nm["generation"] = nm["generation"].get<long long>() + 1;
     if (r.kind == "Namespace") next["status"]["phase"] = "Terminating";
+    if (dry_run()) return next;  // what the write would store; nothing is written
     if (next != old) write(r, std::move(next), &old);
     if (r.kind == "Namespace" && !was_deleting) {
         // The namespace controller's job, done at once: delete everything inside.

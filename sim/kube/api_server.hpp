@@ -25,6 +25,7 @@
 #include "sim/kube/admission.hpp"
 #include "sim/kube/patch.hpp"
 #include "sim/kube/registry.hpp"
+#include "sim/kube/server_side_apply.hpp"
 #include "sim/kube/status.hpp"
 #include "sim/kube/store.hpp"
 #include "sim/kube/watch.hpp"
@@ -135,8 +136,10 @@ class ApiServer {
     Result<SharedList> list_shared(const ResourceRef& ref, const ListOptions& options = {}) const;
     Result<Json> update(const ResourceRef& ref, const std::string& name, Json object,
                         const std::string& subresource = "");
+    // PatchType::Apply is server-side apply (server_side_apply.hpp) as `apply_options` says.
     Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type,
-                       const Json& patch, const std::string& subresource = "");
+                       const Json& patch, const std::string& subresource = "",
+                       const ApplyOptions& apply_options = {});
     // Returns the deleted object (pods, services), the object still being deleted
     // (graceful/finalizers), or a Success Status.
     Result<Json> remove(const ResourceRef& ref, const std::string& name,
@@ -156,6 +159,39 @@ class ApiServer {
     // Writes that Clients (kube::Client) got refused with 400 or 422, all clients together.
     void count_invalid_client_write() { ++invalid_client_writes_; }
     std::uint64_t invalid_client_writes() const { return invalid_client_writes_; }
+
+    // Server-side dry run (dryRun=All): while a DryRun lives, writes run the whole defaulting,
+    // admission and validation path and answer what they would have stored, but store nothing,
+    // take no resourceVersion, send no watch event and allocate no cluster IP. uids and
+    // generated names are drawn from copies of the seeded streams, so a dry run leaves the
+    // run's randomness untouched: a session replays to the same trace with or without it.
+    class DryRun {
+      public:
+        explicit DryRun(ApiServer& server);
+        ~DryRun();
+        DryRun(const DryRun&) = delete;
+        DryRun& operator=(const DryRun&) = delete;
+
+      private:
+        ApiServer& server_;
+        std::uint32_t next_cluster_ip_;
+    };
+    bool dry_run() const { return dry_uid_stream_.has_value(); }
+
+    // While a WriteManager lives, updates and patches (not applies) of objects that have
+    // managedFields record their changes as `manager`'s Update entry (server_side_apply.hpp).
+    class WriteManager {
+      public:
+        WriteManager(ApiServer& server, UpdateManager manager) : server_(server) {
+            server_.update_manager_ = std::move(manager);
+        }
+        ~WriteManager() { server_.update_manager_.reset(); }
+        WriteManager(const WriteManager&) = delete;
+        WriteManager& operator=(const WriteManager&) = delete;
+
+      private:
+        ApiServer& server_;
+    };
 
     // Every stored object of a resource in key order, storage version (for tests and the
     // garbage collector's owner index; controllers use list()).
@@ -189,6 +225,7 @@ class ApiServer {
     // pods/eviction (eviction.cpp): PodDisruptionBudgets checked, then a graceful delete.
     Json do_evict(const ResourceRef& ref, const Json& eviction);
     Json scale_of(const ResourceInfo& r, const Json& object) const;
+    ApplyContext apply_context(const ResourceInfo& r, const ResourceRef& ref) const;
     Json update_scale(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
                       const Json& scale);
 
@@ -199,7 +236,8 @@ class ApiServer {
     std::string new_uid();
     std::uint64_t next_revision() { return ++revision_; }
     // Stores `object` (replacing the object `previous` refers to, if given) and records the
-    // change; returns the stored object, which the history shares.
+    // change; returns the stored object, which the history shares. In a dry run: the object
+    // that would have been stored, not stored.
     ObjectPtr write(const ResourceInfo& r, Json object, const Json* previous);
     void erase(const ResourceInfo& r, const std::string& ns, const std::string& name);
     void bump_generation(const ResourceInfo& r, Json& object, const Json& old) const;
@@ -219,6 +257,10 @@ class ApiServer {
     std::uint32_t next_cluster_ip_;
     WatchHub hub_;
     std::map<std::string, const AggregatedApi*> aggregated_;  // by group_resource
+    // Set while a DryRun lives: the copies drawn from, and what the last write would store.
+    std::optional<sim::kernel::Random> dry_uid_stream_;
+    std::optional<sim::kernel::Random> dry_name_stream_;
+    std::optional<UpdateManager> update_manager_;  // set while a WriteManager lives
 };
 
 // Resource references for the registered types, e.g. refs::kPods.in("default").

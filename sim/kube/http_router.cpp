@@ -6,6 +6,7 @@
 
 #include "sim/kube/discovery.hpp"
 #include "sim/kube/http_table.hpp"
+#include "sim/kube/openapi_schemas.hpp"
 
 namespace sim::kube {
 namespace {
@@ -110,6 +111,37 @@ DeleteOptions delete_options(const HttpRequest& req) {
     return o;
 }
 
+// dryRun=All (the only value; apimachinery/pkg/apis/meta/v1/validation ValidateDryRun), in
+// the query or, for DELETE, in the DeleteOptions body (kubectl sends it there). Empty values
+// are ignored; anything else is 422 Invalid.
+bool wants_dry_run(const HttpRequest& req) {
+    std::vector<std::string> values;
+    const auto [from, to] = req.query.equal_range("dryRun");
+    for (auto it = from; it != to; ++it)
+        values.push_back(it->second);
+    if (req.method == "DELETE" && !req.body.empty()) {
+        const Json body = Json::parse(req.body, nullptr, false);
+        if (body.is_object() && body.contains("dryRun") && body["dryRun"].is_array())
+            for (const Json& v : body["dryRun"])
+                if (v.is_string()) values.push_back(v.get<std::string>());
+    }
+    bool all = false;
+    for (const std::string& value : values) {
+        if (value.empty()) continue;
+        if (value != "All") {
+            const std::string options = req.method == "POST"     ? "CreateOptions"
+                                        : req.method == "DELETE" ? "DeleteOptions"
+                                        : req.method == "PATCH"  ? "PatchOptions"
+                                                                 : "UpdateOptions";
+            throw invalid_object(
+                {"meta.k8s.io", options}, "",
+                {not_supported("dryRun", "[]string{" + quote_value(value) + "}", {"All"})});
+        }
+        all = true;
+    }
+    return all;
+}
+
 const std::vector<std::string> kPatchTypes{
     "application/json-patch+json", "application/merge-patch+json",
     "application/strategic-merge-patch+json", "application/apply-patch+yaml"};
@@ -172,7 +204,7 @@ Json openapi_group_version(const Registry& registry, const std::string& group,
     return Json{{"openapi", "3.0.0"},
                 {"info", {{"title", "Kubernetes"}, {"version", "v1.32.4"}}},
                 {"paths", paths},
-                {"components", {{"schemas", Json::object()}}}};
+                {"components", {{"schemas", openapi_component_schemas(registry, group, version)}}}};
 }
 
 // GET /apis/<group>: the APIGroup document.
@@ -357,8 +389,8 @@ HttpResponse HttpRouter::dispatch(const HttpRequest& req) {
 HttpResponse HttpRouter::resource_request(const HttpRequest& req, const ResourceRef& ref,
                                           const std::string& name, const std::string& sub) {
     const ResourceInfo& info = *server_.registry().find(ref.group, ref.resource);
-    if (auto dry = req.param("dryRun"); dry && !dry->empty())
-        throw bad_request("dryRun is not supported by this emulated API server");
+    std::optional<ApiServer::DryRun> dry_run;
+    if (req.method != "GET" && wants_dry_run(req)) dry_run.emplace(server_);
     const bool table = accepts_table(req.accept);
     const auto answer = [&](const Result<Json>& r, int ok_code) {
         if (!r.ok()) return error_response(r.error());
@@ -403,6 +435,12 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
             throw bad_request("name in URL does not match name in Eviction object");
         return answer(server_.create(ref, std::move(binding), sub), 201);
     }
+    // An ordinary write names its field manager (managedFields, server_side_apply.hpp).
+    std::optional<ApiServer::WriteManager> manager;
+    const bool apply_patch =
+        req.method == "PATCH" && req.content_type.starts_with("application/apply-patch");
+    if ((req.method == "PUT" || req.method == "PATCH") && !apply_patch)
+        manager.emplace(server_, UpdateManager{req.param("fieldManager").value_or("unknown"), sub});
     if (req.method == "PUT") {
         check_json_body(req);
         return answer(server_.update(ref, name, parse_body(req), sub), 200);
@@ -416,7 +454,10 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
                 "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is "
                 "required for apply patch");
         const bool existed = type == PatchType::Apply && server_.get(ref, name).ok();
-        const Result<Json> r = server_.patch(ref, name, type, parse_body(req), sub);
+        ApplyOptions apply;
+        apply.field_manager = req.param("fieldManager").value_or("unknown");
+        apply.force = bool_param(req, "force");
+        const Result<Json> r = server_.patch(ref, name, type, parse_body(req), sub, apply);
         return answer(r, type == PatchType::Apply && !existed ? 201 : 200);
     }
     if (req.method == "DELETE") {

@@ -261,10 +261,12 @@ TEST_CASE("http: DELETE with body DeleteOptions and query, deletecollection", "[
     CHECK(
         router.handle(request("DELETE", kDeployments + "/web?propagationPolicy=Sideways")).status ==
         422);
+    // A dry run (dry_run_test.cpp) answers 201 and stores nothing.
     CHECK(router
               .handle(
                   request("POST", kDeployments + "?dryRun=All", kube_test::deployment("d").dump()))
-              .status == 400);
+              .status == 201);
+    CHECK(router.handle(request("GET", kDeployments + "/d")).status == 404);
 }
 
 TEST_CASE("http: oversized bodies get 413 with a Status", "[kube][http]") {

@@ -6,24 +6,13 @@
 set -uo pipefail
 server_bin=$1
 root=$2
-if ! command -v kubectl >/dev/null 2>&1; then
-  echo "SKIP: kubectl is not installed (scripts/build installs kubernetes-client)"
-  exit 77
-fi
-
-work=$(mktemp -d)
-server_pid=""
-watch_pid=""
-cleanup() {
-  [[ -n "$watch_pid" ]] && kill "$watch_pid" 2>/dev/null
-  if [[ -n "$server_pid" ]]; then
-    [[ -f "$work/port" ]] && curl -s -m 2 -X POST "http://127.0.0.1:$(cat "$work/port")/shutdown" >/dev/null 2>&1
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$server_pid" 2>/dev/null
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
+require_kubectl
+# The fake server stops on /shutdown (then lib.sh's cleanup finds nothing left to kill).
+trap 'if [[ -n "$server_pid" && -f "$work/port" ]]; then
+        curl -s -m 2 -X POST "http://127.0.0.1:$(cat "$work/port")/shutdown" >/dev/null 2>&1
+        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+      fi; _cleanup' EXIT
 
 "$server_bin" "$work/port" 60 >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -49,40 +38,6 @@ users:
 current-context: sim
 KC
 export KUBECONFIG=$work/kubeconfig
-export HOME=$work  # discovery cache under $work, never the user's ~/.kube
-
-failures=0
-k() { timeout 20 kubectl --request-timeout=15s "$@"; }
-# check NAME EXPECTED_REGEX -- kubectl args...
-check() {
-  local name=$1 pattern=$2
-  shift 3
-  local out
-  out=$(k "$@" 2>&1)
-  local rc=$?
-  if [[ $rc -eq 0 ]] && grep -Eq -- "$pattern" <<<"$out"; then
-    echo "ok   $name"
-  else
-    echo "FAIL $name (rc=$rc): kubectl $*"
-    echo "$out" | sed 's/^/     | /'
-    failures=$((failures + 1))
-  fi
-}
-# check_fails NAME EXPECTED_REGEX -- kubectl args...   (kubectl must exit non-zero)
-check_fails() {
-  local name=$1 pattern=$2
-  shift 3
-  local out
-  out=$(k "$@" 2>&1)
-  local rc=$?
-  if [[ $rc -ne 0 ]] && grep -Eq -- "$pattern" <<<"$out"; then
-    echo "ok   $name"
-  else
-    echo "FAIL $name (rc=$rc, expected failure): kubectl $*"
-    echo "$out" | sed 's/^/     | /'
-    failures=$((failures + 1))
-  fi
-}
 
 cat >"$work/web.yaml" <<'YAML'
 apiVersion: apps/v1
@@ -184,7 +139,5 @@ check delete-deploy 'deployment.apps "web" deleted' -- delete deploy web
 check_fails deleted-gone 'NotFound' -- get deploy web
 check delete-sdep 'deleted' -- delete -f "$root/fixtures/manifests/sentiment-v1.yaml"
 
-if [[ $failures -ne 0 ]]; then
-  echo "$failures kubectl check(s) failed"; echo "server log:"; cat "$work/server.log"; exit 1
-fi
-echo "all kubectl checks passed"
+[[ $failures -ne 0 ]] && { echo "server log:"; cat "$work/server.log"; }
+finish

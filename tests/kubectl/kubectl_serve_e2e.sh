@@ -7,68 +7,12 @@
 #   kubectl_serve_e2e.sh SIM_RUN REPO_ROOT
 # Every kubectl call is bounded by `timeout`; waits are bounded polls.
 set -uo pipefail
-sim_run=$1
 root=$2
-if ! command -v kubectl >/dev/null 2>&1; then
-  echo "SKIP: kubectl is not installed (scripts/build installs kubernetes-client)"
-  exit 77
-fi
-
-work=$(mktemp -d)
-server_pid=""
-watch_pid=""
-cleanup() {
-  [[ -n "$watch_pid" ]] && kill "$watch_pid" 2>/dev/null
-  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+source "$(dirname "$0")/lib.sh"
+require_kubectl
 cd "$root" || exit 1
 # Speed 10: the image pulls and readiness probes of virtual time pass in about a second.
-"$sim_run" serve --listen 127.0.0.1:0 --speed 10 --out "$work/session" >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-base=""
-for _ in $(seq 100); do
-  base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.out" 2>/dev/null | head -1)
-  [[ -n "$base" ]] && break
-  sleep 0.1
-done
-[[ -n "$base" ]] || { echo "FAIL: sim-run serve did not start"; cat "$work/serve.out" "$work/serve.err"; exit 1; }
-export HOME=$work  # kubectl's discovery cache under $work, never the user's ~/.kube
-export KUBECONFIG=$work/none
-
-failures=0
-k() { timeout 20 kubectl --server "$base" --request-timeout=15s "$@"; }
-check() {  # NAME REGEX -- ARGS...: kubectl succeeds and prints REGEX
-  local name=$1 pattern=$2
-  shift 3
-  local out rc
-  out=$(k "$@" 2>&1)
-  rc=$?
-  if [[ $rc -eq 0 ]] && grep -Eq -- "$pattern" <<<"$out"; then echo "ok   $name"; else
-    echo "FAIL $name (rc=$rc): kubectl $*"; sed 's/^/     | /' <<<"$out"; failures=$((failures + 1)); fi
-}
-check_fails() {  # NAME REGEX -- ARGS...: kubectl fails and prints REGEX
-  local name=$1 pattern=$2
-  shift 3
-  local out rc
-  out=$(k "$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne 0 ]] && grep -Eq -- "$pattern" <<<"$out"; then echo "ok   $name"; else
-    echo "FAIL $name (rc=$rc, expected a failure): kubectl $*"; sed 's/^/     | /' <<<"$out"; failures=$((failures + 1)); fi
-}
-# eventually NAME REGEX -- ARGS...: polls (at most 30 s) until kubectl prints REGEX.
-eventually() {
-  local name=$1 pattern=$2
-  shift 3
-  local out=""
-  for _ in $(seq 150); do
-    out=$(k "$@" 2>&1) && grep -Eq -- "$pattern" <<<"$out" && { echo "ok   $name"; return; }
-    sleep 0.2
-  done
-  echo "FAIL $name: never printed /$pattern/: kubectl $*"; sed 's/^/     | /' <<<"$out"; failures=$((failures + 1))
-}
+start_serve "$1"
 
 manifest=fixtures/manifests/sentiment-v1.yaml  # the reference project's k8s/seldon-deployment.yaml
 check version 'Server Version: v1\.32\.4' -- version
@@ -126,26 +70,5 @@ check delete-sdep 'seldondeployment.machinelearning.seldon.io "sentiment-classif
 check_fails sdep-gone 'NotFound' -- get sdep sentiment-classifier -n seldon
 
 # Stop the session and replay it: the kubectl session reproduces the same trace.
-kill -TERM "$server_pid"
-rc=124
-for _ in $(seq 200); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then wait "$server_pid"; rc=$?; break; fi
-  sleep 0.1
-done
-server_pid=""
-if [[ $rc -eq 0 ]]; then echo "ok   serve stops on SIGTERM"; else echo "FAIL serve exit $rc"; cat "$work/serve.out" "$work/serve.err"; failures=$((failures + 1)); fi
-want=$(sed -n 's/^trace sha256: //p' "$work/serve.out")
-inputs=$(grep -c '"kind":"input"' "$work/session/trace.jsonl")
-timeout 120 "$sim_run" replay "$work/session/trace.jsonl" --out "$work/replay" >"$work/replay.out" 2>&1
-rc=$?
-got=$(sed -n 's/^trace sha256: //p' "$work/replay.out")
-if [[ $rc -eq 0 && -n "$want" && "$got" == "$want" && $inputs -ge 8 ]]; then
-  echo "ok   replay of the kubectl session ($inputs inputs) reaches the same hash"
-else
-  echo "FAIL replay rc=$rc inputs=$inputs: '$got' vs '$want'"; cat "$work/replay.out"; failures=$((failures + 1))
-fi
-
-if [[ $failures -ne 0 ]]; then
-  echo "$failures kubectl check(s) failed"; echo "serve stderr:"; tail -20 "$work/serve.err"; exit 1
-fi
-echo "all kubectl serve checks passed"
+stop_serve_and_replay 8
+finish

@@ -5,7 +5,6 @@
 Lists nodes and pods, creates a pod, and watches it until the simulated kubelet reports it
 Running. Exits 77 when the client cannot be imported, 1 on the first failed check.
 """
-import json
 import sys
 
 try:
@@ -30,11 +29,14 @@ def check(name, ok, detail=""):
         failures += 1
 
 
-# Raw JSON: the typed V1NodeSystemInfo requires bootID, machineID and systemUUID, which the
-# simulated nodes do not report yet (docs/kubectl.md).
-nodes = json.loads(core.list_node(_request_timeout=10, _preload_content=False).data)
-check("list nodes", sorted(n["metadata"]["name"] for n in nodes["items"]) == ["node-1", "node-2", "node-3"],
+# Typed: V1NodeSystemInfo requires all ten nodeInfo fields (bootID, machineID, systemUUID...).
+nodes = core.list_node(_request_timeout=10)
+check("list nodes (typed)", sorted(n.metadata.name for n in nodes.items) == ["node-1", "node-2", "node-3"],
       nodes)
+info = nodes.items[0].status.node_info
+check("node info", info.kubelet_version == "v1.32.0" and len(info.machine_id) == 32
+      and len(info.system_uuid) == 36 and len(info.boot_id) == 36, info)
+check("node identities differ", len({n.status.node_info.machine_id for n in nodes.items}) == 3, nodes.items)
 before = core.list_namespaced_pod("default", _request_timeout=10)
 check("list pods", before.items == [] and before.metadata.resource_version.isdigit(), before.metadata)
 
@@ -53,6 +55,16 @@ try:
     check("create twice is 409 AlreadyExists", False, "no error")
 except ApiException as e:
     check("create twice is 409 AlreadyExists", e.status == 409 and "already exists" in e.body, (e.status, e.body))
+
+# A server-side dry run: defaulted and named, but not stored.
+dry = core.create_namespaced_pod("default", client.V1Pod(
+    metadata=client.V1ObjectMeta(generate_name="dry-"),
+    spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="busybox:1.36")])),
+    dry_run="All", _request_timeout=10)
+check("dry-run create", dry.metadata.name.startswith("dry-") and dry.metadata.resource_version is None
+      and dry.spec.restart_policy == "Always", dry.metadata)
+stored = [p.metadata.name for p in core.list_namespaced_pod("default", _request_timeout=10).items]
+check("dry-run stored nothing", stored == ["from-python"], stored)
 
 # Watch from the list's resourceVersion: the kubelet's status updates arrive as MODIFIED.
 seen = []

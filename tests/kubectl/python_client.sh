@@ -4,29 +4,14 @@
 # Debian's python3-kubernetes lives in /usr/bin/python3's dist-packages, so that interpreter
 # is preferred over whatever python3 comes first on PATH. Skipped (77) without the client.
 set -uo pipefail
-sim_run=$1
 root=$2
 python=/usr/bin/python3
 [[ -x $python ]] || python=$(command -v python3) || { echo "SKIP: no python3"; exit 77; }
 "$python" -c 'import kubernetes' 2>/dev/null || {
   echo "SKIP: the kubernetes Python client is not installed (scripts/build installs python3-kubernetes)"; exit 77; }
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"$sim_run" serve --listen 127.0.0.1:0 --speed 10 >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-base=""
-for _ in $(seq 100); do
-  base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.out" 2>/dev/null | head -1)
-  [[ -n "$base" ]] && break
-  sleep 0.1
-done
-[[ -n "$base" ]] || { echo "FAIL: sim-run serve did not start"; cat "$work/serve.out" "$work/serve.err"; exit 1; }
+source "$(dirname "$0")/lib.sh"
+start_serve "$1"
 timeout 120 "$python" "$root/tests/kubectl/python_client.py" "$base"
 rc=$?
 kill -TERM "$server_pid"
