@@ -34,6 +34,26 @@ Json object_reference(const Json& object) {
 EventRecorder::EventRecorder(Client& client, std::string component, std::string host)
     : client_(client), component_(std::move(component)), host_(std::move(host)) {}
 
+// The real recorder names an Event `<object>.<hex UnixNano of now>` (client-go
+// tools/record/event.go, makeEvent): unique in practice because the wall clock moves between
+// two Events. Virtual time does not move between the Events of one instant (a pod's
+// Scheduled, Pulled, Created and Started), so the name takes the next nanosecond nobody has
+// used yet, as if the clock had ticked: the real format, and no create refused as
+// AlreadyExists after a trip through admission.
+std::string EventRecorder::free_event_name(const ResourceRef& events, const std::string& object,
+                                           std::int64_t now_nanos) const {
+    constexpr int kMaxTicks = 1000;  // more Events than this for one object in one instant: a bug
+    char suffix[32];
+    std::string candidate;
+    for (int tick = 0; tick < kMaxTicks; ++tick) {
+        std::snprintf(suffix, sizeof suffix, "%llx",
+                      static_cast<unsigned long long>(now_nanos + tick));
+        candidate = object + "." + suffix;
+        if (client_.get_shared(events, candidate).is_not_found()) return candidate;
+    }
+    return candidate;  // the create reports AlreadyExists
+}
+
 Result<Json> EventRecorder::record_event(const Json& involved, const std::string& type,
                                          const std::string& reason, const std::string& message) {
     std::string ns = meta::namespace_of(involved);
@@ -79,9 +99,7 @@ Result<Json> EventRecorder::record_event(const Json& involved, const std::string
         if (!patched.is_not_found()) return patched;
         record.observed.erase(seen);  // deleted meanwhile: write a new one
     }
-    char suffix[32];
-    std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(now_nanos));
-    const std::string event_name = name + "." + suffix;
+    const std::string event_name = free_event_name(events, name, now_nanos);
     Json source = Json::object();
     source["component"] = component_;
     if (!host_.empty()) source["host"] = host_;
@@ -103,13 +121,7 @@ Result<Json> EventRecorder::record_event(const Json& involved, const std::string
     event["eventTime"] = nullptr;
     event["reportingComponent"] = component_;
     event["reportingInstance"] = host_;
-    // Names are unique per nanosecond in the real recorder; two events for one object at the
-    // same virtual instant get a counter suffix instead of colliding.
     Result<Json> created = client_.create(events, event);
-    for (int i = 1; !created && created.is_already_exists() && i < 100; ++i) {
-        event["metadata"]["name"] = event_name + "." + std::to_string(i);
-        created = client_.create(events, event);
-    }
     if (created) record.observed[cache_key] = Observation{meta::name(created.value()), 1};
     return created;
 }

@@ -5,7 +5,8 @@
 //    message is "(combined from similar events): <latest message>";
 //  - dedup: an event seen before (same key) is a PATCH of count+1, lastTimestamp and
 //    message on the Event already written, otherwise a new Event
-//    "<involved name>.<hex unix nanos>" is created;
+//    "<involved name>.<hex unix nanos>" is created (the next free nanosecond when Events of
+//    one instant would share a name: virtual time does not tick between them);
 //  - spam filter: a token bucket per source and object (burst 25, one token per 300 s);
 //    a filtered event is not written.
 // The recorder's caches are unbounded maps (client-go's are 4096-entry LRUs).
@@ -33,6 +34,9 @@ class EventRecorder {
                               const std::string& reason, const std::string& message);
 
   private:
+    std::string free_event_name(const ResourceRef& events, const std::string& object,
+                                std::int64_t now_nanos) const;
+
     struct Aggregate {
         std::set<std::string> messages;
         std::int64_t last_unix_nanos = 0;

@@ -85,6 +85,11 @@ TEST_CASE("Events of one object at one instant get distinct names") {
     for (const char* reason : {"Pulling", "Pulled", "Created", "Started"})
         names.insert(meta::name(kubelet.record_event(p, "Normal", reason, reason).value()));
     CHECK(names.size() == 4);
-    CHECK(names.count("p.1816687ec0570000") == 1);
-    CHECK(names.count("p.1816687ec0570000.3") == 1);
+    // The real format <name>.<hex nanos>, the clock ticking one nanosecond per Event.
+    CHECK(names == std::set<std::string>{"p.1816687ec0570000", "p.1816687ec0570001",
+                                         "p.1816687ec0570002", "p.1816687ec0570003"});
+    // Another recorder (the scheduler's) at the same instant takes the next free one.
+    EventRecorder scheduler(c.client, "default-scheduler");
+    CHECK(meta::name(scheduler.record_event(p, "Normal", "Scheduled", "Scheduled").value()) ==
+          "p.1816687ec0570004");
 }
