@@ -162,12 +162,16 @@ struct PayloadRef {
 };
 
 struct RequestPath::Impl {
+    struct Ready;
     struct Route {
         std::string predictor;
         std::string endpoints_key;  // "ns/service"
         int weight = 0;
         bool shadow = false;
         int mirror = 0;
+        // endpoints[endpoints_key] (null: none) as of endpoints_generation `ready_for`.
+        mutable Ready* ready = nullptr;
+        mutable std::uint64_t ready_for = 0;
     };
     struct Sdep {
         std::vector<Route> routes;
@@ -189,6 +193,9 @@ struct RequestPath::Impl {
         std::vector<TrafficMetrics::SeriesId> live_series, shadow_series;
         TrafficMetrics::SeriesId no_predictor = 0;
         bool has_no_predictor = false;
+        // sdeps[sdep_key] (null: none) as of sdep_generation `sdep_for`.
+        const Sdep* sdep = nullptr;
+        std::uint64_t sdep_for = ~std::uint64_t{0};
     };
     struct Request {
         std::uint32_t gen = 0;
@@ -225,6 +232,9 @@ struct RequestPath::Impl {
                 bool shadow, bool feedback, Nanos timeout);
     void deliver(Ticket t, const std::string& endpoints_key, std::string body, bool feedback,
                  PayloadRef payload = {});
+    void deliver_to(Ticket t, Ready* ready, std::string body, bool feedback, PayloadRef payload);
+    Ready* ready_of(const Route& route);
+    const Sdep* sdep_of(Source& src);
     void finish(Ticket t, int status, const std::string& body);
     void answered(Ticket t, const HttpReply& reply);  // what the pod answered a request
     void send_feedback(const Request& r, const std::string& response_body);
@@ -255,6 +265,7 @@ struct RequestPath::Impl {
         std::uint64_t resolved_for = 0;
     };
     std::map<std::string, Ready> endpoints;                  // "ns/svc"
+    std::uint64_t endpoints_generation = 1;                  // bumped whenever `endpoints` changes
     std::uint64_t pods_generation = 1;                       // bumped whenever `pods` changes
     std::map<std::string, std::unique_ptr<PodServer>> pods;  // "ns/name"
     std::vector<std::unique_ptr<PodServer>> retired;         // replaced or deleted
@@ -894,6 +905,7 @@ void RequestPath::Impl::start(Nanos end) {
                                           const Json& m = field(o, "metadata");
                                           endpoints.erase(text_of(m, "namespace") + "/" +
                                                           text_of(m, "name"));
+                                          ++endpoints_generation;
                                       }});
     pod_informer = std::make_unique<kube::Informer>(client, kube::refs::kPods);
     pod_informer->add_handlers({[this](const Json& o) { on_pod(o); },
@@ -964,6 +976,7 @@ void RequestPath::Impl::on_endpoints(const Json& e) {
         }
     }
     endpoints[ns + "/" + text_of(m, "name")] = Ready{std::move(ready), {}, 0};
+    ++endpoints_generation;
 }
 
 void RequestPath::Impl::on_pod(const Json& pod) {
@@ -1037,8 +1050,8 @@ void RequestPath::Impl::arrive(std::uint32_t source) {
     Source& src = sources[source];
     if (src.order.empty()) return;
     const std::uint32_t text = src.order[src.cursor++ % src.order.size()];
-    const auto found = sdeps.find(src.sdep_key);
-    if (found == sdeps.end() || found->second.weight_sum <= 0) {
+    const Sdep* const found = sdep_of(src);
+    if (!found || found->weight_sum <= 0) {
         // No VirtualService routes this SeldonDeployment: the gateway answers 404.
         if (!src.has_no_predictor) {
             src.no_predictor = metrics.series(src.spec.name, src.sdep_key, kNoPredictor, false);
@@ -1048,7 +1061,7 @@ void RequestPath::Impl::arrive(std::uint32_t source) {
         finish(t, 404, "");
         return;
     }
-    const Sdep& sdep = found->second;
+    const Sdep& sdep = *found;
     refresh_series(src, sdep);
     // Weighted pick among live predictors (Envoy's weighted clusters).
     auto pick = static_cast<int>(src.split->below(static_cast<std::uint64_t>(sdep.weight_sum)));
@@ -1138,17 +1151,42 @@ void RequestPath::Impl::dispatch(std::uint32_t source, const Sdep& sdep, std::si
     const PayloadRef payload{1 + (std::uint64_t{source} << 32 | text),
                              &sources[source].bodies[text],
                              sources[source].spec.feedback && !shadow};
-    deliver(t, route.endpoints_key, std::string(), false, payload);
+    deliver_to(t, ready_of(route), std::string(), false, payload);
+}
+
+// The lookups by name below happen once per change of `sdeps` or `endpoints`, not per request.
+const RequestPath::Impl::Sdep* RequestPath::Impl::sdep_of(Source& src) {
+    if (src.sdep_for != sdep_generation) {
+        const auto found = sdeps.find(src.sdep_key);
+        src.sdep = found == sdeps.end() ? nullptr : &found->second;
+        src.sdep_for = sdep_generation;
+    }
+    return src.sdep;
+}
+
+RequestPath::Impl::Ready* RequestPath::Impl::ready_of(const Route& route) {
+    if (route.ready_for != endpoints_generation) {
+        const auto eps = endpoints.find(route.endpoints_key);
+        route.ready = eps == endpoints.end() ? nullptr : &eps->second;
+        route.ready_for = endpoints_generation;
+    }
+    return route.ready;
 }
 
 void RequestPath::Impl::deliver(Ticket t, const std::string& endpoints_key, std::string body,
                                 bool feedback, PayloadRef payload) {
     const auto eps = endpoints.find(endpoints_key);
-    if (eps == endpoints.end() || eps->second.keys.empty()) {
+    deliver_to(t, eps == endpoints.end() ? nullptr : &eps->second, std::move(body), feedback,
+               payload);
+}
+
+void RequestPath::Impl::deliver_to(Ticket t, Ready* found, std::string body, bool feedback,
+                                   PayloadRef payload) {
+    if (!found || found->keys.empty()) {
         finish(t, 503, kNoHealthyUpstream);
         return;
     }
-    Ready& ready = eps->second;
+    Ready& ready = *found;
     if (ready.resolved_for != pods_generation) {
         ready.servers.clear();
         for (const std::string& key : ready.keys) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "sim/kernel/overloaded.hpp"
 #include "sim/kube/quantity.hpp"
@@ -110,6 +111,30 @@ std::vector<Nanos> ExpectationTracker::checkpoints(Nanos duration) const {
     out.erase(std::unique(out.begin(), out.end()), out.end());
     std::erase_if(out, [&](Nanos t) { return t < 0 || t > duration; });
     return out;
+}
+
+// Mirrors the `looks` test of observe(): a look at an instant this skips would have done nothing.
+Nanos ExpectationTracker::next_look(Nanos now) const {
+    Nanos next = std::numeric_limits<Nanos>::max();
+    for (const State& s : states_) {
+        if (s.decided) continue;
+        std::visit(Overloaded{
+                       [&](const AtTime& w) {
+                           if (w.at >= now) next = std::min(next, w.at);
+                       },
+                       [&](const ByTime& w) {
+                           if (now <= w.by) next = std::min(next, now);
+                       },
+                       [&](const DuringWindow& w) {
+                           if (now <= w.to) next = std::min(next, std::max(now, w.from));
+                       },
+                       [&](const MetricWindow& w) {
+                           if (w.to >= now) next = std::min(next, w.to);
+                       },
+                   },
+                   s.expectation->when);
+    }
+    return next;
 }
 
 void ExpectationTracker::observe(Nanos now, const Observer& observer, kernel::TraceWriter& trace,

@@ -50,6 +50,9 @@ class ExpectationTracker {
     // instant: nothing it reads can have changed (metrics are always evaluated).
     void observe(Nanos now, const Observer& observer, kernel::TraceWriter& trace,
                  std::optional<std::uint64_t> cluster_revision = std::nullopt);
+    // The earliest instant at or after `now` at which an open expectation looks (observe() at
+    // any earlier instant does nothing); the largest Nanos when none will look again.
+    Nanos next_look(Nanos now) const;
     // Decides whatever is still open at the end of the run (at `end`).
     void close(Nanos end, kernel::TraceWriter& trace);
 
