@@ -197,6 +197,28 @@ struct RequestPath::Impl {
         const Sdep* sdep = nullptr;
         std::uint64_t sdep_for = ~std::uint64_t{0};
     };
+    // Where one request goes: Envoy's weighted clusters pick one live predictor (the source's
+    // split stream), then Istio's mirror copies it to each shadow predictor with its mirror
+    // percentage (the mirror stream). Calls dispatch(route index, shadow) in that order.
+    template <typename Dispatch>
+    static void route_request(Source& src, const Sdep& sdep, Dispatch&& dispatch) {
+        auto pick = static_cast<int>(src.split->below(static_cast<std::uint64_t>(sdep.weight_sum)));
+        for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
+            const Route& r = sdep.routes[i];
+            if (r.shadow || r.weight <= 0) continue;
+            if (pick < r.weight) {
+                dispatch(i, false);
+                break;
+            }
+            pick -= r.weight;
+        }
+        for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
+            const Route& r = sdep.routes[i];
+            if (!r.shadow) continue;
+            if (r.mirror >= 100 || src.mirror->below(100) < static_cast<std::uint64_t>(r.mirror))
+                dispatch(i, true);
+        }
+    }
     struct Request {
         std::uint32_t gen = 0;
         bool live = false;
@@ -1063,23 +1085,10 @@ void RequestPath::Impl::arrive(std::uint32_t source) {
     }
     const Sdep& sdep = *found;
     refresh_series(src, sdep);
-    // Weighted pick among live predictors (Envoy's weighted clusters).
-    auto pick = static_cast<int>(src.split->below(static_cast<std::uint64_t>(sdep.weight_sum)));
-    for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
-        const Route& r = sdep.routes[i];
-        if (r.shadow || r.weight <= 0) continue;
-        if (pick < r.weight) {
-            dispatch(source, sdep, i, false, text, src.live_series[i]);
-            break;
-        }
-        pick -= r.weight;
-    }
-    for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
-        const Route& r = sdep.routes[i];
-        if (!r.shadow) continue;
-        if (r.mirror >= 100 || src.mirror->below(100) < static_cast<std::uint64_t>(r.mirror))
-            dispatch(source, sdep, i, true, text, src.shadow_series[i]);
-    }
+    route_request(src, sdep, [&](std::size_t i, bool shadow) {
+        dispatch(source, sdep, i, shadow, text,
+                 shadow ? src.shadow_series[i] : src.live_series[i]);
+    });
 }
 
 Ticket RequestPath::Impl::open(std::uint32_t source, std::uint32_t text,
@@ -1308,22 +1317,11 @@ void RequestPath::Impl::send_live(const std::string& sdep_key, std::string body,
     const Sdep& sdep = found->second;
     // Istio splits (and mirrors) every request alike: feedback too goes to a predictor picked
     // by weight, not necessarily the one that answered the prediction.
-    auto pick = static_cast<int>(src.split->below(static_cast<std::uint64_t>(sdep.weight_sum)));
-    for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
-        const Route& r = sdep.routes[i];
-        if (r.shadow || r.weight <= 0) continue;
-        if (pick < r.weight) {
-            dispatch_live(source, sdep, i, false, body, feedback, std::move(done));
-            break;
-        }
-        pick -= r.weight;
-    }
-    for (std::size_t i = 0; i < sdep.routes.size(); ++i) {
-        const Route& r = sdep.routes[i];
-        if (!r.shadow) continue;
-        if (r.mirror >= 100 || src.mirror->below(100) < static_cast<std::uint64_t>(r.mirror))
-            dispatch_live(source, sdep, i, true, body, feedback, nullptr);
-    }
+    route_request(src, sdep, [&](std::size_t i, bool shadow) {
+        // Only the live predictor's answer goes back to the client.
+        dispatch_live(source, sdep, i, shadow, body, feedback,
+                      shadow ? RequestPath::LiveDone{} : std::move(done));
+    });
 }
 
 void RequestPath::Impl::dispatch_live(std::uint32_t source, const Sdep& sdep,

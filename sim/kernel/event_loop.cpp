@@ -161,9 +161,7 @@ void EventLoop::to_radix() {
     sorted_.swap(entries);  // keep the capacity for the way back
 }
 
-void EventLoop::to_small() {
-    std::vector<Entry> live;
-    live.swap(sorted_);
+void EventLoop::take_live_from_heap(std::vector<Entry>& live) {
     for (std::vector<Entry>& bucket : buckets_) {
         for (const Entry& e : bucket) {
             if (is_live(e)) live.push_back(e);
@@ -175,6 +173,12 @@ void EventLoop::to_small() {
     }
     early_.clear();
     nonempty_ = {};
+}
+
+void EventLoop::to_small() {
+    std::vector<Entry> live;
+    live.swap(sorted_);
+    take_live_from_heap(live);
     std::sort(live.begin(), live.end(), later);
     queued_ = live.size();
     sorted_.swap(live);
@@ -293,17 +297,7 @@ void EventLoop::compact() {
     }
     std::vector<Entry> live;
     live.reserve(live_);
-    for (std::vector<Entry>& bucket : buckets_) {
-        for (const Entry& e : bucket) {
-            if (is_live(e)) live.push_back(e);
-        }
-        bucket.clear();
-    }
-    for (const Entry& e : early_) {
-        if (is_live(e)) live.push_back(e);
-    }
-    early_.clear();
-    nonempty_ = {};
+    take_live_from_heap(live);
     queued_ = 0;
     for (const Entry& e : live)
         enqueue(e);

@@ -115,6 +115,8 @@ class EventLoop {
     // Moves between the small queue (sorted_) and the radix heap.
     void to_radix();
     void to_small();
+    // Appends the radix heap's live entries (buckets and early side heap) to `live`, emptying it.
+    void take_live_from_heap(std::vector<Entry>& live);
     std::uint32_t take_slot();
     // Checks `when` and the bounds, and takes a free slot for the event.
     std::uint32_t claim_slot(Nanos when);
