@@ -1,6 +1,7 @@
 #include "sim/kube/store.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace sim::kube {
 namespace {
@@ -35,14 +36,90 @@ bool indexable(const LabelRequirement& r) {
 
 }  // namespace
 
+// ------------------------------------------------------------------------------ key index
+
+std::uint64_t Bucket::KeyIndex::tag_of(std::string_view ns, std::string_view name) {
+    std::uint64_t h = std::hash<std::string_view>{}(ns)*0x9e3779b97f4a7c15ULL;
+    h ^= std::hash<std::string_view>{}(name);
+    // A final mix (MurmurHash3's fmix64) so every bit of both hashes reaches the high bits
+    // that pick the slot.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h | 1;
+}
+
+std::size_t Bucket::KeyIndex::home(std::uint64_t tag) const {
+    return static_cast<std::size_t>((tag * 0x9e3779b97f4a7c15ULL) >> shift_);
+}
+
+const Bucket::Map::iterator* Bucket::KeyIndex::find(std::string_view ns,
+                                                    std::string_view name) const {
+    if (size_ == 0) return nullptr;
+    const std::uint64_t tag = tag_of(ns, name);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = home(tag);; i = (i + 1) & mask) {
+        const Slot& slot = slots_[i];
+        if (slot.tag == 0) return nullptr;  // the table is never full
+        if (slot.tag == tag && slot.node->first.first == ns && slot.node->first.second == name)
+            return &slot.node;
+    }
+}
+
+void Bucket::KeyIndex::place(const Slot& slot) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = home(slot.tag);
+    while (slots_[i].tag != 0)
+        i = (i + 1) & mask;
+    slots_[i] = slot;
+}
+
+void Bucket::KeyIndex::grow() {
+    std::vector<Slot> old = std::move(slots_);
+    const std::size_t capacity = old.empty() ? 16 : old.size() * 2;
+    slots_.assign(capacity, Slot{});
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
+    for (const Slot& slot : old)
+        if (slot.tag != 0) place(slot);
+}
+
+void Bucket::KeyIndex::insert(Map::iterator node) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    place(Slot{tag_of(node->first.first, node->first.second), node});
+    ++size_;
+}
+
+void Bucket::KeyIndex::erase(Map::iterator node) {
+    const std::uint64_t tag = tag_of(node->first.first, node->first.second);
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t hole = home(tag);
+    while (slots_[hole].node != node)
+        hole = (hole + 1) & mask;
+    // Backward shift: move later entries of the probe run into the hole when their home slot
+    // is not after it, so every lookup still finds its key before the first empty slot.
+    for (std::size_t i = (hole + 1) & mask; slots_[i].tag != 0; i = (i + 1) & mask) {
+        const std::size_t h = home(slots_[i].tag);
+        const bool stays = hole <= i ? (hole < h && h <= i) : (hole < h || h <= i);
+        if (stays) continue;
+        slots_[hole] = slots_[i];
+        hole = i;
+    }
+    slots_[hole] = Slot{};
+    --size_;
+}
+
+// ---------------------------------------------------------------------------------- bucket
+
 const ObjectPtr* Bucket::find(const std::string& ns, const std::string& name) const {
-    const auto it = by_key_.find(KeyView{ns, name});
-    return it == by_key_.end() ? nullptr : &it->second->second;
+    const Map::iterator* node = by_key_.find(ns, name);
+    return node == nullptr ? nullptr : &(*node)->second;
 }
 
 ObjectPtr Bucket::put(const std::string& ns, const std::string& name, ObjectPtr object) {
-    if (const auto found = by_key_.find(KeyView{ns, name}); found != by_key_.end()) {
-        const Map::iterator it = found->second;
+    if (const Map::iterator* found = by_key_.find(ns, name); found != nullptr) {
+        const Map::iterator it = *found;
         ObjectPtr old = std::move(it->second);
         if (!same_labels(labels_of(*old), labels_of(*object))) {
             unindex_labels(it, *old);
@@ -52,18 +129,18 @@ ObjectPtr Bucket::put(const std::string& ns, const std::string& name, ObjectPtr 
         return old;
     }
     const auto [it, inserted] = objects_.emplace(ObjectKey{ns, name}, std::move(object));
-    by_key_.emplace(KeyView{it->first.first, it->first.second}, it);
+    by_key_.insert(it);
     index_labels(it, *it->second);
     return nullptr;
 }
 
 ObjectPtr Bucket::take(const std::string& ns, const std::string& name) {
-    const auto found = by_key_.find(KeyView{ns, name});
-    if (found == by_key_.end()) return nullptr;
-    const Map::iterator it = found->second;
+    const Map::iterator* found = by_key_.find(ns, name);
+    if (found == nullptr) return nullptr;
+    const Map::iterator it = *found;
     ObjectPtr old = std::move(it->second);
     unindex_labels(it, *old);
-    by_key_.erase(found);  // before the node (whose key it views) goes
+    by_key_.erase(it);  // before the node (whose key it hashes) goes
     objects_.erase(it);
     return old;
 }

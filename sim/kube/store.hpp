@@ -3,17 +3,23 @@
 // (key=value -> objects in key order) so a list with an equality or `in` label selector
 // visits only the objects that can match.
 //
+// The hash index is a flat open-addressing table (linear probing, backward-shift deletion) of
+// 16-byte slots: the key's hash and the map node. A lookup reads one slot (usually one cache
+// line) and then the map node, which holds both the key it compares and the object, instead
+// of a chained hash map's bucket array, chain node and map node.
+//
 // Objects are never modified in place: a write stores a new object and the old pointer lives
 // on in the watch history and with every caller that holds it. So a get or a watch event can
 // hand out the stored object itself, with no copy.
 //
 // Determinism: only the ordered map and the ordered per-label sets are ever iterated; the hash
-// maps serve lookups only.
+// tables serve lookups only.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,18 +76,32 @@ class Bucket {
     std::size_t labelled(const std::string& key, const std::string& value) const;
 
   private:
-    struct KeyView {
-        std::string_view ns;
-        std::string_view name;
-        bool operator==(const KeyView&) const = default;
+    // (namespace, name) -> map node, for lookups by key. Never iterated into output.
+    class KeyIndex {
+      public:
+        // The node stored under (ns, name), or nullptr.
+        const Map::iterator* find(std::string_view ns, std::string_view name) const;
+        // Adds `node` (its key must not be indexed yet).
+        void insert(Map::iterator node);
+        // Removes `node`'s key (which must be indexed).
+        void erase(Map::iterator node);
+        std::size_t size() const { return size_; }
+
+      private:
+        struct Slot {
+            std::uint64_t tag = 0;  // the key's hash with its lowest bit set; 0 = empty
+            Map::iterator node{};
+        };
+        static std::uint64_t tag_of(std::string_view ns, std::string_view name);
+        std::size_t home(std::uint64_t tag) const;  // the slot a tag probes first
+        void grow();
+        void place(const Slot& slot);
+
+        std::vector<Slot> slots_;  // a power of two long, at most half full
+        std::size_t size_ = 0;
+        unsigned shift_ = 64;  // 64 - log2(slots_.size())
     };
-    struct KeyViewHash {
-        std::size_t operator()(const KeyView& k) const {
-            const std::size_t h = std::hash<std::string_view>{}(k.ns);
-            return h ^ (std::hash<std::string_view>{}(k.name) + 0x9e3779b97f4a7c15ULL + (h << 6) +
-                        (h >> 2));
-        }
-    };
+
     // Map iterators ordered by their key: a label's objects in key order.
     struct ByKey {
         bool operator()(const const_iterator& a, const const_iterator& b) const {
@@ -96,8 +116,7 @@ class Bucket {
     const KeySet* with_label(const std::string& key, const std::string& value) const;
 
     Map objects_;
-    // Views into the map's keys, which stay put while their node lives.
-    std::unordered_map<KeyView, Map::iterator, KeyViewHash> by_key_;
+    KeyIndex by_key_;
     // "key=value" (a label key holds no '=') -> the objects with that label.
     std::unordered_map<std::string, KeySet> by_label_;
 };
