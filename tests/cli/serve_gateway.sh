@@ -11,29 +11,11 @@ if ! command -v curl >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; th
   exit 77
 fi
 
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-failures=0
-ok() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+# shellcheck source=serve_lib.sh
+source "$(dirname "$0")/serve_lib.sh"
 
 cd "$root" || exit 1
-"$sim_run" serve tests/scenarios/serve/gateway.yaml --speed 30 --listen 127.0.0.1:0 \
-  --out "$work/session" >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-base=""
-for _ in $(seq 100); do
-  base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.out" 2>/dev/null | head -1)
-  [[ -n "$base" ]] && break
-  sleep 0.1
-done
-[[ -n "$base" ]] || { echo "FAIL serve did not start"; cat "$work/serve.out" "$work/serve.err"; exit 1; }
+start_serve serve tests/scenarios/serve/gateway.yaml --speed 30 --out "$work/session"
 gw="$base/seldon/seldon/sentiment-classifier/api/v1.0"
 
 # post URL BODY: prints the HTTP status; the body goes to $work/body.
@@ -123,14 +105,7 @@ EOF
 then ok "/metrics parses and counts the $predictions predictions served ($(cat "$work/metrics.status"))"
 else fail "/metrics"; cat "$work/metrics"; fi
 
-kill -TERM "$server_pid"
-rc=124
-for _ in $(seq 200); do
-  if ! kill -0 "$server_pid" 2>/dev/null; then wait "$server_pid"; rc=$?; break; fi
-  sleep 0.1
-done
-server_pid=""
-[[ $rc -eq 0 ]] && ok "serve stops on SIGTERM" || { fail "serve exit $rc"; cat "$work/serve.out" "$work/serve.err"; }
+stop_serve serve
 
 inputs=$(grep -c '"kind":"input".*"path":"/seldon/' "$work/session/trace.jsonl")
 # every POST to the gateway is an input: 1 + the polls + 3 + bad + unknown + feedback
