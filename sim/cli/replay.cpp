@@ -171,17 +171,9 @@ int replay_main(std::span<const std::string> args) {
     // serve may have moved virtual time 0 (--start-time); the trace says where.
     loaded->start_time_unix_nanos = session->start.start_unix_nanos;
     ReplayDriver driver(*session);
-    scenario::RunOptions options;
-    options.seed = session->start.seed;
-    options.out_dir = parsed.out_dir;
-    options.progress = false;
-    options.driver = &driver;
-    const scenario::RunResult result = scenario::run_scenario(*loaded, options, std::cerr);
-    if (!result.input_errors.empty()) {
-        for (const auto& d : result.input_errors)
-            std::cerr << scenario::format_diagnostic(d) << "\n";
-        return kExitBadInput;
-    }
+    const auto run = run_session(*loaded, session->start.seed, parsed.out_dir, driver);
+    if (!run) return kExitBadInput;
+    const scenario::RunResult& result = *run;
     std::cout << "replayed " << driver.injected() << " input(s) up to "
               << kernel::format_offset(session->end) << "\n";
     std::cout << "trace sha256: " << result.trace_sha256 << "\n";

@@ -343,17 +343,9 @@ int serve_main(std::span<const std::string> args) {
 
     if (parsed.start_unix_nanos) loaded->start_time_unix_nanos = *parsed.start_unix_nanos;
     ServeDriver driver(parsed, loaded->metadata.name);
-    scenario::RunOptions options;
-    options.seed = parsed.seed;
-    options.out_dir = parsed.out_dir;
-    options.progress = false;
-    options.driver = &driver;
-    const scenario::RunResult result = scenario::run_scenario(*loaded, options, std::cerr);
-    if (!result.input_errors.empty()) {
-        for (const auto& d : result.input_errors)
-            std::cerr << scenario::format_diagnostic(d) << "\n";
-        return kExitBadInput;
-    }
+    const auto run = run_session(*loaded, parsed.seed, parsed.out_dir, driver);
+    if (!run) return kExitBadInput;
+    const scenario::RunResult& result = *run;
     if (driver.listen_failed()) {
         std::cerr << "sim-run serve: cannot listen on " << parsed.host << ":" << parsed.port
                   << " (is the port in use? --listen 127.0.0.1:0 picks a free one)\n";

@@ -2,10 +2,12 @@
 
 #include <array>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "sim/kernel/sha256.hpp"
+#include "sim/scenario/loader.hpp"
 
 namespace sim::cli {
 
@@ -337,6 +339,22 @@ std::optional<Session> read_session(const std::filesystem::path& trace, std::ost
         return std::nullopt;
     }
     return session;
+}
+
+std::optional<scenario::RunResult> run_session(const scenario::Scenario& scenario,
+                                               std::optional<std::uint64_t> seed,
+                                               std::optional<std::filesystem::path> out_dir,
+                                               scenario::RunDriver& driver) {
+    scenario::RunOptions options;
+    options.seed = seed;
+    options.out_dir = std::move(out_dir);
+    options.progress = false;
+    options.driver = &driver;
+    scenario::RunResult result = scenario::run_scenario(scenario, options, std::cerr);
+    if (result.input_errors.empty()) return result;
+    for (const auto& d : result.input_errors)
+        std::cerr << scenario::format_diagnostic(d) << "\n";
+    return std::nullopt;
 }
 
 }  // namespace sim::cli

@@ -19,6 +19,8 @@
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/trace.hpp"
 #include "sim/kube/http_router.hpp"
+#include "sim/scenario/run_driver.hpp"
+#include "sim/scenario/runner.hpp"
 
 namespace sim::cli {
 
@@ -67,5 +69,13 @@ void record_input(kernel::EventLoop& loop, kernel::TraceWriter& trace,
 // Reads a served session from a trace file; nullopt after printing "FILE:LINE: message"
 // to `err`.
 std::optional<Session> read_session(const std::filesystem::path& trace, std::ostream& err);
+
+// Runs a session's scenario under `driver` (serve's pacing, replay's recorded inputs), with no
+// progress line. When the scenario has input errors, prints them to stderr and returns nothing
+// (the command exits kExitBadInput).
+std::optional<scenario::RunResult> run_session(const scenario::Scenario& scenario,
+                                               std::optional<std::uint64_t> seed,
+                                               std::optional<std::filesystem::path> out_dir,
+                                               scenario::RunDriver& driver);
 
 }  // namespace sim::cli
