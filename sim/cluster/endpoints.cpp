@@ -117,12 +117,8 @@ void EndpointsController::enqueue_service(const json& service) {
 }
 
 void EndpointsController::enqueue_for_pod(const json& pod) {
-    const std::string ns = kube::meta::namespace_of(pod);
-    for (const json& s : services_->list(ns)) {
-        const json selector = s.value("spec", json::object()).value("selector", json());
-        if (!selector.is_object() || selector.empty()) continue;
-        if (service_selects(selector, pod)) enqueue_service(s);
-    }
+    for (const std::string& key : services_selecting(*services_, pod))
+        queue_.add(key);
 }
 
 void EndpointsController::drain() {
@@ -145,11 +141,9 @@ bool EndpointsController::sync(const std::string& key) {
         const auto removed = client_.remove(ref, name);
         return removed.ok() || removed.is_not_found();
     }
-    const json selector = service->value("spec", json::object()).value("selector", json());
-    if (!selector.is_object() || selector.empty()) return true;  // user-managed Endpoints
-    std::vector<json> pods;
-    for (const json& p : pods_->list(ns))
-        if (service_selects(selector, p)) pods.push_back(p);
+    const json* selector = service_selector(*service);
+    if (selector == nullptr) return true;  // user-managed Endpoints
+    const std::vector<json> pods = pods_selected(*pods_, ns, *selector);
     const json subsets = endpoints_subsets(*service, pods);
     const json labels = service->value("metadata", json::object()).value("labels", json::object());
 

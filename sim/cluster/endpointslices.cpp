@@ -18,10 +18,6 @@ std::string str(const json& o, const char* key) {
     return it != o.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-json service_selector(const json& service) {
-    return service.value("spec", json::object()).value("selector", json());
-}
-
 // The labels a managed slice carries (reconciler.go setEndpointSliceLabels).
 json slice_labels(const json& service) {
     json labels = json::object();
@@ -146,11 +142,8 @@ void EndpointSliceController::enqueue_service(const json& service) {
 }
 
 void EndpointSliceController::enqueue_for_pod(const json& pod) {
-    for (const json& s : services_->list(kube::meta::namespace_of(pod))) {
-        const json selector = service_selector(s);
-        if (!selector.is_object() || selector.empty()) continue;
-        if (service_selects(selector, pod)) enqueue_service(s);
-    }
+    for (const std::string& key : services_selecting(*services_, pod))
+        queue_.add(key);
 }
 
 void EndpointSliceController::drain() {
@@ -180,8 +173,8 @@ bool EndpointSliceController::sync(const std::string& key) {
     for (const json& s : (*listed)["items"])
         existing.push_back(s);
     const auto service = services_->get(key);
-    const json selector = service ? service_selector(*service) : json();
-    if (!service || !selector.is_object() || selector.empty()) {
+    const json* selector = service ? service_selector(*service) : nullptr;
+    if (selector == nullptr) {
         // Owned slices go with the Service (the garbage collector would delete them too).
         bool ok = true;
         for (const json& s : existing) {
@@ -190,9 +183,7 @@ bool EndpointSliceController::sync(const std::string& key) {
         }
         return ok;
     }
-    std::vector<json> pods;
-    for (const json& p : pods_->list(ns))
-        if (service_selects(selector, p)) pods.push_back(p);
+    const std::vector<json> pods = pods_selected(*pods_, ns, *selector);
     const auto zone_of = [this](const std::string& node) {
         const auto n = nodes_->get(node);
         if (!n) return std::string();

@@ -2,17 +2,51 @@
 
 #include <string>
 
+#include "sim/kube/object_meta.hpp"
+
 namespace sim::cluster {
 
 using nlohmann::json;
 
 bool service_selects(const json& selector, const json& pod) {
-    const json labels = pod.value("metadata", json::object()).value("labels", json::object());
+    const auto meta = pod.find("metadata");
+    const json* labels = nullptr;
+    if (meta != pod.end() && meta->is_object()) {
+        const auto found = meta->find("labels");
+        if (found != meta->end() && found->is_object()) labels = &*found;
+    }
     for (const auto& [key, value] : selector.items()) {
-        const auto it = labels.find(key);
-        if (it == labels.end() || *it != value) return false;
+        if (labels == nullptr) return false;
+        const auto it = labels->find(key);
+        if (it == labels->end() || *it != value) return false;
     }
     return true;
+}
+
+const json* service_selector(const json& service) {
+    const auto spec = service.find("spec");
+    if (spec == service.end() || !spec->is_object()) return nullptr;
+    const auto selector = spec->find("selector");
+    if (selector == spec->end() || !selector->is_object() || selector->empty()) return nullptr;
+    return &*selector;
+}
+
+std::vector<std::string> services_selecting(const kube::Informer& services, const json& pod) {
+    std::vector<std::string> keys;
+    for (const json* s : services.list_refs(kube::meta::namespace_of(pod))) {
+        const json* selector = service_selector(*s);
+        if (selector != nullptr && service_selects(*selector, pod))
+            keys.push_back(kube::meta::namespace_of(*s) + "/" + kube::meta::name(*s));
+    }
+    return keys;
+}
+
+std::vector<json> pods_selected(const kube::Informer& pods, const std::string& ns,
+                                const json& selector) {
+    std::vector<json> selected;
+    for (const json* p : pods.list_refs(ns))
+        if (service_selects(selector, *p)) selected.push_back(*p);
+    return selected;
 }
 
 std::optional<std::int64_t> resolve_target_port(const json& pod, const json& service_port) {

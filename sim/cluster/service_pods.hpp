@@ -1,16 +1,34 @@
-// What the Endpoints and EndpointSlice controllers both ask of a Service and its pods: which
-// pods its selector picks, and which container port a Service port reaches on a pod.
+// What the Endpoints and EndpointSlice controllers both ask of a Service and its pods: its
+// selector, which pods it picks, which Services a pod change concerns, and which container
+// port a Service port reaches on a pod.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/kube/informer.hpp"
 
 namespace sim::cluster {
 
 // A Service's selector (a plain label map, every pair equal) matches the pod's labels.
 bool service_selects(const nlohmann::json& selector, const nlohmann::json& pod);
+
+// A Service's label selector when it has one (a non-empty map), else null: a Service without
+// a selector gets no controller-managed endpoints (the user manages them).
+const nlohmann::json* service_selector(const nlohmann::json& service);
+
+// The keys ("ns/name") of the cached Services in the pod's namespace whose selector picks the
+// pod, in key order: the Services a change of that pod concerns.
+std::vector<std::string> services_selecting(const kube::Informer& services,
+                                            const nlohmann::json& pod);
+
+// The cached pods of namespace `ns` the selector picks, in key order.
+std::vector<nlohmann::json> pods_selected(const kube::Informer& pods, const std::string& ns,
+                                          const nlohmann::json& selector);
 
 // The container port a Service port's targetPort (number or name; the port when unset) names
 // on this pod (podutil.FindPort); nullopt when a named port is not on the pod.
