@@ -19,21 +19,56 @@ constexpr std::size_t kMaxGeneratedPrefix = 58;
 constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 constexpr int kGenerateNameAttempts = 8;
 
+using namespace std::string_view_literals;
+
+// Member access in one descent of the object's tree, keys compared as string_views (a const
+// char* key costs a strlen per comparison, and erase(key) builds a std::string first).
+Json& set_member(Json& object, std::string_view key, Json value) {
+    auto& m = object.get_ref<Json::object_t&>();
+    const auto it = m.lower_bound(key);
+    if (it != m.end() && it->first == key) {
+        it->second = std::move(value);
+        return it->second;
+    }
+    return m.emplace_hint(it, key, std::move(value))->second;
+}
+
+void erase_member(Json& object, std::string_view key) {
+    auto& m = object.get_ref<Json::object_t&>();
+    if (const auto it = m.find(key); it != m.end()) m.erase(it);
+}
+
 Json& meta(Json& object) {
-    if (!object.contains("metadata") || !object["metadata"].is_object())
-        object["metadata"] = Json::object();
-    return object["metadata"];
+    if (!object.is_object()) {  // null becomes an object; anything else throws, as before
+        if (!object.contains("metadata") || !object["metadata"].is_object())
+            object["metadata"] = Json::object();
+        return object["metadata"];
+    }
+    auto& m = object.get_ref<Json::object_t&>();
+    auto it = m.lower_bound("metadata"sv);
+    if (it == m.end() || it->first != "metadata")
+        it = m.emplace_hint(it, "metadata", Json::object());
+    else if (!it->second.is_object())
+        it->second = Json::object();
+    return it->second;
 }
 
 const Json& meta_of(const Json& object) {
     static const Json empty = Json::object();
-    const auto it = object.find("metadata");
+    const auto it = object.find("metadata"sv);
     return it != object.end() && it->is_object() ? *it : empty;
 }
 
-std::string str(const Json& object, const char* key) {
+// A string member read in place: its text, or "" when absent or not a string.
+std::string_view sv(const Json& object, std::string_view key) {
     const auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    return it != object.end() && it->is_string()
+               ? std::string_view(it->get_ref<const std::string&>())
+               : std::string_view{};
+}
+
+std::string str(const Json& object, const char* key) {
+    return std::string(sv(object, key));
 }
 
 Json finalizers_of(const Json& object) {
@@ -202,7 +237,18 @@ std::int64_t ApiServer::now_unix_nanos() const {
     return options_.start_unix_nanos + loop_.now();
 }
 std::string ApiServer::now_rfc3339() const {
-    return sim::kernel::format_rfc3339(now_unix_nanos());
+    return now_rfc3339_ref();
+}
+const std::string& ApiServer::now_rfc3339_ref() const {
+    // metav1.Time has whole seconds: one text per second, formatted once.
+    const std::int64_t nanos = now_unix_nanos();
+    const std::int64_t second =
+        nanos / sim::kernel::kSecond - (nanos % sim::kernel::kSecond < 0 ? 1 : 0);
+    if (second != rfc3339_second_ || rfc3339_text_.empty()) {
+        rfc3339_text_ = sim::kernel::format_rfc3339(second * sim::kernel::kSecond);
+        rfc3339_second_ = second;
+    }
+    return rfc3339_text_;
 }
 
 const ResourceInfo& ApiServer::resolve(const ResourceRef& ref, const char* verb) const {
@@ -227,8 +273,15 @@ const AggregatedApi* ApiServer::aggregated(const ResourceInfo& r) const {
 }
 
 const Bucket* ApiServer::find_bucket(const ResourceInfo& r) const {
-    const auto it = store_.find(r.group_resource());
+    // A core resource's group_resource is its plural: looked up without building the string.
+    const auto it = r.group.empty() ? store_.find(r.plural) : store_.find(r.group_resource());
     return it == store_.end() ? nullptr : &it->second;
+}
+
+Bucket& ApiServer::bucket(const ResourceInfo& r) {
+    if (r.group.empty())
+        if (const auto it = store_.find(r.plural); it != store_.end()) return it->second;
+    return store_[r.group_resource()];
 }
 
 const ObjectPtr& ApiServer::existing_ptr(const ResourceInfo& r, const std::string& ns,
@@ -278,14 +331,22 @@ std::string ApiServer::new_uid() {
     std::uint64_t lo = stream.next_u64();
     hi = (hi & ~0xf000ULL) | 0x4000ULL;
     lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
-                  static_cast<unsigned long long>(hi >> 32),
-                  static_cast<unsigned long long>((hi >> 16) & 0xffff),
-                  static_cast<unsigned long long>(hi & 0xffff),
-                  static_cast<unsigned long long>(lo >> 48),
-                  static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-    return buf;
+    // "%08x-%04x-%04x-%04x-%012x" of hi>>32, hi>>16, hi, lo>>48, lo (each part fits its width).
+    char buf[36];
+    const auto hex = [&buf](std::size_t at, std::uint64_t value, int digits) {
+        for (int i = digits - 1; i >= 0; --i, value >>= 4)
+            buf[at + static_cast<std::size_t>(i)] = "0123456789abcdef"[value & 15];
+    };
+    hex(0, hi >> 32, 8);
+    buf[8] = '-';
+    hex(9, (hi >> 16) & 0xffff, 4);
+    buf[13] = '-';
+    hex(14, hi & 0xffff, 4);
+    buf[18] = '-';
+    hex(19, lo >> 48, 4);
+    buf[23] = '-';
+    hex(24, lo & 0xffffffffffffULL, 12);
+    return std::string(buf, sizeof buf);
 }
 
 std::string ApiServer::generate_name(const std::string& prefix) {
@@ -316,8 +377,8 @@ void ApiServer::allocate_cluster_ip(Json& service) {
 void ApiServer::check_namespace_usable(const ResourceInfo& r, const std::string& ns) const {
     // NamespaceLifecycle admission.
     if (!r.namespaced) return;
-    const ResourceInfo* nsr = registry_.find("", "namespaces");
-    const Bucket* b = find_bucket(*nsr);
+    const auto namespaces = store_.find("namespaces");  // core: the key is the plural
+    const Bucket* b = namespaces == store_.end() ? nullptr : &namespaces->second;
     const ObjectPtr* found = b ? b->find("", ns) : nullptr;
     if (found == nullptr) throw not_found({"", "namespaces"}, ns);
     if (is_deleting(**found)) {
@@ -411,15 +472,15 @@ ObjectPtr ApiServer::write(const ResourceInfo& r, Json object, const Json* previ
         return std::make_shared<const Json>(std::move(object));
     }
     const std::uint64_t rv = next_revision();
-    meta(object)["resourceVersion"] = std::to_string(rv);
-    const std::string ns = str(meta_of(object), "namespace");
-    const std::string name = str(meta_of(object), "name");
+    set_member(meta(object), "resourceVersion", std::to_string(rv));
     const WatchEventType type = previous ? WatchEventType::Modified : WatchEventType::Added;
     // One immutable object shared by the store and the history; the replaced object (the one
     // `previous` refers to) becomes the change's previous state, no copy of either.
     auto stored = std::make_shared<const Json>(std::move(object));
-    ObjectPtr old = bucket(r).put(ns, name, stored);
-    hub_.record(Change{rv, r.group_resource(), ns, type, stored, std::move(old)});
+    const Json& m = meta_of(*stored);
+    const std::string_view ns = sv(m, "namespace");
+    ObjectPtr old = bucket(r).put(ns, sv(m, "name"), stored);
+    hub_.record(Change{rv, r.group_resource(), std::string(ns), type, stored, std::move(old)});
     return stored;
 }
 
@@ -479,54 +540,65 @@ ObjectPtr ApiServer::shared_in(const ResourceInfo& r, ObjectPtr stored,
 
 ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json object) {
     if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
-    const std::string body_api_version = str(object, "apiVersion");
-    const std::string body_kind = str(object, "kind");
-    if (!body_kind.empty() && body_kind != r.kind)
-        throw bad_request("the object provided is unrecognized (must be of type " + r.kind +
-                          "): kind " + quote_value(body_kind));
-    if (!body_api_version.empty() && body_api_version != r.api_version(ref.version))
-        throw bad_request("the API version in the data (" + body_api_version +
-                          ") does not match the expected API version (" +
-                          r.api_version(ref.version) + ")");
-    object = to_storage_version(r, std::move(object), ref.version);
+    bool storage_form = false;  // apiVersion and kind already the storage version's
+    {
+        const std::string_view body_api_version = sv(object, "apiVersion");
+        const std::string_view body_kind = sv(object, "kind");
+        if (!body_kind.empty() && body_kind != r.kind)
+            throw bad_request("the object provided is unrecognized (must be of type " + r.kind +
+                              "): kind " + quote_value(body_kind));
+        const std::string expected_api_version = r.api_version(ref.version);
+        if (!body_api_version.empty() && body_api_version != expected_api_version)
+            throw bad_request("the API version in the data (" + std::string(body_api_version) +
+                              ") does not match the expected API version (" + expected_api_version +
+                              ")");
+        storage_form = ref.version == r.storage_version && body_kind == r.kind &&
+                       body_api_version == expected_api_version;
+    }
+    // In the storage version with apiVersion and kind set, the conversion is the identity.
+    if (!storage_form) object = to_storage_version(r, std::move(object), ref.version);
     Json& m = meta(object);
     if (r.namespaced) {
-        const std::string body_ns = str(m, "namespace");
+        const std::string_view body_ns = sv(m, "namespace");
         if (body_ns.empty())
-            m["namespace"] = ref.ns;
+            set_member(m, "namespace", ref.ns);
         else if (!ref.ns.empty() && body_ns != ref.ns)
             throw bad_request(
                 "the namespace of the provided object does not match the namespace sent on the "
                 "request");
     } else {
-        m.erase("namespace");
+        erase_member(m, "namespace");
     }
-    if (!str(m, "resourceVersion").empty())
+    if (!sv(m, "resourceVersion").empty())
         throw bad_request("resourceVersion should not be set on objects to be created");
-    const std::string ns = str(m, "namespace");
+    const std::string ns(sv(m, "namespace"));
     if (r.namespaced && !ns.empty()) check_namespace_usable(r, ns);
 
     apply_defaults(r.kind, object);
     Json& md = meta(object);
     // rest.FillObjectMetaSystemFields and the strategies' PrepareForCreate.
-    md["uid"] = new_uid();
-    md["creationTimestamp"] = now_rfc3339();
-    md.erase("deletionTimestamp");
-    md.erase("deletionGracePeriodSeconds");
-    md.erase("selfLink");
+    set_member(md, "uid", new_uid());
+    set_member(md, "creationTimestamp", now_rfc3339_ref());
+    erase_member(md, "deletionTimestamp");
+    erase_member(md, "deletionGracePeriodSeconds");
+    erase_member(md, "selfLink");
     if (r.generation != GenerationRule::None)
-        md["generation"] = 1;
+        set_member(md, "generation", 1);
     else
-        md.erase("generation");
+        erase_member(md, "generation");
     switch (r.create_status) {
         case CreateStatus::Keep:
             break;
         case CreateStatus::Clear:
-            object.erase("status");
+            erase_member(object, "status");
             break;
-        case CreateStatus::PodPending:
-            object["status"] = Json{{"phase", "Pending"}, {"qosClass", qos_class(object)}};
+        case CreateStatus::PodPending: {
+            Json status = Json::object();
+            set_member(status, "phase", "Pending");
+            set_member(status, "qosClass", qos_class(object));
+            set_member(object, "status", std::move(status));
             break;
+        }
         case CreateStatus::NamespaceActive:
             object["status"] = Json{{"phase", "Active"}};
             object["spec"] = Json{{"finalizers", Json::array({"kubernetes"})}};
@@ -534,15 +606,15 @@ ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Js
     }
     if (r.kind == "Service") allocate_cluster_ip(object);
 
-    const std::string generate_prefix = str(md, "generateName");
-    const bool generated = str(md, "name").empty() && !generate_prefix.empty();
+    const std::string generate_prefix(sv(md, "generateName"));
+    const bool generated = sv(md, "name").empty() && !generate_prefix.empty();
     Bucket& b = bucket(r);
     for (int attempt = 0; generated && attempt < kGenerateNameAttempts; ++attempt) {
         md["name"] = generate_name(generate_prefix);
-        if (!b.contains(ns, str(md, "name"))) break;
+        if (!b.contains(ns, sv(md, "name"))) break;
     }
     admit_and_validate(r, Operation::Create, "", object, nullptr);
-    const std::string name = str(meta_of(object), "name");
+    const std::string_view name = sv(meta_of(object), "name");
     if (b.contains(ns, name)) throw already_exists({r.group, r.plural}, name);
     return write(r, std::move(object), nullptr);
 }

@@ -214,7 +214,7 @@ class ApiServer {
     using Key = ObjectKey;  // namespace, name
 
     const ResourceInfo& resolve(const ResourceRef& ref, const char* verb) const;
-    Bucket& bucket(const ResourceInfo& r) { return store_[r.group_resource()]; }
+    Bucket& bucket(const ResourceInfo& r);
     const Bucket* find_bucket(const ResourceInfo& r) const;
     const AggregatedApi* aggregated(const ResourceInfo& r) const;
     const Json& existing(const ResourceInfo& r, const std::string& ns,
@@ -256,6 +256,8 @@ class ApiServer {
     std::string generate_name(const std::string& prefix);
     std::string new_uid();
     std::uint64_t next_revision() { return ++revision_; }
+    // now_rfc3339(), formatted once per virtual second (creates at one instant share it).
+    const std::string& now_rfc3339_ref() const;
     // Stores `object` (replacing the object `previous` refers to, if given) and records the
     // change; returns the stored object, which the history shares. In a dry run: the object
     // that would have been stored, not stored.
@@ -282,6 +284,8 @@ class ApiServer {
     std::optional<sim::kernel::Random> dry_uid_stream_;
     std::optional<sim::kernel::Random> dry_name_stream_;
     std::optional<UpdateManager> update_manager_;  // set while a WriteManager lives
+    mutable std::int64_t rfc3339_second_ = 0;  // the second rfc3339_text_ shows, once set
+    mutable std::string rfc3339_text_;
 };
 
 // Resource references for the registered types, e.g. refs::kPods.in("default").

@@ -4,24 +4,73 @@ namespace sim::kube {
 namespace {
 
 using Json = nlohmann::json;
+using Object = Json::object_t;
 
-void set_if_absent(Json& object, const char* key, Json value) {
-    if (!object.contains(key) || object[key].is_null()) object[key] = std::move(value);
+// Where `key` is in `m`: its member, or the position it would be inserted at. One descent of
+// the tree instead of contains() + operator[] (three), and no strlen per comparison.
+struct Slot {
+    Object::iterator it;
+    bool found;
+};
+Slot slot(Object& m, std::string_view key) {
+    const auto it = m.lower_bound(key);
+    return {it, it != m.end() && it->first == key};
 }
 
-Json& child(Json& object, const char* key) {
-    if (!object.contains(key) || !object[key].is_object()) object[key] = Json::object();
-    return object[key];
+// `object` as an object to default: null becomes an empty object, anything else throws the
+// type_error operator[] throws (what the contains() + operator[] form these replace did).
+Object& object_ref(Json& object, std::string_view key) {
+    if (object.is_null()) object = Json::object();
+    if (!object.is_object()) (void)object[std::string(key)];
+    return object.get_ref<Object&>();
 }
 
-bool image_has_tag_latest_or_none(const std::string& image) {
+void set_if_absent(Json& object, std::string_view key, const Json& value) {
+    Object& m = object_ref(object, key);
+    const auto [it, found] = slot(m, key);
+    if (!found)
+        m.emplace_hint(it, key, value);
+    else if (it->second.is_null())
+        it->second = value;
+}
+
+Json& child(Json& object, std::string_view key) {
+    Object& m = object_ref(object, key);
+    const auto [it, found] = slot(m, key);
+    if (!found) return m.emplace_hint(it, key, Json::object())->second;
+    if (!it->second.is_object()) it->second = Json::object();
+    return it->second;
+}
+
+// The member `key` of an object, or nullptr (also for a non-object).
+Json* member(Json& object, std::string_view key) {
+    if (!object.is_object()) return nullptr;
+    Object& m = object.get_ref<Object&>();
+    const auto it = m.find(key);
+    return it == m.end() ? nullptr : &it->second;
+}
+
+bool image_has_tag_latest_or_none(std::string_view image) {
     // pkg/apis/core/v1/defaults.go SetDefaults_Container: Always for ":latest" or no tag.
-    if (image.find('@') != std::string::npos) return false;  // digest pins an image
+    if (image.find('@') != std::string_view::npos) return false;  // digest pins an image
     const auto slash = image.rfind('/');
     const auto colon = image.rfind(':');
-    if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return true;
+    if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash))
+        return true;
     return image.substr(colon + 1) == "latest";
 }
+
+// Default values, built once: copying a prepared value skips the conversion.
+const Json kAlways = "Always";
+const Json kIfNotPresent = "IfNotPresent";
+const Json kTerminationLog = "/dev/termination-log";
+const Json kFile = "File";
+const Json kTcp = "TCP";
+const Json kClusterFirst = "ClusterFirst";
+const Json kDefaultScheduler = "default-scheduler";
+const Json kThirty = 30;
+const Json kTrue = true;
+const Json kEmptyObject = Json::object();
 
 void default_pod_template(Json& owner) {
     Json& spec = child(owner, "spec");
@@ -40,38 +89,49 @@ void default_probe(Json& probe) {
 }
 
 void default_container(Json& c) {
-    if (!c.contains("imagePullPolicy")) {
-        const std::string image = c.value("image", "");
-        c["imagePullPolicy"] = image_has_tag_latest_or_none(image) ? "Always" : "IfNotPresent";
-    }
-    set_if_absent(c, "terminationMessagePath", "/dev/termination-log");
-    set_if_absent(c, "terminationMessagePolicy", "File");
-    if (c.contains("ports") && c["ports"].is_array())
-        for (auto& p : c["ports"])
-            set_if_absent(p, "protocol", "TCP");
-    for (const char* probe : {"livenessProbe", "readinessProbe", "startupProbe"})
-        if (c.contains(probe) && c[probe].is_object()) default_probe(c[probe]);
-    // SetDefaults_PodSpec / Pod: requests default to limits when absent.
-    if (c.contains("resources") && c["resources"].is_object()) {
-        Json& res = c["resources"];
-        if (res.contains("limits") && res["limits"].is_object()) {
-            Json& requests = child(res, "requests");
-            for (const auto& [name, q] : res["limits"].items())
-                if (!requests.contains(name)) requests[name] = q;
+    // A non-object container, or an image that is not a string: value() throws type_error.
+    if (!c.is_object()) (void)c.value("image", std::string{});
+    Object& m = c.get_ref<Object&>();
+    if (const auto [it, found] = slot(m, "imagePullPolicy"); !found) {
+        const auto image = m.find(std::string_view("image"));
+        std::string_view name;
+        if (image != m.end()) {
+            if (!image->second.is_string()) (void)c.value("image", std::string{});
+            name = image->second.get_ref<const std::string&>();
         }
+        m.emplace_hint(it, "imagePullPolicy",
+                       image_has_tag_latest_or_none(name) ? kAlways : kIfNotPresent);
     }
-    if (!c.contains("resources")) c["resources"] = Json::object();
+    set_if_absent(c, "terminationMessagePath", kTerminationLog);
+    set_if_absent(c, "terminationMessagePolicy", kFile);
+    if (Json* ports = member(c, "ports"); ports != nullptr && ports->is_array())
+        for (auto& p : *ports)
+            set_if_absent(p, "protocol", kTcp);
+    for (const char* probe : {"livenessProbe", "readinessProbe", "startupProbe"})
+        if (Json* p = member(c, probe); p != nullptr && p->is_object()) default_probe(*p);
+    // SetDefaults_PodSpec / Pod: requests default to limits when absent.
+    Json* res = member(c, "resources");
+    if (res == nullptr) {
+        m.emplace("resources", kEmptyObject);
+        return;
+    }
+    if (!res->is_object()) return;
+    if (Json* limits = member(*res, "limits"); limits != nullptr && limits->is_object()) {
+        Json& requests = child(*res, "requests");
+        for (const auto& [name, q] : limits->items())
+            if (!requests.contains(name)) requests[name] = q;
+    }
 }
 
 void default_pod_spec(Json& spec) {
-    set_if_absent(spec, "restartPolicy", "Always");
-    set_if_absent(spec, "dnsPolicy", "ClusterFirst");
-    set_if_absent(spec, "terminationGracePeriodSeconds", 30);
-    set_if_absent(spec, "schedulerName", "default-scheduler");
-    set_if_absent(spec, "securityContext", Json::object());
+    set_if_absent(spec, "restartPolicy", kAlways);
+    set_if_absent(spec, "dnsPolicy", kClusterFirst);
+    set_if_absent(spec, "terminationGracePeriodSeconds", kThirty);
+    set_if_absent(spec, "schedulerName", kDefaultScheduler);
+    set_if_absent(spec, "securityContext", kEmptyObject);
     for (const char* list : {"containers", "initContainers"})
-        if (spec.contains(list) && spec[list].is_array())
-            for (auto& c : spec[list])
+        if (Json* containers = member(spec, list); containers != nullptr && containers->is_array())
+            for (auto& c : *containers)
                 default_container(c);
 }
 
@@ -97,6 +157,12 @@ void default_tolerations_seconds(Json& spec) {
     if (!spec.contains("tolerations") || !spec["tolerations"].is_array())
         spec["tolerations"] = Json::array();
     Json& tolerations = spec["tolerations"];
+    if (tolerations.empty()) {  // the usual case: nothing to compare with
+        tolerations.get_ref<Json::array_t&>().reserve(2);
+        tolerations.push_back(default_toleration("node.kubernetes.io/not-ready"));
+        tolerations.push_back(default_toleration("node.kubernetes.io/unreachable"));
+        return;
+    }
     for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
         bool present = false;
         for (const auto& t : tolerations) {
@@ -182,7 +248,7 @@ void apply_defaults(std::string_view kind, Json& object) {
         Json& spec = child(object, "spec");
         default_pod_spec(spec);
         default_tolerations_seconds(spec);
-        set_if_absent(spec, "enableServiceLinks", true);
+        set_if_absent(spec, "enableServiceLinks", kTrue);
     }
 }
 

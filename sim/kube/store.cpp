@@ -112,12 +112,12 @@ void Bucket::KeyIndex::erase(Map::iterator node) {
 
 // ---------------------------------------------------------------------------------- bucket
 
-const ObjectPtr* Bucket::find(const std::string& ns, const std::string& name) const {
+const ObjectPtr* Bucket::find(std::string_view ns, std::string_view name) const {
     const Map::iterator* node = by_key_.find(ns, name);
     return node == nullptr ? nullptr : &(*node)->second;
 }
 
-ObjectPtr Bucket::put(const std::string& ns, const std::string& name, ObjectPtr object) {
+ObjectPtr Bucket::put(std::string_view ns, std::string_view name, ObjectPtr object) {
     if (const Map::iterator* found = by_key_.find(ns, name); found != nullptr) {
         const Map::iterator it = *found;
         ObjectPtr old = std::move(it->second);
@@ -128,7 +128,8 @@ ObjectPtr Bucket::put(const std::string& ns, const std::string& name, ObjectPtr 
         it->second = std::move(object);
         return old;
     }
-    const auto [it, inserted] = objects_.emplace(ObjectKey{ns, name}, std::move(object));
+    const auto [it, inserted] =
+        objects_.emplace(ObjectKey{std::string(ns), std::string(name)}, std::move(object));
     by_key_.insert(it);
     index_labels(it, *it->second);
     return nullptr;

@@ -55,12 +55,12 @@ class Bucket {
     bool empty() const { return objects_.empty(); }
 
     // The stored object, or nullptr.
-    const ObjectPtr* find(const std::string& ns, const std::string& name) const;
-    bool contains(const std::string& ns, const std::string& name) const {
+    const ObjectPtr* find(std::string_view ns, std::string_view name) const;
+    bool contains(std::string_view ns, std::string_view name) const {
         return find(ns, name) != nullptr;
     }
     // Stores `object` under (ns, name); returns the object it replaced (null when new).
-    ObjectPtr put(const std::string& ns, const std::string& name, ObjectPtr object);
+    ObjectPtr put(std::string_view ns, std::string_view name, ObjectPtr object);
     // Removes (ns, name); returns the removed object (null when absent).
     ObjectPtr take(const std::string& ns, const std::string& name);
 

@@ -16,7 +16,7 @@ bool lower_alnum(char c) {
            std::isdigit(static_cast<unsigned char>(c));
 }
 
-bool is_label(const std::string& s, bool alpha_first) {
+bool is_label(std::string_view s, bool alpha_first) {
     if (s.empty() || s.size() > 63) return false;
     if (alpha_first ? !std::islower(static_cast<unsigned char>(s.front()))
                     : !lower_alnum(s.front()))
@@ -45,6 +45,61 @@ std::string field_at(const std::string& base, std::size_t index) {
     return base + "[" + std::to_string(index) + "]";
 }
 
+// object.value(key, fallback) for a string member, read in place: the member's text, or
+// `fallback` when absent. A non-object or a member that is not a string throws the
+// type_error value() throws.
+std::string_view string_or(const Json& object, const char* key, std::string_view fallback) {
+    if (!object.is_object()) (void)object.value(key, std::string{});
+    const auto it = object.find(key);
+    if (it == object.end()) return fallback;
+    if (!it->is_string()) (void)object.value(key, std::string{});
+    return it->get_ref<const std::string&>();
+}
+
+// dns1123_subdomain_error(name).empty(), without building any string.
+bool is_dns1123_subdomain(std::string_view name) {
+    if (name.empty() || name.size() > 253) return false;
+    std::size_t start = 0;
+    while (true) {
+        const auto dot = name.find('.', start);
+        const std::string_view part = name.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        const bool ok = !part.empty() && lower_alnum(part.front()) && lower_alnum(part.back()) &&
+                        std::all_of(part.begin(), part.end(),
+                                    [](char c) { return lower_alnum(c) || c == '-'; });
+        if (!ok) return false;
+        if (dot == std::string_view::npos) return true;
+        start = dot + 1;
+    }
+}
+
+// A label key LabelSelector::parse surely accepts as a selector of its own: one identifier
+// token (no space and no selector operator in it) that passes its key validation (an optional
+// DNS-1123 subdomain prefix and '/', then a name part). Anything else is left to parse().
+bool is_plain_valid_label_key(std::string_view key) {
+    const auto plain = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+               c == '/';
+    };
+    if (key.empty() || !std::all_of(key.begin(), key.end(), plain)) return false;
+    const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+    const auto slash = key.find('/');
+    const std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
+    if (slash != std::string_view::npos) {
+        const std::string_view prefix = key.substr(0, slash);
+        const bool prefix_ok =
+            !prefix.empty() && prefix.size() <= 253 && alnum(prefix.front()) &&
+            alnum(prefix.back()) && std::all_of(prefix.begin(), prefix.end(), [](char c) {
+                return std::islower(static_cast<unsigned char>(c)) ||
+                       std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+            });
+        if (!prefix_ok) return false;
+    }
+    return !name.empty() && name.size() <= 63 && alnum(name.front()) && alnum(name.back()) &&
+           std::all_of(name.begin(), name.end(),
+                       [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
 const Json* find_path(const Json& object, std::initializer_list<const char*> path) {
     const Json* at = &object;
     for (const char* key : path) {
@@ -56,14 +111,16 @@ const Json* find_path(const Json& object, std::initializer_list<const char*> pat
     return at;
 }
 
-void check_non_negative(const Json& spec, const char* key, const std::string& field,
-                        FieldErrors& errs) {
+// `field` is `base` + `suffix`, built only for an error.
+void check_non_negative(const Json& spec, const char* key, std::string_view base,
+                        std::string_view suffix, FieldErrors& errs) {
     const auto it = spec.find(key);
     if (it == spec.end() || it->is_null()) return;
+    const auto field = [&] { return std::string(base).append(suffix); };
     if (!it->is_number_integer()) {
-        errs.push_back(invalid(field, render_value(*it), "must be an integer"));
+        errs.push_back(invalid(field(), render_value(*it), "must be an integer"));
     } else if (it->get<long long>() < 0) {
-        errs.push_back(invalid(field, it->dump(), "must be greater than or equal to 0"));
+        errs.push_back(invalid(field(), it->dump(), "must be greater than or equal to 0"));
     }
 }
 
@@ -73,25 +130,31 @@ void validate_containers(const Json& pod_spec, const std::string& base, FieldErr
         errs.push_back(required(base + ".containers"));
         return;
     }
-    std::set<std::string> names;
+    // The valid names so far (views into the object; a pod has a handful of containers).
+    std::vector<std::string_view> names;
+    names.reserve(it->size());
     for (std::size_t i = 0; i < it->size(); ++i) {
         const Json& c = (*it)[i];
-        const std::string at = field_at(base + ".containers", i);
-        const std::string name = c.value("name", "");
+        // The field path, built only for an error.
+        const auto at = [&] { return field_at(base + ".containers", i); };
+        const std::string_view name = string_or(c, "name", "");
         if (name.empty()) {
-            errs.push_back(required(at + ".name"));
-        } else if (const auto e = dns1123_label_error(name); !e.empty()) {
-            errs.push_back(invalid(at + ".name", quote_value(name), e));
-        } else if (!names.insert(name).second) {
-            errs.push_back(duplicate(at + ".name", quote_value(name)));
+            errs.push_back(required(at() + ".name"));
+        } else if (!is_label(name, false)) {
+            errs.push_back(
+                invalid(at() + ".name", quote_value(name), dns1123_label_error(std::string(name))));
+        } else if (std::find(names.begin(), names.end(), name) != names.end()) {
+            errs.push_back(duplicate(at() + ".name", quote_value(name)));
+        } else {
+            names.push_back(name);
         }
-        if (c.value("image", "").empty()) errs.push_back(required(at + ".image"));
+        if (string_or(c, "image", "").empty()) errs.push_back(required(at() + ".image"));
         if (c.contains("ports") && c["ports"].is_array())
             for (std::size_t p = 0; p < c["ports"].size(); ++p) {
                 const Json& port = c["ports"][p];
                 const long long n = port.value("containerPort", 0LL);
                 if (n < 1 || n > 65535)
-                    errs.push_back(invalid(field_at(at + ".ports", p) + ".containerPort",
+                    errs.push_back(invalid(field_at(at() + ".ports", p) + ".containerPort",
                                            std::to_string(n),
                                            "must be between 1 and 65535, inclusive"));
             }
@@ -100,12 +163,12 @@ void validate_containers(const Json& pod_spec, const std::string& base, FieldErr
 
 void validate_pod_spec(const Json& spec, const std::string& base, FieldErrors& errs) {
     validate_containers(spec, base, errs);
-    const std::string policy = spec.value("restartPolicy", "Always");
+    const std::string_view policy = string_or(spec, "restartPolicy", "Always");
     if (policy != "Always" && policy != "OnFailure" && policy != "Never")
         errs.push_back(not_supported(base + ".restartPolicy", quote_value(policy),
                                      {"Always", "Never", "OnFailure"}));
-    check_non_negative(spec, "terminationGracePeriodSeconds",
-                       base + ".terminationGracePeriodSeconds", errs);
+    check_non_negative(spec, "terminationGracePeriodSeconds", base,
+                       ".terminationGracePeriodSeconds", errs);
 }
 
 // Deployment and ReplicaSet: replicas, selector, template labels, pod template.
@@ -113,7 +176,7 @@ void validate_workload(const Json& object, FieldErrors& errs) {
     const Json empty = Json::object();
     const Json* spec = find_path(object, {"spec"});
     if (spec == nullptr) spec = &empty;
-    check_non_negative(*spec, "replicas", "spec.replicas", errs);
+    check_non_negative(*spec, "replicas", "spec.replicas", "", errs);
     const Json* selector = find_path(*spec, {"selector"});
     if (selector == nullptr || selector->is_null()) {
         errs.push_back(required("spec.selector"));
@@ -227,6 +290,7 @@ void validate_seldon_schema(const Json& sdep, FieldErrors& errs) {
 }
 
 void validate_label_map(const Json& meta, const char* key, FieldErrors& errs) {
+    const bool labels = std::string_view(key) == "labels";
     const auto it = meta.find(key);
     if (it == meta.end() || it->is_null()) return;
     if (!it->is_object()) {
@@ -240,9 +304,9 @@ void validate_label_map(const Json& meta, const char* key, FieldErrors& errs) {
                 invalid(std::string("metadata.") + key, render_value(v), "values must be strings"));
             continue;
         }
-        if (std::string(key) != "labels") continue;
+        if (!labels) continue;
         try {
-            LabelSelector::parse(k);  // validates the key
+            if (!is_plain_valid_label_key(k)) LabelSelector::parse(k);  // validates the key
         } catch (const ApiError&) {
             errs.push_back(invalid(
                 "metadata.labels", quote_value(k),
@@ -252,7 +316,7 @@ void validate_label_map(const Json& meta, const char* key, FieldErrors& errs) {
                 "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"));
             continue;
         }
-        const std::string value = v.get<std::string>();
+        const std::string& value = v.get_ref<const std::string&>();
         const bool ok = value.empty() || (value.size() <= 63 &&
                                           std::isalnum(static_cast<unsigned char>(value.front())) &&
                                           std::isalnum(static_cast<unsigned char>(value.back())) &&
@@ -404,20 +468,22 @@ std::string dns1035_label_error(const std::string& name) {
 FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& object) {
     FieldErrors errs;
     const Json& meta = member_or_empty_object(object, "metadata");
-    const std::string name = meta.value("name", "");
+    const std::string_view name = string_or(meta, "name", "");
     if (name.empty()) {
         errs.push_back(required("metadata.name", "name or generateName is required"));
     } else {
+        // The checks first; the message only for an invalid name.
         std::string e;
-        if (resource.kind == "Service")
-            e = dns1035_label_error(name);
-        else if (resource.kind == "Namespace")
-            e = dns1123_label_error(name);
-        else
-            e = dns1123_subdomain_error(name);
+        if (resource.kind == "Service") {
+            if (!is_label(name, true)) e = dns1035_label_error(std::string(name));
+        } else if (resource.kind == "Namespace") {
+            if (!is_label(name, false)) e = dns1123_label_error(std::string(name));
+        } else if (!is_dns1123_subdomain(name)) {
+            e = dns1123_subdomain_error(std::string(name));
+        }
         if (!e.empty()) errs.push_back(invalid("metadata.name", quote_value(name), e));
     }
-    if (resource.namespaced && meta.value("namespace", "").empty())
+    if (resource.namespaced && string_or(meta, "namespace", "").empty())
         errs.push_back(required("metadata.namespace"));
     validate_label_map(meta, "labels", errs);
     validate_label_map(meta, "annotations", errs);
