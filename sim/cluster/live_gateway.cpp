@@ -44,7 +44,7 @@ void LiveGateway::handle(const std::string& method, const std::string& path, std
         if (method != "GET") return reply({405, kText, "method not allowed\n"});
         // Prometheus' text exposition format, version 0.0.4.
         return reply({200, "text/plain; version=0.0.4; charset=utf-8",
-                      metrics_ ? metrics_->text() : std::string()});
+                      metrics_ ? metrics_->text(requests_.now()) : std::string()});
     }
     GatewayTarget target;
     // No route matches "/seldon/" without a namespace and a name: Envoy's 404.

@@ -123,6 +123,8 @@ class RequestPath {
     void set_usage_sink(PodUsageSink* sink);
     // RequestPathOptions::executor_metrics, before any pod exists.
     void set_executor_metrics(ExecutorMetrics* metrics);
+    // The simulation's current virtual instant (what a live scrape of the metrics sees).
+    kernel::Nanos now() const;
 
     // A request from outside the simulation (sim-run serve's gateway, live_gateway.hpp) to
     // SeldonDeployment `sdep_key` ("ns/name"), at the current instant: split by the published
