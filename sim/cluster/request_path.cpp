@@ -1404,6 +1404,13 @@ void RequestPath::set_usage_sink(PodUsageSink* sink) {
 kernel::Nanos RequestPath::now() const {
     return impl_->client.loop().now();
 }
+bool RequestPath::has_route(const std::string& sdep_key) const {
+    const auto found = impl_->sdeps.find(sdep_key);
+    return found != impl_->sdeps.end() && found->second.weight_sum > 0;
+}
+kernel::Random& RequestPath::stream(std::string_view name) {
+    return impl_->streams.get(name);
+}
 void RequestPath::set_executor_metrics(ExecutorMetrics* metrics) {
     impl_->options.executor_metrics = metrics;
 }
