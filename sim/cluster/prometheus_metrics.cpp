@@ -48,6 +48,19 @@ std::pair<std::string_view, std::string_view> image_parts(std::string_view image
     return {image.substr(0, colon), rest};
 }
 
+// A metric family's "# HELP" and "# TYPE" lines.
+void family_header(std::string& out, const char* name, const char* help, const char* type) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
+}
+
 }  // namespace
 
 std::string prometheus_escape(std::string_view value) {
@@ -145,13 +158,7 @@ double ExecutorMetrics::Summary::quantile(kernel::Nanos now, double q) const {
 void ExecutorMetrics::render(std::string& out, const char* name, const char* help,
                              const std::map<std::string, Histogram>& series) {
     if (series.empty()) return;
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += " histogram\n";
+    family_header(out, name, help, "histogram");
     for (const auto& [labels, h] : series) {
         const std::string prefix = labels.empty() ? "" : labels + ",";
         std::uint64_t cumulative = 0;
@@ -173,13 +180,7 @@ void ExecutorMetrics::render(std::string& out, const char* name, const char* hel
 void ExecutorMetrics::render(std::string& out, const char* name, const char* help,
                              const std::map<std::string, Summary>& series, kernel::Nanos now) {
     if (series.empty()) return;
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += " summary\n";
+    family_header(out, name, help, "summary");
     for (const auto& [labels, s] : series) {
         const std::string prefix = labels.empty() ? "" : labels + ",";
         for (const double q : kQuantiles) {
