@@ -190,12 +190,8 @@ void Kubelet::post_node_status() {
     const json old = node.value()["status"].value("conditions", json::array());
     json conditions = json::array();
     for (const Wanted& w : wanted) {
-        json c{{"type", w.type},
-               {"status", w.status},
-               {"lastHeartbeatTime", t},
-               {"lastTransitionTime", t},
-               {"reason", w.reason},
-               {"message", w.message}};
+        json c{{"type", w.type},          {"status", w.status}, {"lastHeartbeatTime", t},
+               {"lastTransitionTime", t}, {"reason", w.reason}, {"message", w.message}};
         for (const json& o : old)
             if (str(o, "type") == w.type && str(o, "status") == w.status)
                 c["lastTransitionTime"] = o.value("lastTransitionTime", t);
@@ -772,49 +768,68 @@ void Kubelet::write_status(const std::string& key) {
                         "status");
 }
 
-json Kubelet::condition(PodRun& run, const std::string& type, bool status,
-                        const std::string& reason, const std::string& message) {
-    const std::string value = status ? "True" : "False";
-    auto& [last, since] = run.transitions[type];
-    if (last != value) {
-        last = value;
-        since = client_.now_rfc3339();
+namespace {
+
+// The kubelet's conditions in the order it writes them (status/generate.go), by Condition.
+constexpr const char* kConditionTypes[] = {"PodReadyToStartContainers", "Initialized", "Ready",
+                                           "ContainersReady"};
+
+// Builds objects member by member: no lookup before each insert, no initializer-list copies.
+json& put(json& object, const char* key, json value) {
+    return object.get_ref<json::object_t&>().emplace(key, std::move(value)).first->second;
+}
+
+}  // namespace
+
+const std::string& Kubelet::rfc3339_at(Nanos t) {
+    return times_.at(client_.now_unix_nanos() - client_.loop().now() + t);
+}
+
+json Kubelet::condition(PodRun& run, Condition type, bool status, const char* reason,
+                        const std::string& message) {
+    const auto index = static_cast<std::size_t>(type);
+    PodRun::Transition& t = run.transitions[index];
+    if (!t.known || t.status != status) {
+        t.known = true;
+        t.status = status;
+        t.since_unix_nanos = client_.now_unix_nanos();
     }
-    json c{{"type", type},
-           {"status", value},
-           {"lastProbeTime", nullptr},
-           {"lastTransitionTime", since}};
-    if (!reason.empty()) c["reason"] = reason;
-    if (!message.empty()) c["message"] = message;
+    json c = json::object();
+    put(c, "type", kConditionTypes[index]);
+    put(c, "status", status ? "True" : "False");
+    put(c, "lastProbeTime", nullptr);
+    put(c, "lastTransitionTime", times_.at(t.since_unix_nanos));
+    if (*reason != '\0') put(c, "reason", reason);
+    if (!message.empty()) put(c, "message", message);
     return c;
 }
 
-json Kubelet::container_status(const PodRun& run, const Container& c) const {
-    const std::int64_t origin = client_.now_unix_nanos() - client_.loop().now();
-    json state;
+json Kubelet::container_status(const PodRun& run, const Container& c) {
+    json state = json::object();
     if (c.state == "running") {
-        state = {{"running", {{"startedAt", kernel::format_rfc3339(origin + c.started_at)}}}};
+        put(put(state, "running", json::object()), "startedAt", rfc3339_at(c.started_at));
     } else if (c.state == "terminated") {
-        state = {{"terminated",
-                  {{"exitCode", c.exit_code},
-                   {"reason", c.terminated_reason},
-                   {"startedAt", kernel::format_rfc3339(origin + c.started_at)},
-                   {"finishedAt", kernel::format_rfc3339(origin + c.finished_at)},
-                   {"containerID", c.container_id}}}};
+        json& t = put(state, "terminated", json::object());
+        put(t, "exitCode", c.exit_code);
+        put(t, "reason", c.terminated_reason);
+        put(t, "startedAt", rfc3339_at(c.started_at));
+        put(t, "finishedAt", rfc3339_at(c.finished_at));
+        put(t, "containerID", c.container_id);
     } else {
-        json waiting{{"reason", c.waiting_reason}};
-        if (!c.waiting_message.empty()) waiting["message"] = c.waiting_message;
-        state = {{"waiting", waiting}};
+        json& waiting = put(state, "waiting", json::object());
+        put(waiting, "reason", c.waiting_reason);
+        if (!c.waiting_message.empty()) put(waiting, "message", c.waiting_message);
     }
-    json s{{"name", c.name},
-           {"state", std::move(state)},
-           {"lastState", c.last_state},
-           {"ready", c.ready},
-           {"restartCount", c.restart_count},
-           {"image", c.image},
-           {"imageID", c.image_ready ? c.image_id : ""},
-           {"started", c.started}};
-    if (!c.container_id.empty()) s["containerID"] = c.container_id;
+    json s = json::object();
+    put(s, "name", c.name);
+    put(s, "state", std::move(state));
+    put(s, "lastState", c.last_state);
+    put(s, "ready", c.ready);
+    put(s, "restartCount", c.restart_count);
+    put(s, "image", c.image);
+    put(s, "imageID", c.image_ready ? c.image_id : std::string());
+    put(s, "started", c.started);
+    if (!c.container_id.empty()) put(s, "containerID", c.container_id);
     (void)run;
     return s;
 }
@@ -862,14 +877,17 @@ json Kubelet::build_status(PodRun& run) {
         container_statuses.push_back(std::move(s));
 
     json conditions = json::array();
-    conditions.push_back(condition(run, "PodReadyToStartContainers", !run.finished, "", ""));
+    conditions.get_ref<json::array_t&>().reserve(5);
+    conditions.push_back(
+        condition(run, Condition::ReadyToStartContainers, !run.finished, "", std::string()));
     if (incomplete_init.empty())
-        conditions.push_back(condition(run, "Initialized", true, "", ""));
+        conditions.push_back(condition(run, Condition::Initialized, true, "", std::string()));
     else
         conditions.push_back(
-            condition(run, "Initialized", false, "ContainersNotInitialized",
+            condition(run, Condition::Initialized, false, "ContainersNotInitialized",
                       "containers with incomplete status: " + names_list(incomplete_init)));
-    std::string reason, message;
+    const char* reason = "";
+    std::string message;
     if (run.finished) {
         reason = phase == "Succeeded" ? "PodCompleted" : "PodFailed";
     } else if (!unready.empty()) {
@@ -877,8 +895,8 @@ json Kubelet::build_status(PodRun& run) {
         message = "containers with unready status: " + names_list(unready);
     }
     const bool ready = !run.finished && unready.empty();
-    conditions.push_back(condition(run, "Ready", ready, reason, message));
-    conditions.push_back(condition(run, "ContainersReady", ready, reason, message));
+    conditions.push_back(condition(run, Condition::Ready, ready, reason, message));
+    conditions.push_back(condition(run, Condition::ContainersReady, ready, reason, message));
     // Conditions other components own (PodScheduled, DisruptionTarget, ...) are kept.
     for (const json& c : array_member(object_member(pod_of(run), "status"), "conditions")) {
         const std::string type = str(c, "type");
@@ -887,16 +905,23 @@ json Kubelet::build_status(PodRun& run) {
             conditions.push_back(c);
     }
 
-    const std::int64_t origin = client_.now_unix_nanos() - client_.loop().now();
-    json status{{"phase", phase},
-                {"conditions", std::move(conditions)},
-                {"hostIP", host_ip_},
-                {"hostIPs", json::array({{{"ip", host_ip_}}})},
-                {"podIP", run.ip},
-                {"podIPs", json::array({{{"ip", run.ip}}})},
-                {"startTime", kernel::format_rfc3339(origin + run.start_time)},
-                {"containerStatuses", std::move(container_statuses)}};
-    if (!init_statuses.empty()) status["initContainerStatuses"] = std::move(init_statuses);
+    const auto ip_list = [](const std::string& ip) {
+        json entry = json::object();
+        put(entry, "ip", ip);
+        json list = json::array();
+        list.push_back(std::move(entry));
+        return list;
+    };
+    json status = json::object();
+    put(status, "phase", std::move(phase));
+    put(status, "conditions", std::move(conditions));
+    put(status, "hostIP", host_ip_);
+    put(status, "hostIPs", ip_list(host_ip_));
+    put(status, "podIP", run.ip);
+    put(status, "podIPs", ip_list(run.ip));
+    put(status, "startTime", rfc3339_at(run.start_time));
+    put(status, "containerStatuses", std::move(container_statuses));
+    if (!init_statuses.empty()) put(status, "initContainerStatuses", std::move(init_statuses));
     return status;
 }
 

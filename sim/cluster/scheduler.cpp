@@ -99,6 +99,8 @@ bool term_matches(const SchedNode& node, const json& term) {
 
 // NodeAffinity filter: nodeSelector and requiredDuringSchedulingIgnoredDuringExecution.
 bool matches_node_affinity(const SchedNode& node, const json& node_selector, const json& required) {
+    // Most pods have neither: skip the iterators (this runs for hundreds of nodes per pod).
+    if (node_selector.empty() && !required.is_object()) return true;
     for (const auto& [key, value] : node_selector.items()) {
         const auto have = label(node.labels, key);
         if (!have || !value.is_string() || *have != value.get<std::string>()) return false;
@@ -279,16 +281,19 @@ std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feas
     affinity.reserve(feasible.size());
     base.reserve(feasible.size());
     for (const SchedNode* node : feasible) {
+        // The loops are skipped when empty: this runs for hundreds of nodes per pod.
         std::int64_t intolerable = 0;
-        for (const json& taint : node->taints)
-            if (str(taint, "effect") == "PreferNoSchedule" &&
-                !tolerates(pod.prefer_tolerations, taint))
-                ++intolerable;
+        if (!node->taints.empty())
+            for (const json& taint : node->taints)
+                if (str(taint, "effect") == "PreferNoSchedule" &&
+                    !tolerates(pod.prefer_tolerations, taint))
+                    ++intolerable;
         taints.push_back(intolerable);
         std::int64_t weight = 0;
-        for (const json& term : pod.preferred_affinity)
-            if (term_matches(*node, term.value("preference", json::object())))
-                weight += num_or(term, "weight", 0);
+        if (!pod.preferred_affinity.empty())
+            for (const json& term : pod.preferred_affinity)
+                if (term_matches(*node, object_member(term, "preference")))
+                    weight += num_or(term, "weight", 0);
         affinity.push_back(weight);
         base.push_back(score_node(*node, pod));
     }
