@@ -22,12 +22,12 @@ TEST_CASE("a pod recreated under the same name gets new Events, not a count on t
     Cluster c;
     EventRecorder kubelet(c.client, "kubelet", "node-1");
     const Json first = c.client.create(pod("p")).value();
-    const Json a = kubelet.record_event(first, "Normal", "Pulled", "already present").value();
+    const Json a = *kubelet.record_event(first, "Normal", "Pulled", "already present").value();
     REQUIRE(c.client.remove(refs::kPods.in("default"), "p").ok());
     c.loop.run_until(sim::kernel::kSecond);
     const Json second = c.client.create(pod("p")).value();
     REQUIRE(meta::uid(first) != meta::uid(second));
-    const Json b = kubelet.record_event(second, "Normal", "Pulled", "already present").value();
+    const Json b = *kubelet.record_event(second, "Normal", "Pulled", "already present").value();
     CHECK(b["count"] == 1);
     CHECK(b["metadata"]["name"] != a["metadata"]["name"]);
     CHECK(b["involvedObject"]["uid"] == meta::uid(second));
@@ -39,15 +39,15 @@ TEST_CASE("repeats are counted per type, reason and message of one object") {
     EventRecorder kubelet(c.client, "kubelet", "node-1");
     const Json p = c.client.create(pod("p")).value();
     const Json created =
-        kubelet.record_event(p, "Normal", "Created", "Created container a").value();
+        *kubelet.record_event(p, "Normal", "Created", "Created container a").value();
     const Json started =
-        kubelet.record_event(p, "Normal", "Started", "Started container a").value();
-    const Json other = kubelet.record_event(p, "Normal", "Created", "Created container b").value();
+        *kubelet.record_event(p, "Normal", "Started", "Started container a").value();
+    const Json other = *kubelet.record_event(p, "Normal", "Created", "Created container b").value();
     const Json warning =
-        kubelet.record_event(p, "Warning", "Created", "Created container a").value();
+        *kubelet.record_event(p, "Warning", "Created", "Created container a").value();
     CHECK(event_count(c) == 4);
     c.loop.run_until(sim::kernel::kSecond);
-    const Json again = kubelet.record_event(p, "Normal", "Created", "Created container a").value();
+    const Json again = *kubelet.record_event(p, "Normal", "Created", "Created container a").value();
     CHECK(again["metadata"]["name"] == created["metadata"]["name"]);
     CHECK(again["count"] == 2);
     CHECK(again["lastTimestamp"] == "2025-01-01T00:00:01Z");
@@ -63,11 +63,13 @@ TEST_CASE("an Event deleted meanwhile is written anew with its message and count
     EventRecorder scheduler(c.client, "default-scheduler");
     const Json p = c.client.create(pod("p")).value();
     const Json first =
-        scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available").value();
+        *scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available")
+             .value();
     REQUIRE(c.client.remove(refs::kEvents.in("default"), meta::name(first)).ok());
     c.loop.run_until(sim::kernel::kSecond);
     const Json again =
-        scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available").value();
+        *scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available")
+             .value();
     CHECK(again["count"] == 1);
     CHECK(again["message"] == "0/1 nodes are available");
     CHECK(again["source"] == Json{{"component", "default-scheduler"}});
@@ -83,13 +85,13 @@ TEST_CASE("Events of one object at one instant get distinct names") {
     const Json p = c.client.create(pod("p")).value();
     std::set<std::string> names;
     for (const char* reason : {"Pulling", "Pulled", "Created", "Started"})
-        names.insert(meta::name(kubelet.record_event(p, "Normal", reason, reason).value()));
+        names.insert(meta::name(*kubelet.record_event(p, "Normal", reason, reason).value()));
     CHECK(names.size() == 4);
     // The real format <name>.<hex nanos>, the clock ticking one nanosecond per Event.
     CHECK(names == std::set<std::string>{"p.1816687ec0570000", "p.1816687ec0570001",
                                          "p.1816687ec0570002", "p.1816687ec0570003"});
     // Another recorder (the scheduler's) at the same instant takes the next free one.
     EventRecorder scheduler(c.client, "default-scheduler");
-    CHECK(meta::name(scheduler.record_event(p, "Normal", "Scheduled", "Scheduled").value()) ==
+    CHECK(meta::name(*scheduler.record_event(p, "Normal", "Scheduled", "Scheduled").value()) ==
           "p.1816687ec0570004");
 }
