@@ -456,13 +456,28 @@ Result<Json> ApiServer::create(const ResourceRef& ref, Json object,
         if (subresource == "binding" && r.has_binding) return do_bind(r, ref, object);
         if (subresource == "eviction" && r.has_binding) return do_evict(ref, object);
         if (!subresource.empty()) throw unknown_path();
-        return do_create(r, ref, std::move(object));
+        return present(r, *do_create(r, ref, std::move(object)), ref.version);
     } catch (const ApiError& e) {
         return e;
     }
 }
 
-Json ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json object) {
+Result<ObjectPtr> ApiServer::create_shared(const ResourceRef& ref, Json object) {
+    try {
+        const ResourceInfo& r = resolve(ref, "create");
+        return shared_in(r, do_create(r, ref, std::move(object)), ref.version);
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+ObjectPtr ApiServer::shared_in(const ResourceInfo& r, ObjectPtr stored,
+                               const std::string& version) const {
+    if (version == r.storage_version) return stored;
+    return std::make_shared<const Json>(from_storage_version(r, *stored, version));
+}
+
+ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json object) {
     if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
     const std::string body_api_version = str(object, "apiVersion");
     const std::string body_kind = str(object, "kind");
@@ -529,7 +544,7 @@ Json ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json ob
     admit_and_validate(r, Operation::Create, "", object, nullptr);
     const std::string name = str(meta_of(object), "name");
     if (b.contains(ns, name)) throw already_exists({r.group, r.plural}, name);
-    return present(r, *write(r, std::move(object), nullptr), ref.version);
+    return write(r, std::move(object), nullptr);
 }
 
 Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding) {
@@ -710,6 +725,14 @@ Result<ObjectPtr> ApiServer::get_shared(const ResourceRef& ref, const std::strin
     }
 }
 
+bool ApiServer::exists(const ResourceRef& ref, const std::string& name) const {
+    const ResourceInfo* r = registry_.find(ref.group, ref.resource);
+    if (r == nullptr || !r->serves(ref.version) || !r->has_verb("get")) return false;
+    if (aggregated(*r)) return get(ref, name).ok();
+    const Bucket* b = find_bucket(*r);
+    return b != nullptr && b->contains(scoped_namespace(*r, ref), name);
+}
+
 // ---------------------------------------------------------------------------------- update
 
 Result<Json> ApiServer::update(const ResourceRef& ref, const std::string& name, Json object,
@@ -719,14 +742,31 @@ Result<Json> ApiServer::update(const ResourceRef& ref, const std::string& name, 
         if (subresource == "scale" && r.scale) return update_scale(r, ref, name, object);
         if (!subresource.empty() && !(subresource == "status" && r.has_status))
             throw unknown_path();
-        return do_update(r, ref, name, std::move(object), subresource, false);
+        return present(r, *do_update(r, ref, name, std::move(object), subresource, false),
+                       ref.version);
     } catch (const ApiError& e) {
         return e;
     }
 }
 
-Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
-                          Json object, const std::string& subresource, bool from_patch) {
+Result<ObjectPtr> ApiServer::update_shared(const ResourceRef& ref, const std::string& name,
+                                           Json object, const std::string& subresource) {
+    try {
+        const ResourceInfo& r = resolve(ref, "update");
+        if (subresource == "scale" && r.scale)
+            return ObjectPtr(std::make_shared<const Json>(update_scale(r, ref, name, object)));
+        if (!subresource.empty() && !(subresource == "status" && r.has_status))
+            throw unknown_path();
+        return shared_in(r, do_update(r, ref, name, std::move(object), subresource, false),
+                         ref.version);
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
+                               const std::string& name, Json object, const std::string& subresource,
+                               bool from_patch) {
     if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
     const std::string ns = scoped_namespace(r, ref);
     // Held, not copied: the stored object stays valid (and unchanged) across the write.
@@ -794,8 +834,7 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
     if (subresource.empty()) bump_generation(r, next, old);
     if (update_manager_) record_update(next, old, *update_manager_, apply_context(r, ref));
     meta(next)["resourceVersion"] = old_rv;
-    if (next == old)
-        return present(r, old, ref.version);  // etcd3 GuaranteedUpdate: no-op, no write
+    if (next == old) return old_object;  // etcd3 GuaranteedUpdate: no-op, no write
 
     const bool finalized = is_deleting(next) && finalizers_of(next).empty() &&
                            meta_of(next).value("deletionGracePeriodSeconds", 0LL) == 0;
@@ -806,9 +845,9 @@ Json ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref, const s
         erase(r, ns, name);
         Json last = old;
         meta(last)["resourceVersion"] = std::to_string(revision_);
-        return present(r, last, ref.version);
+        return std::make_shared<const Json>(std::move(last));
     }
-    return present(r, *write(r, std::move(next), &old), ref.version);
+    return write(r, std::move(next), &old);
 }
 
 // ----------------------------------------------------------------------------------- scale
@@ -869,7 +908,7 @@ Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, cons
     set_path(parent, r.scale->spec_replicas_path, replicas);
     ResourceRef storage_ref = ref;
     storage_ref.version = r.storage_version;
-    return scale_of(r, do_update(r, storage_ref, name, std::move(parent), "", true));
+    return scale_of(r, *do_update(r, storage_ref, name, std::move(parent), "", true));
 }
 
 // ----------------------------------------------------------------------------------- patch
@@ -884,52 +923,77 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
                               const ApplyOptions& apply_options) {
     try {
         const ResourceInfo& r = resolve(ref, "patch");
-        const std::vector<std::string> accepted = {"application/json-patch+json",
-                                                   "application/merge-patch+json",
-                                                   "application/apply-patch+yaml"};
-        if (type == PatchType::Strategic && !r.supports_strategic_merge())
-            throw unsupported_media_type(content_type_of(type), accepted);
-        const std::string ns = scoped_namespace(r, ref);
-        const auto apply = [&](const Json& current) -> Json {
-            switch (type) {
-                case PatchType::Merge:
-                    return apply_merge_patch(current, body);
-                case PatchType::Json:
-                    return apply_json_patch(current, body);
-                case PatchType::Strategic:
-                    return apply_strategic_merge_patch(current, body, r.kind);
-                case PatchType::Apply:
-                    // Field ownership and conflicts (server_side_apply.hpp); through a
-                    // subresource, the merge alone.
-                    if (subresource.empty())
-                        return server_side_apply(&current, body, apply_options,
-                                                 apply_context(r, ref));
-                    return r.supports_strategic_merge()
-                               ? apply_strategic_merge_patch(current, body, r.kind)
-                               : apply_merge_patch(current, body);
-            }
-            return current;
-        };
-        if (type == PatchType::Apply) {
-            const Bucket* b = find_bucket(r);
-            if (b == nullptr || !b->contains(ns, name)) {
-                if (!subresource.empty()) throw not_found({r.group, r.plural}, name);
-                Json object =
-                    server_side_apply(nullptr, body, apply_options, apply_context(r, ref));
-                meta(object)["name"] = name;
-                return do_create(r, ref, std::move(object));
-            }
-        }
-        const Json& old = existing(r, ns, name);
-        if (subresource == "scale" && r.scale)
-            return update_scale(r, ref, name, apply(scale_of(r, old)));
-        if (!subresource.empty() && !(subresource == "status" && r.has_status))
-            throw unknown_path();
-        Json patched = apply(present(r, old, ref.version));
-        return do_update(r, ref, name, std::move(patched), subresource, true);
+        Json scale;
+        const ObjectPtr stored =
+            do_patch(r, ref, name, type, body, subresource, apply_options, &scale);
+        if (stored == nullptr) return scale;
+        return present(r, *stored, ref.version);
     } catch (const ApiError& e) {
         return e;
     }
+}
+
+Result<ObjectPtr> ApiServer::patch_shared(const ResourceRef& ref, const std::string& name,
+                                          PatchType type, const Json& body,
+                                          const std::string& subresource,
+                                          const ApplyOptions& apply_options) {
+    try {
+        const ResourceInfo& r = resolve(ref, "patch");
+        Json scale;
+        ObjectPtr stored = do_patch(r, ref, name, type, body, subresource, apply_options, &scale);
+        if (stored == nullptr) return ObjectPtr(std::make_shared<const Json>(std::move(scale)));
+        return shared_in(r, std::move(stored), ref.version);
+    } catch (const ApiError& e) {
+        return e;
+    }
+}
+
+ObjectPtr ApiServer::do_patch(const ResourceInfo& r, const ResourceRef& ref,
+                              const std::string& name, PatchType type, const Json& body,
+                              const std::string& subresource, const ApplyOptions& apply_options,
+                              Json* scale) {
+    const std::vector<std::string> accepted = {"application/json-patch+json",
+                                               "application/merge-patch+json",
+                                               "application/apply-patch+yaml"};
+    if (type == PatchType::Strategic && !r.supports_strategic_merge())
+        throw unsupported_media_type(content_type_of(type), accepted);
+    const std::string ns = scoped_namespace(r, ref);
+    const auto apply = [&](const Json& current) -> Json {
+        switch (type) {
+            case PatchType::Merge:
+                return apply_merge_patch(current, body);
+            case PatchType::Json:
+                return apply_json_patch(current, body);
+            case PatchType::Strategic:
+                return apply_strategic_merge_patch(current, body, r.kind);
+            case PatchType::Apply:
+                // Field ownership and conflicts (server_side_apply.hpp); through a
+                // subresource, the merge alone.
+                if (subresource.empty())
+                    return server_side_apply(&current, body, apply_options, apply_context(r, ref));
+                return r.supports_strategic_merge()
+                           ? apply_strategic_merge_patch(current, body, r.kind)
+                           : apply_merge_patch(current, body);
+        }
+        return current;
+    };
+    if (type == PatchType::Apply) {
+        const Bucket* b = find_bucket(r);
+        if (b == nullptr || !b->contains(ns, name)) {
+            if (!subresource.empty()) throw not_found({r.group, r.plural}, name);
+            Json object = server_side_apply(nullptr, body, apply_options, apply_context(r, ref));
+            meta(object)["name"] = name;
+            return do_create(r, ref, std::move(object));
+        }
+    }
+    const Json& old = existing(r, ns, name);
+    if (subresource == "scale" && r.scale) {
+        *scale = update_scale(r, ref, name, apply(scale_of(r, old)));
+        return nullptr;
+    }
+    if (!subresource.empty() && !(subresource == "status" && r.has_status)) throw unknown_path();
+    Json patched = apply(present(r, old, ref.version));
+    return do_update(r, ref, name, std::move(patched), subresource, true);
 }
 
 // ---------------------------------------------------------------------------------- delete

@@ -134,6 +134,19 @@ class ApiServer {
     // this one. Copy the Json to change it.
     Result<ObjectPtr> get_shared(const ResourceRef& ref, const std::string& name) const;
     Result<SharedList> list_shared(const ResourceRef& ref, const ListOptions& options = {}) const;
+    // Whether a get of `name` would find it (false for any error), without building the
+    // NotFound Status a failed get_shared pays for.
+    bool exists(const ResourceRef& ref, const std::string& name) const;
+    // Shared writes: what create / update / patch answer, as the stored, immutable object
+    // itself (no copy) when ref.version is the resource's storage version, else one converted
+    // copy. Same errors and the same dry-run answers (in a dry run: the object that would have
+    // been stored, stored nowhere); the scale subresource answers a new Scale object.
+    Result<ObjectPtr> create_shared(const ResourceRef& ref, Json object);
+    Result<ObjectPtr> update_shared(const ResourceRef& ref, const std::string& name, Json object,
+                                    const std::string& subresource = "");
+    Result<ObjectPtr> patch_shared(const ResourceRef& ref, const std::string& name, PatchType type,
+                                   const Json& patch, const std::string& subresource = "",
+                                   const ApplyOptions& apply_options = {});
     Result<Json> update(const ResourceRef& ref, const std::string& name, Json object,
                         const std::string& subresource = "");
     // PatchType::Apply is server-side apply (server_side_apply.hpp) as `apply_options` says.
@@ -216,9 +229,17 @@ class ApiServer {
                             const ListOptions& options) const;
     std::string scoped_namespace(const ResourceInfo& r, const ResourceRef& ref) const;
 
-    Json do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
-    Json do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
-                   Json object, const std::string& subresource, bool from_patch);
+    // do_create, do_update and do_patch answer in storage version: the stored object (or in
+    // a dry run the one that would have been stored, or the unchanged one for a no-op update).
+    ObjectPtr do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
+    ObjectPtr do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
+                        Json object, const std::string& subresource, bool from_patch);
+    // Through the scale subresource: nullptr, and the Scale in `*scale`.
+    ObjectPtr do_patch(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
+                       PatchType type, const Json& patch, const std::string& subresource,
+                       const ApplyOptions& apply_options, Json* scale);
+    // A storage-version answer in ref's version: itself when that is the storage version.
+    ObjectPtr shared_in(const ResourceInfo& r, ObjectPtr stored, const std::string& version) const;
     Json do_delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                    const DeleteOptions& options);
     Json do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding);

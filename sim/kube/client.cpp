@@ -24,11 +24,34 @@ Result<WatchHandle> Client::watch(const ResourceRef& ref, const ListOptions& opt
     return server_.watch(ref, options, std::move(handler));
 }
 Result<Json> Client::track(Result<Json> result) {
-    if (!result.ok() && (result.code() == 400 || result.code() == 422)) {
-        ++invalid_writes_;
-        server_.count_invalid_client_write();
-    }
+    count_if_invalid(result.code());
     return result;
+}
+Result<ObjectPtr> Client::track(Result<ObjectPtr> result) {
+    count_if_invalid(result.code());
+    return result;
+}
+void Client::count_if_invalid(int code) {
+    if (code != 400 && code != 422) return;
+    ++invalid_writes_;
+    server_.count_invalid_client_write();
+}
+
+Result<ObjectPtr> Client::create_shared(const ResourceRef& ref, Json object) {
+    return track(server_.create_shared(ref, std::move(object)));
+}
+Result<ObjectPtr> Client::update_shared(const ResourceRef& ref, Json object) {
+    const std::string name = meta::name(object);
+    return track(server_.update_shared(ref, name, std::move(object)));
+}
+Result<ObjectPtr> Client::update_status_shared(const ResourceRef& ref, Json object) {
+    const std::string name = meta::name(object);
+    return track(server_.update_shared(ref, name, std::move(object), "status"));
+}
+Result<ObjectPtr> Client::patch_shared(const ResourceRef& ref, const std::string& name,
+                                       PatchType type, const Json& patch,
+                                       const std::string& subresource) {
+    return track(server_.patch_shared(ref, name, type, patch, subresource));
 }
 
 Result<Json> Client::create(const ResourceRef& ref, const Json& object) {

@@ -38,6 +38,18 @@ class Client {
     Result<Json> update_status(const ResourceRef& ref, const Json& object);
     Result<Json> patch(const ResourceRef& ref, const std::string& name, PatchType type,
                        const Json& patch, const std::string& subresource = "");
+    // Shared writes (ApiServer::create_shared, ...): the stored, immutable object without a
+    // copy when ref.version is the storage version; pass the object with std::move to skip
+    // the request copy too. Same errors, dry-run answers and invalid-write counting.
+    Result<ObjectPtr> create_shared(const ResourceRef& ref, Json object);
+    Result<ObjectPtr> update_shared(const ResourceRef& ref, Json object);
+    Result<ObjectPtr> update_status_shared(const ResourceRef& ref, Json object);
+    Result<ObjectPtr> patch_shared(const ResourceRef& ref, const std::string& name, PatchType type,
+                                   const Json& patch, const std::string& subresource = "");
+    // Whether a get would find `name` (ApiServer::exists): no NotFound Status built.
+    bool exists(const ResourceRef& ref, const std::string& name) const {
+        return server_.exists(ref, name);
+    }
     Result<Json> remove_collection(const ResourceRef& ref, const ListOptions& selection,
                                    const DeleteOptions& options = {});
     Result<Json> remove(const ResourceRef& ref, const std::string& name,
@@ -70,6 +82,8 @@ class Client {
   private:
     // Counts an invalid write (400 / 422), here and in the server's total.
     Result<Json> track(Result<Json> result);
+    Result<ObjectPtr> track(Result<ObjectPtr> result);
+    void count_if_invalid(int code);
 
     ApiServer& server_;
     std::string component_;
