@@ -145,7 +145,7 @@ int bench_cluster(std::span<const std::string> args) {
     });
     const double setup_seconds = seconds_since(start);
     for (std::uint64_t i = 0; i < pod_count; ++i)
-        (void)client.create(kube::refs::kPods.in("default"), bench_pod(i)).value();
+        (void)client.create_shared(kube::refs::kPods.in("default"), bench_pod(i)).value();
     const double created_seconds = seconds_since(start);
     const kernel::Nanos limit = 3600 * kSecond;
     while (ready.size() < pod_count && loop.now() < limit && loop.next_time() >= 0)

@@ -764,8 +764,8 @@ void Kubelet::write_status(const std::string& key) {
     run.status_dirty = false;
     json body = json::object();
     body["status"] = build_status(run);
-    (void)client_.patch(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge, body,
-                        "status");
+    (void)client_.patch_shared(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge, body,
+                               "status");
 }
 
 namespace {

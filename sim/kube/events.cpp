@@ -74,7 +74,7 @@ std::string EventRecorder::free_event_name(const ResourceRef& events, const std:
                              .ptr;
         candidate.resize(prefix);
         candidate.append(hex, end);
-        if (client_.get_shared(events, candidate).is_not_found()) return candidate;
+        if (!client_.exists(events, candidate)) return candidate;
     }
     return candidate;  // the create reports AlreadyExists
 }
@@ -165,22 +165,23 @@ Result<ObjectPtr> EventRecorder::record_event(const Json& involved, const std::s
         put(patch, "count", seen->count + 1);
         put(patch, "lastTimestamp", now);
         put(patch, "message", text_written);
-        Result<Json> patched = client_.patch(events, seen->name, PatchType::Merge, patch);
+        Result<ObjectPtr> patched =
+            client_.patch_shared(events, seen->name, PatchType::Merge, patch);
         if (patched) {
             seen->count += 1;
-            return ObjectPtr(std::make_shared<const Json>(std::move(patched).value()));
+            return patched;
         }
         if (!patched.is_not_found()) return patched.error();
         record.observed.erase(seen);  // deleted meanwhile: write a new one
     }
     Json event = make_event(involved, ns, free_event_name(events, name, now_nanos), type, reason,
                             std::move(text_written), now);
-    Result<Json> created = client_.create(events, event);
-    if (!created) return created.error();
-    auto stored = std::make_shared<const Json>(std::move(created).value());
-    record.observed.push_back(Observation{type, reason, combined ? std::string() : message,
-                                          combined, text(metadata_of(*stored), "name"), 1});
-    return ObjectPtr(std::move(stored));
+    Result<ObjectPtr> created = client_.create_shared(events, std::move(event));
+    if (created)
+        record.observed.push_back(Observation{type, reason, combined ? std::string() : message,
+                                              combined, text(metadata_of(*created.value()), "name"),
+                                              1});
+    return created;
 }
 
 }  // namespace sim::kube
