@@ -243,6 +243,12 @@ const json& Kubelet::pod_of(const PodRun& run) const {
     return cached == nullptr ? empty_json_object() : *cached;
 }
 
+const std::string& Kubelet::digest_of(const std::string& image) {
+    const auto known = digests_.find(image);
+    if (known != digests_.end()) return known->second;
+    return digests_.emplace(image, image_id(image)).first->second;
+}
+
 std::string Kubelet::pod_ref(const PodRun& run) const {
     return run.name + "_" + run.ns + "(" + run.uid + ")";
 }
@@ -365,7 +371,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
         event(run, "Normal", "Pulled",
               "Container image \"" + c.image + "\" already present on machine");
         c.image_ready = true;
-        if (c.image_id.empty()) c.image_id = image_id(c.image);
+        if (c.image_id.empty()) c.image_id = digest_of(c.image);
         start_container(key, index);
         return;
     }
@@ -409,7 +415,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
                   " including waiting). Image size: " + std::to_string(k.timings.size_bytes) +
                   " bytes.");
         k.image_ready = true;
-        if (k.image_id.empty()) k.image_id = image_id(k.image);
+        if (k.image_id.empty()) k.image_id = digest_of(k.image);
         start_container(key, index);
     });
 }

@@ -197,6 +197,8 @@ class Kubelet {
     void at(kernel::Nanos when, const std::string& key, F&& f);
     bool all_stopped(const PodRun& run) const;
     std::string pod_ref(const PodRun& run) const;
+    // The image's digest (imageID), hashed once per image and node.
+    const std::string& digest_of(const std::string& image);
     // format_rfc3339 of a virtual instant (since the simulation's start), once per second.
     const std::string& rfc3339_at(kernel::Nanos t);
 
@@ -207,6 +209,7 @@ class Kubelet {
     std::unique_ptr<kube::Informer> informer_;
     std::map<std::string, PodRun> pods_;          // by "ns/name"
     std::map<std::string, kernel::Nanos> cache_;  // image -> present from
+    std::map<std::string, std::string> digests_;  // image -> imageID
     kernel::Nanos puller_free_at_ = 0;
     kernel::Nanos last_status_report_ = 0;
     std::uint64_t heartbeats_ = 0;
