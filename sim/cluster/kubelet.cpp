@@ -98,16 +98,15 @@ void Kubelet::start() {
         puller_free_at_ = client_.loop().now();
         post_node_status();
     }
-    const auto node = client_.get(kube::refs::kNodes, node_);
+    const auto node = client_.get_shared(kube::refs::kNodes, node_);
     int ordinal = 0;
     if (node) {
-        for (const json& a :
-             node.value().value("status", json::object()).value("addresses", json::array()))
+        for (const json& a : array_member(object_member(*node.value(), "status"), "addresses"))
             if (str(a, "type") == "InternalIP") host_ip_ = str(a, "address");
         const auto dot = host_ip_.rfind('.');
         if (dot != std::string::npos)
             ordinal = std::max(0, std::stoi(host_ip_.substr(dot + 1)) - 1);
-        const std::string cidr = str(node.value().value("spec", json::object()), "podCIDR");
+        const std::string cidr = str(object_member(*node.value(), "spec"), "podCIDR");
         if (const auto last = cidr.rfind(".0/24"); last != std::string::npos)
             pod_prefix_ = cidr.substr(0, last + 1);
     }
@@ -134,34 +133,34 @@ void Kubelet::heartbeat() {
     const std::int64_t origin = client_.now_unix_nanos() - now;
     const kube::ResourceRef leases = kube::refs::kLeases.in("kube-node-lease");
     const std::string renew = kernel::format_rfc3339_micro(origin + now);
-    auto lease = client_.get(leases, node_);
+    auto lease = client_.get_shared(leases, node_);
     if (lease.ok()) {
-        json l = lease.value();
+        json l = *lease.value();
         l["spec"]["renewTime"] = renew;
-        (void)client_.update(leases, l);
+        (void)client_.update_shared(leases, std::move(l));
     } else if (lease.is_not_found()) {
         json l{{"apiVersion", "coordination.k8s.io/v1"},
                {"kind", "Lease"},
                {"metadata", {{"name", node_}, {"namespace", "kube-node-lease"}}},
                {"spec",
                 {{"holderIdentity", node_}, {"leaseDurationSeconds", 40}, {"renewTime", renew}}}};
-        if (const auto node = client_.get(kube::refs::kNodes, node_); node.ok())
+        if (const auto node = client_.get_shared(kube::refs::kNodes, node_); node.ok())
             l["metadata"]["ownerReferences"] =
                 json::array({{{"apiVersion", "v1"},
                               {"kind", "Node"},
                               {"name", node_},
-                              {"uid", kube::meta::uid(node.value())}}});
-        (void)client_.create(leases, l);
+                              {"uid", kube::meta::uid(*node.value())}}});
+        (void)client_.create_shared(leases, std::move(l));
     }
     ++heartbeats_;
     if (now - last_status_report_ >= kStatusReport) {
         last_status_report_ = now;
-        if (auto node = client_.get(kube::refs::kNodes, node_); node.ok()) {
-            json conditions = node.value()["status"].value("conditions", json::array());
+        if (const auto node = client_.get_shared(kube::refs::kNodes, node_); node.ok()) {
+            json conditions = array_member(object_member(*node.value(), "status"), "conditions");
             for (json& c : conditions)
                 c["lastHeartbeatTime"] = client_.now_rfc3339();
-            (void)client_.patch(kube::refs::kNodes, node_, kube::PatchType::Merge,
-                                json{{"status", {{"conditions", conditions}}}}, "status");
+            (void)client_.patch_shared(kube::refs::kNodes, node_, kube::PatchType::Merge,
+                                       json{{"status", {{"conditions", conditions}}}}, "status");
         }
     }
     client_.loop().schedule_after(kLeaseRenew, [this, alive = alive_] {
@@ -198,8 +197,8 @@ void Kubelet::post_node_status() {
         conditions.push_back(std::move(c));
     }
     last_status_report_ = client_.loop().now();
-    (void)client_.patch(kube::refs::kNodes, node_, kube::PatchType::Merge,
-                        json{{"status", {{"conditions", conditions}}}}, "status");
+    (void)client_.patch_shared(kube::refs::kNodes, node_, kube::PatchType::Merge,
+                               json{{"status", {{"conditions", conditions}}}}, "status");
 }
 
 void Kubelet::stop() {

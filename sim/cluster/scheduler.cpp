@@ -759,8 +759,9 @@ void Scheduler::record_failure(const json& pod, const std::string& message) {
                         {"lastTransitionTime", since},
                         {"reason", "Unschedulable"},
                         {"message", message}});
-    (void)client_.patch(kube::refs::kPods.in(kube::meta::namespace_of(pod)), kube::meta::name(pod),
-                        kube::PatchType::Merge, json{{"status", {{"conditions", next}}}}, "status");
+    (void)client_.patch_shared(kube::refs::kPods.in(kube::meta::namespace_of(pod)),
+                               kube::meta::name(pod), kube::PatchType::Merge,
+                               json{{"status", {{"conditions", next}}}}, "status");
 }
 
 }  // namespace sim::cluster
