@@ -1,11 +1,13 @@
 // The event recorder's bookkeeping (sim/kube/events.cpp): one record per involved object
 // holding the spam bucket, the aggregates and the observed Events. These cases pin what the
 // record's identity (kind, namespace, name, uid, apiVersion) and its keys must keep apart.
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
 #include "fixtures.hpp"
 #include "sim/kube/events.hpp"
 #include "sim/kube/object_meta.hpp"
+#include "sim/kube/rfc3339_cache.hpp"
 
 using namespace sim::kube;
 using namespace kube_test;
@@ -94,4 +96,26 @@ TEST_CASE("Events of one object at one instant get distinct names") {
     EventRecorder scheduler(c.client, "default-scheduler");
     CHECK(meta::name(*scheduler.record_event(p, "Normal", "Scheduled", "Scheduled").value()) ==
           "p.1816687ec0570004");
+}
+
+TEST_CASE("Rfc3339Cache gives format_rfc3339's text, also across seconds and before 1970") {
+    Rfc3339Cache cache;
+    // Sorted and unsorted instants around second boundaries, the epoch and negative times.
+    for (const std::int64_t t :
+         {std::int64_t{1'735'689'600'000'000'000}, std::int64_t{1'735'689'600'999'999'999},
+          std::int64_t{1'735'689'601'000'000'000}, std::int64_t{1'735'689'600'500'000'000},
+          std::int64_t{0}, std::int64_t{-1}, std::int64_t{-1'000'000'000},
+          std::int64_t{-999'999'999}, std::int64_t{-1'000'000'001}})
+        CHECK(cache.at(t) == sim::kernel::format_rfc3339(t));
+    rc::prop("any sequence of instants", [](const std::vector<std::int64_t>& instants) {
+        Rfc3339Cache c;
+        for (const std::int64_t t : instants) {
+            // Within ±200 years of 1970, where format_rfc3339 is defined.
+            const std::int64_t bounded = t % (200LL * 365 * 86'400 * 1'000'000'000LL);
+            RC_ASSERT(c.at(bounded) == sim::kernel::format_rfc3339(bounded));
+            // And an instant up to about a second later: often the same second, a cache hit.
+            const std::int64_t later = bounded + (t & 0x3fff'ffff);
+            RC_ASSERT(c.at(later) == sim::kernel::format_rfc3339(later));
+        }
+    });
 }
