@@ -54,19 +54,24 @@ double peak_rss_mib() {
     return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: KiB
 }
 
-json bench_pod(std::uint64_t i) {
+json bench_pod_template() {
     return json{{"apiVersion", "v1"},
                 {"kind", "Pod"},
-                {"metadata",
-                 {{"name", "bench-" + std::to_string(i)},
-                  {"namespace", "default"},
-                  {"labels", {{"app", "bench"}}}}},
+                {"metadata", {{"namespace", "default"}, {"labels", {{"app", "bench"}}}}},
                 {"spec",
                  {{"containers",
                    json::array({{{"name", "app"},
                                  {"image", "bench:1"},
                                  {"resources",
                                   {{"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}}}}})}}}};
+}
+
+// The template with its name: a copy costs a fraction of building the object from
+// initializer lists, which was a tenth of the pods' create path.
+json bench_pod(const json& pod_template, std::uint64_t i) {
+    json pod = pod_template;
+    pod["metadata"]["name"] = "bench-" + std::to_string(i);
+    return pod;
 }
 
 bool pod_bound(const json& pod) {
@@ -144,8 +149,10 @@ int bench_cluster(std::span<const std::string> args) {
         if (pod_ready(e.object)) ready.insert(name);
     });
     const double setup_seconds = seconds_since(start);
+    const json pod_template = bench_pod_template();
     for (std::uint64_t i = 0; i < pod_count; ++i)
-        (void)client.create(kube::refs::kPods.in("default"), bench_pod(i)).value();
+        (void)client.create_shared(kube::refs::kPods.in("default"), bench_pod(pod_template, i))
+            .value();
     const double created_seconds = seconds_since(start);
     const kernel::Nanos limit = 3600 * kSecond;
     while (ready.size() < pod_count && loop.now() < limit && loop.next_time() >= 0)

@@ -98,16 +98,15 @@ void Kubelet::start() {
         puller_free_at_ = client_.loop().now();
         post_node_status();
     }
-    const auto node = client_.get(kube::refs::kNodes, node_);
+    const auto node = client_.get_shared(kube::refs::kNodes, node_);
     int ordinal = 0;
     if (node) {
-        for (const json& a :
-             node.value().value("status", json::object()).value("addresses", json::array()))
+        for (const json& a : array_member(object_member(*node.value(), "status"), "addresses"))
             if (str(a, "type") == "InternalIP") host_ip_ = str(a, "address");
         const auto dot = host_ip_.rfind('.');
         if (dot != std::string::npos)
             ordinal = std::max(0, std::stoi(host_ip_.substr(dot + 1)) - 1);
-        const std::string cidr = str(node.value().value("spec", json::object()), "podCIDR");
+        const std::string cidr = str(object_member(*node.value(), "spec"), "podCIDR");
         if (const auto last = cidr.rfind(".0/24"); last != std::string::npos)
             pod_prefix_ = cidr.substr(0, last + 1);
     }
@@ -134,34 +133,34 @@ void Kubelet::heartbeat() {
     const std::int64_t origin = client_.now_unix_nanos() - now;
     const kube::ResourceRef leases = kube::refs::kLeases.in("kube-node-lease");
     const std::string renew = kernel::format_rfc3339_micro(origin + now);
-    auto lease = client_.get(leases, node_);
+    auto lease = client_.get_shared(leases, node_);
     if (lease.ok()) {
-        json l = lease.value();
+        json l = *lease.value();
         l["spec"]["renewTime"] = renew;
-        (void)client_.update(leases, l);
+        (void)client_.update_shared(leases, std::move(l));
     } else if (lease.is_not_found()) {
         json l{{"apiVersion", "coordination.k8s.io/v1"},
                {"kind", "Lease"},
                {"metadata", {{"name", node_}, {"namespace", "kube-node-lease"}}},
                {"spec",
                 {{"holderIdentity", node_}, {"leaseDurationSeconds", 40}, {"renewTime", renew}}}};
-        if (const auto node = client_.get(kube::refs::kNodes, node_); node.ok())
+        if (const auto node = client_.get_shared(kube::refs::kNodes, node_); node.ok())
             l["metadata"]["ownerReferences"] =
                 json::array({{{"apiVersion", "v1"},
                               {"kind", "Node"},
                               {"name", node_},
-                              {"uid", kube::meta::uid(node.value())}}});
-        (void)client_.create(leases, l);
+                              {"uid", kube::meta::uid(*node.value())}}});
+        (void)client_.create_shared(leases, std::move(l));
     }
     ++heartbeats_;
     if (now - last_status_report_ >= kStatusReport) {
         last_status_report_ = now;
-        if (auto node = client_.get(kube::refs::kNodes, node_); node.ok()) {
-            json conditions = node.value()["status"].value("conditions", json::array());
+        if (const auto node = client_.get_shared(kube::refs::kNodes, node_); node.ok()) {
+            json conditions = array_member(object_member(*node.value(), "status"), "conditions");
             for (json& c : conditions)
                 c["lastHeartbeatTime"] = client_.now_rfc3339();
-            (void)client_.patch(kube::refs::kNodes, node_, kube::PatchType::Merge,
-                                json{{"status", {{"conditions", conditions}}}}, "status");
+            (void)client_.patch_shared(kube::refs::kNodes, node_, kube::PatchType::Merge,
+                                       json{{"status", {{"conditions", conditions}}}}, "status");
         }
     }
     client_.loop().schedule_after(kLeaseRenew, [this, alive = alive_] {
@@ -190,20 +189,16 @@ void Kubelet::post_node_status() {
     const json old = node.value()["status"].value("conditions", json::array());
     json conditions = json::array();
     for (const Wanted& w : wanted) {
-        json c{{"type", w.type},
-               {"status", w.status},
-               {"lastHeartbeatTime", t},
-               {"lastTransitionTime", t},
-               {"reason", w.reason},
-               {"message", w.message}};
+        json c{{"type", w.type},          {"status", w.status}, {"lastHeartbeatTime", t},
+               {"lastTransitionTime", t}, {"reason", w.reason}, {"message", w.message}};
         for (const json& o : old)
             if (str(o, "type") == w.type && str(o, "status") == w.status)
                 c["lastTransitionTime"] = o.value("lastTransitionTime", t);
         conditions.push_back(std::move(c));
     }
     last_status_report_ = client_.loop().now();
-    (void)client_.patch(kube::refs::kNodes, node_, kube::PatchType::Merge,
-                        json{{"status", {{"conditions", conditions}}}}, "status");
+    (void)client_.patch_shared(kube::refs::kNodes, node_, kube::PatchType::Merge,
+                               json{{"status", {{"conditions", conditions}}}}, "status");
 }
 
 void Kubelet::stop() {
@@ -245,6 +240,12 @@ const json& Kubelet::pod_of(const PodRun& run) const {
     if (!informer_) return empty_json_object();
     const json* cached = informer_->find(run.key);
     return cached == nullptr ? empty_json_object() : *cached;
+}
+
+const std::string& Kubelet::digest_of(const std::string& image) {
+    const auto known = digests_.find(image);
+    if (known != digests_.end()) return known->second;
+    return digests_.emplace(image, image_id(image)).first->second;
 }
 
 std::string Kubelet::pod_ref(const PodRun& run) const {
@@ -369,7 +370,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
         event(run, "Normal", "Pulled",
               "Container image \"" + c.image + "\" already present on machine");
         c.image_ready = true;
-        if (c.image_id.empty()) c.image_id = image_id(c.image);
+        if (c.image_id.empty()) c.image_id = digest_of(c.image);
         start_container(key, index);
         return;
     }
@@ -413,7 +414,7 @@ void Kubelet::pull_then_start(const std::string& key, std::size_t index) {
                   " including waiting). Image size: " + std::to_string(k.timings.size_bytes) +
                   " bytes.");
         k.image_ready = true;
-        if (k.image_id.empty()) k.image_id = image_id(k.image);
+        if (k.image_id.empty()) k.image_id = digest_of(k.image);
         start_container(key, index);
     });
 }
@@ -768,53 +769,72 @@ void Kubelet::write_status(const std::string& key) {
     run.status_dirty = false;
     json body = json::object();
     body["status"] = build_status(run);
-    (void)client_.patch(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge, body,
-                        "status");
+    (void)client_.patch_shared(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge, body,
+                               "status");
 }
 
-json Kubelet::condition(PodRun& run, const std::string& type, bool status,
-                        const std::string& reason, const std::string& message) {
-    const std::string value = status ? "True" : "False";
-    auto& [last, since] = run.transitions[type];
-    if (last != value) {
-        last = value;
-        since = client_.now_rfc3339();
+namespace {
+
+// The kubelet's conditions in the order it writes them (status/generate.go), by Condition.
+constexpr const char* kConditionTypes[] = {"PodReadyToStartContainers", "Initialized", "Ready",
+                                           "ContainersReady"};
+
+// Builds objects member by member: no lookup before each insert, no initializer-list copies.
+json& put(json& object, const char* key, json value) {
+    return object.get_ref<json::object_t&>().emplace(key, std::move(value)).first->second;
+}
+
+}  // namespace
+
+const std::string& Kubelet::rfc3339_at(Nanos t) {
+    return times_.at(client_.now_unix_nanos() - client_.loop().now() + t);
+}
+
+json Kubelet::condition(PodRun& run, Condition type, bool status, const char* reason,
+                        const std::string& message) {
+    const auto index = static_cast<std::size_t>(type);
+    PodRun::Transition& t = run.transitions[index];
+    if (!t.known || t.status != status) {
+        t.known = true;
+        t.status = status;
+        t.since_unix_nanos = client_.now_unix_nanos();
     }
-    json c{{"type", type},
-           {"status", value},
-           {"lastProbeTime", nullptr},
-           {"lastTransitionTime", since}};
-    if (!reason.empty()) c["reason"] = reason;
-    if (!message.empty()) c["message"] = message;
+    json c = json::object();
+    put(c, "type", kConditionTypes[index]);
+    put(c, "status", status ? "True" : "False");
+    put(c, "lastProbeTime", nullptr);
+    put(c, "lastTransitionTime", times_.at(t.since_unix_nanos));
+    if (*reason != '\0') put(c, "reason", reason);
+    if (!message.empty()) put(c, "message", message);
     return c;
 }
 
-json Kubelet::container_status(const PodRun& run, const Container& c) const {
-    const std::int64_t origin = client_.now_unix_nanos() - client_.loop().now();
-    json state;
+json Kubelet::container_status(const PodRun& run, const Container& c) {
+    json state = json::object();
     if (c.state == "running") {
-        state = {{"running", {{"startedAt", kernel::format_rfc3339(origin + c.started_at)}}}};
+        put(put(state, "running", json::object()), "startedAt", rfc3339_at(c.started_at));
     } else if (c.state == "terminated") {
-        state = {{"terminated",
-                  {{"exitCode", c.exit_code},
-                   {"reason", c.terminated_reason},
-                   {"startedAt", kernel::format_rfc3339(origin + c.started_at)},
-                   {"finishedAt", kernel::format_rfc3339(origin + c.finished_at)},
-                   {"containerID", c.container_id}}}};
+        json& t = put(state, "terminated", json::object());
+        put(t, "exitCode", c.exit_code);
+        put(t, "reason", c.terminated_reason);
+        put(t, "startedAt", rfc3339_at(c.started_at));
+        put(t, "finishedAt", rfc3339_at(c.finished_at));
+        put(t, "containerID", c.container_id);
     } else {
-        json waiting{{"reason", c.waiting_reason}};
-        if (!c.waiting_message.empty()) waiting["message"] = c.waiting_message;
-        state = {{"waiting", waiting}};
+        json& waiting = put(state, "waiting", json::object());
+        put(waiting, "reason", c.waiting_reason);
+        if (!c.waiting_message.empty()) put(waiting, "message", c.waiting_message);
     }
-    json s{{"name", c.name},
-           {"state", std::move(state)},
-           {"lastState", c.last_state},
-           {"ready", c.ready},
-           {"restartCount", c.restart_count},
-           {"image", c.image},
-           {"imageID", c.image_ready ? c.image_id : ""},
-           {"started", c.started}};
-    if (!c.container_id.empty()) s["containerID"] = c.container_id;
+    json s = json::object();
+    put(s, "name", c.name);
+    put(s, "state", std::move(state));
+    put(s, "lastState", c.last_state);
+    put(s, "ready", c.ready);
+    put(s, "restartCount", c.restart_count);
+    put(s, "image", c.image);
+    put(s, "imageID", c.image_ready ? c.image_id : std::string());
+    put(s, "started", c.started);
+    if (!c.container_id.empty()) put(s, "containerID", c.container_id);
     (void)run;
     return s;
 }
@@ -862,14 +882,17 @@ json Kubelet::build_status(PodRun& run) {
         container_statuses.push_back(std::move(s));
 
     json conditions = json::array();
-    conditions.push_back(condition(run, "PodReadyToStartContainers", !run.finished, "", ""));
+    conditions.get_ref<json::array_t&>().reserve(5);
+    conditions.push_back(
+        condition(run, Condition::ReadyToStartContainers, !run.finished, "", std::string()));
     if (incomplete_init.empty())
-        conditions.push_back(condition(run, "Initialized", true, "", ""));
+        conditions.push_back(condition(run, Condition::Initialized, true, "", std::string()));
     else
         conditions.push_back(
-            condition(run, "Initialized", false, "ContainersNotInitialized",
+            condition(run, Condition::Initialized, false, "ContainersNotInitialized",
                       "containers with incomplete status: " + names_list(incomplete_init)));
-    std::string reason, message;
+    const char* reason = "";
+    std::string message;
     if (run.finished) {
         reason = phase == "Succeeded" ? "PodCompleted" : "PodFailed";
     } else if (!unready.empty()) {
@@ -877,8 +900,8 @@ json Kubelet::build_status(PodRun& run) {
         message = "containers with unready status: " + names_list(unready);
     }
     const bool ready = !run.finished && unready.empty();
-    conditions.push_back(condition(run, "Ready", ready, reason, message));
-    conditions.push_back(condition(run, "ContainersReady", ready, reason, message));
+    conditions.push_back(condition(run, Condition::Ready, ready, reason, message));
+    conditions.push_back(condition(run, Condition::ContainersReady, ready, reason, message));
     // Conditions other components own (PodScheduled, DisruptionTarget, ...) are kept.
     for (const json& c : array_member(object_member(pod_of(run), "status"), "conditions")) {
         const std::string type = str(c, "type");
@@ -887,16 +910,23 @@ json Kubelet::build_status(PodRun& run) {
             conditions.push_back(c);
     }
 
-    const std::int64_t origin = client_.now_unix_nanos() - client_.loop().now();
-    json status{{"phase", phase},
-                {"conditions", std::move(conditions)},
-                {"hostIP", host_ip_},
-                {"hostIPs", json::array({{{"ip", host_ip_}}})},
-                {"podIP", run.ip},
-                {"podIPs", json::array({{{"ip", run.ip}}})},
-                {"startTime", kernel::format_rfc3339(origin + run.start_time)},
-                {"containerStatuses", std::move(container_statuses)}};
-    if (!init_statuses.empty()) status["initContainerStatuses"] = std::move(init_statuses);
+    const auto ip_list = [](const std::string& ip) {
+        json entry = json::object();
+        put(entry, "ip", ip);
+        json list = json::array();
+        list.push_back(std::move(entry));
+        return list;
+    };
+    json status = json::object();
+    put(status, "phase", std::move(phase));
+    put(status, "conditions", std::move(conditions));
+    put(status, "hostIP", host_ip_);
+    put(status, "hostIPs", ip_list(host_ip_));
+    put(status, "podIP", run.ip);
+    put(status, "podIPs", ip_list(run.ip));
+    put(status, "startTime", rfc3339_at(run.start_time));
+    put(status, "containerStatuses", std::move(container_statuses));
+    if (!init_statuses.empty()) put(status, "initContainerStatuses", std::move(init_statuses));
     return status;
 }
 

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,6 +33,7 @@
 #include "sim/kube/client.hpp"
 #include "sim/kube/events.hpp"
 #include "sim/kube/informer.hpp"
+#include "sim/kube/rfc3339_cache.hpp"
 
 namespace sim::cluster {
 
@@ -147,8 +149,14 @@ class Kubelet {
         std::uint64_t epoch = 0;
         bool terminating = false;
         bool finished = false;
-        std::map<std::string, std::pair<std::string, std::string>>
-            transitions;  // type -> status, time
+        // The conditions the kubelet owns, in kConditionTypes' order: their last status and
+        // when it last changed (unix nanos), for lastTransitionTime.
+        struct Transition {
+            bool known = false;
+            bool status = false;
+            std::int64_t since_unix_nanos = 0;
+        };
+        std::array<Transition, 4> transitions;
         bool status_dirty = false;
     };
 
@@ -176,9 +184,10 @@ class Kubelet {
     void mark_dirty(const std::string& key);
     void write_status(const std::string& key);
     nlohmann::json build_status(PodRun& run);
-    nlohmann::json condition(PodRun& run, const std::string& type, bool status,
-                             const std::string& reason, const std::string& message);
-    nlohmann::json container_status(const PodRun& run, const Container& c) const;
+    enum class Condition { ReadyToStartContainers, Initialized, Ready, ContainersReady };
+    nlohmann::json condition(PodRun& run, Condition type, bool status, const char* reason,
+                             const std::string& message);
+    nlohmann::json container_status(const PodRun& run, const Container& c);
     std::string allocate_ip();
     void release_ip(const std::string& ip);
     void event(const PodRun& run, const std::string& type, const std::string& reason,
@@ -188,6 +197,10 @@ class Kubelet {
     void at(kernel::Nanos when, const std::string& key, F&& f);
     bool all_stopped(const PodRun& run) const;
     std::string pod_ref(const PodRun& run) const;
+    // The image's digest (imageID), hashed once per image and node.
+    const std::string& digest_of(const std::string& image);
+    // format_rfc3339 of a virtual instant (since the simulation's start), once per second.
+    const std::string& rfc3339_at(kernel::Nanos t);
 
     kube::Client& client_;
     std::string node_;
@@ -196,6 +209,7 @@ class Kubelet {
     std::unique_ptr<kube::Informer> informer_;
     std::map<std::string, PodRun> pods_;          // by "ns/name"
     std::map<std::string, kernel::Nanos> cache_;  // image -> present from
+    std::map<std::string, std::string> digests_;  // image -> imageID
     kernel::Nanos puller_free_at_ = 0;
     kernel::Nanos last_status_report_ = 0;
     std::uint64_t heartbeats_ = 0;
@@ -206,6 +220,7 @@ class Kubelet {
     bool running_ = false;
     std::optional<kernel::Nanos> stopped_at_;
     std::map<std::string, Previous> previous_;  // by "ns/name", filled when coming back
+    kube::Rfc3339Cache times_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

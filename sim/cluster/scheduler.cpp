@@ -99,6 +99,8 @@ bool term_matches(const SchedNode& node, const json& term) {
 
 // NodeAffinity filter: nodeSelector and requiredDuringSchedulingIgnoredDuringExecution.
 bool matches_node_affinity(const SchedNode& node, const json& node_selector, const json& required) {
+    // Most pods have neither: skip the iterators (this runs for hundreds of nodes per pod).
+    if (node_selector.empty() && !required.is_object()) return true;
     for (const auto& [key, value] : node_selector.items()) {
         const auto have = label(node.labels, key);
         if (!have || !value.is_string() || *have != value.get<std::string>()) return false;
@@ -108,6 +110,19 @@ bool matches_node_affinity(const SchedNode& node, const json& node_selector, con
     if (terms == required.end() || !terms->is_array()) return false;
     return std::any_of(terms->begin(), terms->end(),
                        [&](const json& t) { return term_matches(node, t); });
+}
+
+// filter_node's answer for a pod without node selector or required affinity on a node
+// without taints, when it is "fits": schedulable and room for it. (False: ask filter_node.)
+// Hundreds of nodes per pod are filtered; most are plain, and the general path builds a
+// FilterResult for each.
+bool fits_plainly(const SchedNode& node, const Resources& req) {
+    if (node.unschedulable || !node.taints.empty()) return false;
+    if (node.pod_count + 1 > node.allocatable.pods) return false;
+    if (req.milli_cpu > 0 && req.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu)
+        return false;
+    return req.memory_bytes <= 0 ||
+           req.memory_bytes <= node.allocatable.memory_bytes - node.requested.memory_bytes;
 }
 
 std::int64_t least_allocated(std::int64_t requested, std::int64_t capacity) {
@@ -274,21 +289,37 @@ std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feas
 std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
                                        const PodFacts& pod,
                                        const std::vector<std::int64_t>& spread) {
+    // Without taints on the nodes and preferred terms on the pod, the two normalized plugins
+    // are the same for every node (TaintToleration 100, NodeAffinity 0): only the base scores
+    // differ. The common case, for hundreds of nodes per pod.
+    const bool no_taints = std::all_of(feasible.begin(), feasible.end(),
+                                       [](const SchedNode* n) { return n->taints.empty(); });
+    if (no_taints && pod.preferred_affinity.empty()) {
+        std::vector<std::int64_t> total;
+        total.reserve(feasible.size());
+        for (std::size_t i = 0; i < feasible.size(); ++i)
+            total.push_back(score_node(*feasible[i], pod) + 3 * kMaxNodeScore +
+                            (spread.empty() ? 0 : 2 * spread[i]));
+        return total;
+    }
     std::vector<std::int64_t> taints, affinity, base;
     taints.reserve(feasible.size());
     affinity.reserve(feasible.size());
     base.reserve(feasible.size());
     for (const SchedNode* node : feasible) {
+        // The loops are skipped when empty: this runs for hundreds of nodes per pod.
         std::int64_t intolerable = 0;
-        for (const json& taint : node->taints)
-            if (str(taint, "effect") == "PreferNoSchedule" &&
-                !tolerates(pod.prefer_tolerations, taint))
-                ++intolerable;
+        if (!node->taints.empty())
+            for (const json& taint : node->taints)
+                if (str(taint, "effect") == "PreferNoSchedule" &&
+                    !tolerates(pod.prefer_tolerations, taint))
+                    ++intolerable;
         taints.push_back(intolerable);
         std::int64_t weight = 0;
-        for (const json& term : pod.preferred_affinity)
-            if (term_matches(*node, term.value("preference", json::object())))
-                weight += num_or(term, "weight", 0);
+        if (!pod.preferred_affinity.empty())
+            for (const json& term : pod.preferred_affinity)
+                if (term_matches(*node, object_member(term, "preference")))
+                    weight += num_or(term, "weight", 0);
         affinity.push_back(weight);
         base.push_back(score_node(*node, pod));
     }
@@ -486,7 +517,11 @@ void Scheduler::on_pod_deleted(const json& pod) {
 }
 
 void Scheduler::assign(const std::string& key, const std::string& node, const json& pod) {
-    const Assigned a{node, pod_requests(pod), pod_non_zero_requests(pod)};
+    assign(key, node, pod, Assigned{node, pod_requests(pod), pod_non_zero_requests(pod)});
+}
+
+void Scheduler::assign(const std::string& key, const std::string& node, const json& pod,
+                       const Assigned& a) {
     Usage& u = usage_[node];
     u.requested.milli_cpu += a.requests.milli_cpu;
     u.requested.memory_bytes += a.requests.memory_bytes;
@@ -607,6 +642,9 @@ void Scheduler::schedule_one(const std::string& key) {
     const SchedNode* best = nullptr;
     std::vector<FilterResult> failures;
     std::vector<const SchedNode*> feasible;
+    // Each feasible node's place in node_order_, which is name order: the tie-break compares
+    // these instead of the names.
+    std::vector<std::size_t> feasible_rank;
     const PodFacts facts = pod_facts(pod);
     if (node_order_dirty_) {
         node_order_.clear();
@@ -617,14 +655,28 @@ void Scheduler::schedule_one(const std::string& key) {
     }
     const std::size_t all = node_order_.size();
     const std::size_t to_find = feasible_nodes_to_find(all);
+    feasible.reserve(to_find);
+    feasible_rank.reserve(to_find);
     std::size_t processed = 0;
-    for (; processed < all && feasible.size() < to_find; ++processed) {
-        const SchedNode& node = *node_order_[(next_start_ + processed) % all];
-        FilterResult f = filter_node(node, facts);
-        if (!f.reasons.empty())
-            failures.push_back(std::move(f));
-        else
+    const bool unconstrained = facts.node_selector.empty() && !facts.required_affinity.is_object();
+    // (next_start_ + processed) % all, kept by wrapping: a division per node visited was a
+    // measurable part of an attempt over 1,000 nodes.
+    std::size_t rank = next_start_ % all;
+    for (; processed < all && feasible.size() < to_find;
+         ++processed, rank = rank + 1 == all ? 0 : rank + 1) {
+        const SchedNode& node = *node_order_[rank];
+        if (unconstrained && fits_plainly(node, facts.requests)) {
             feasible.push_back(&node);
+            feasible_rank.push_back(rank);
+            continue;
+        }
+        FilterResult f = filter_node(node, facts);
+        if (!f.reasons.empty()) {
+            failures.push_back(std::move(f));
+            continue;
+        }
+        feasible.push_back(&node);
+        feasible_rank.push_back(rank);
     }
     next_start_ = (next_start_ + processed) % all;
     // PodTopologySpread's system defaults, for pods without their own constraints (those are
@@ -644,12 +696,14 @@ void Scheduler::schedule_one(const std::string& key) {
     }
     const std::vector<std::int64_t> scores = total_scores(feasible, facts, spread);
     std::int64_t best_score = -1;
+    std::size_t best_rank = 0;
     for (std::size_t i = 0; i < feasible.size(); ++i) {
         // Ties go to the lowest name, whatever node the rotating start visited first.
         if (scores[i] > best_score ||
-            (scores[i] == best_score && best != nullptr && feasible[i]->name < best->name)) {
+            (scores[i] == best_score && best != nullptr && feasible_rank[i] < best_rank)) {
             best_score = scores[i];
             best = feasible[i];
+            best_rank = feasible_rank[i];
         }
     }
     if (best == nullptr) {
@@ -670,7 +724,7 @@ void Scheduler::schedule_one(const std::string& key) {
     }
     const std::string node_name = best->name;
     // Assume first (the cache counts the pod at once), then bind.
-    assign(key, node_name, pod);
+    assign(key, node_name, pod, Assigned{node_name, facts.requests, facts.non_zero_requests});
     const auto bound =
         client_.bind(kube::meta::namespace_of(pod), kube::meta::name(pod), node_name);
     if (!bound) {
@@ -709,8 +763,9 @@ void Scheduler::record_failure(const json& pod, const std::string& message) {
                         {"lastTransitionTime", since},
                         {"reason", "Unschedulable"},
                         {"message", message}});
-    (void)client_.patch(kube::refs::kPods.in(kube::meta::namespace_of(pod)), kube::meta::name(pod),
-                        kube::PatchType::Merge, json{{"status", {{"conditions", next}}}}, "status");
+    (void)client_.patch_shared(kube::refs::kPods.in(kube::meta::namespace_of(pod)),
+                               kube::meta::name(pod), kube::PatchType::Merge,
+                               json{{"status", {{"conditions", next}}}}, "status");
 }
 
 }  // namespace sim::cluster

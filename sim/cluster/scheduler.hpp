@@ -144,6 +144,9 @@ class Scheduler {
     void on_node_deleted(const nlohmann::json& node);
 
     void assign(const std::string& key, const std::string& node, const nlohmann::json& pod);
+    // The same with the requests already worked out (a scheduling attempt's PodFacts).
+    void assign(const std::string& key, const std::string& node, const nlohmann::json& pod,
+                const Assigned& requests);
     void unassign(const std::string& key);
     void enqueue(const std::string& key);
     void forget(const std::string& key);

@@ -1,6 +1,7 @@
 #include "sim/kube/events.hpp"
 
-#include <cstdio>
+#include <algorithm>
+#include <charconv>
 
 #include "sim/kube/object_meta.hpp"
 
@@ -13,22 +14,43 @@ constexpr std::int64_t kAggregateIntervalNanos = 600LL * 1'000'000'000LL;
 constexpr int kSpamBurst = 25;
 constexpr double kSpamQps = 1.0 / 300.0;
 
-std::string join(std::initializer_list<std::string> parts) {
-    std::string out;
-    for (const auto& p : parts)
-        out += p + '\x1f';
-    return out;
+const std::string& empty_string() {
+    static const std::string kEmpty;
+    return kEmpty;
+}
+
+// object[key] when it is a string, else "" (by reference: no copy).
+const std::string& text(const Json& object, const char* key) {
+    if (!object.is_object()) return empty_string();
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get_ref<const std::string&>()
+                                                 : empty_string();
+}
+
+const Json& metadata_of(const Json& object) {
+    static const Json kEmpty = Json::object();
+    if (!object.is_object()) return kEmpty;
+    const auto it = object.find("metadata");
+    return it != object.end() && it->is_object() ? *it : kEmpty;
+}
+
+// Builds objects member by member: no lookup before each insert, no initializer-list copies.
+void put(Json& object, const char* key, Json value) {
+    object.get_ref<Json::object_t&>().emplace(key, std::move(value));
 }
 
 }  // namespace
 
 Json object_reference(const Json& object) {
-    return Json{{"kind", object.value("kind", "")},
-                {"namespace", meta::namespace_of(object)},
-                {"name", meta::name(object)},
-                {"uid", meta::uid(object)},
-                {"apiVersion", object.value("apiVersion", "")},
-                {"resourceVersion", meta::resource_version(object)}};
+    const Json& m = metadata_of(object);
+    Json ref = Json::object();
+    put(ref, "kind", text(object, "kind"));
+    put(ref, "namespace", text(m, "namespace"));
+    put(ref, "name", text(m, "name"));
+    put(ref, "uid", text(m, "uid"));
+    put(ref, "apiVersion", text(object, "apiVersion"));
+    put(ref, "resourceVersion", text(m, "resourceVersion"));
+    return ref;
 }
 
 EventRecorder::EventRecorder(Client& client, std::string component, std::string host)
@@ -43,86 +65,122 @@ EventRecorder::EventRecorder(Client& client, std::string component, std::string 
 std::string EventRecorder::free_event_name(const ResourceRef& events, const std::string& object,
                                            std::int64_t now_nanos) const {
     constexpr int kMaxTicks = 1000;  // more Events than this for one object in one instant: a bug
-    char suffix[32];
-    std::string candidate;
+    std::string candidate = object + ".";
+    const std::size_t prefix = candidate.size();
     for (int tick = 0; tick < kMaxTicks; ++tick) {
-        std::snprintf(suffix, sizeof suffix, "%llx",
-                      static_cast<unsigned long long>(now_nanos + tick));
-        candidate = object + "." + suffix;
-        if (client_.get_shared(events, candidate).is_not_found()) return candidate;
+        char hex[20];
+        const auto end = std::to_chars(hex, hex + sizeof hex,
+                                       static_cast<unsigned long long>(now_nanos + tick), 16)
+                             .ptr;
+        candidate.resize(prefix);
+        candidate.append(hex, end);
+        if (!client_.exists(events, candidate)) return candidate;
     }
     return candidate;  // the create reports AlreadyExists
 }
 
-Result<Json> EventRecorder::record_event(const Json& involved, const std::string& type,
-                                         const std::string& reason, const std::string& message) {
-    std::string ns = meta::namespace_of(involved);
-    if (ns.empty()) ns = "default";
-    const std::int64_t now_nanos = client_.now_unix_nanos();
-    const std::string now = client_.now_rfc3339();
-    const std::string kind = involved.value("kind", "");
-    const std::string api_version = involved.value("apiVersion", "");
-    const std::string name = meta::name(involved);
-    ObjectRecord& record = objects_[join({kind, ns, name, meta::uid(involved), api_version})];
-    const std::string aggregate_key = join({type, reason});
+Json EventRecorder::make_event(const Json& involved, const std::string& ns, std::string name,
+                               const std::string& type, const std::string& reason,
+                               std::string message, const std::string& now) const {
+    Json metadata = Json::object();
+    put(metadata, "name", std::move(name));
+    put(metadata, "namespace", ns);
+    Json source = Json::object();
+    put(source, "component", component_);
+    if (!host_.empty()) put(source, "host", host_);
+    Json event = Json::object();
+    put(event, "apiVersion", "v1");
+    put(event, "kind", "Event");
+    put(event, "metadata", std::move(metadata));
+    put(event, "involvedObject", object_reference(involved));
+    put(event, "reason", reason);
+    put(event, "message", std::move(message));
+    put(event, "type", type);
+    put(event, "source", std::move(source));
+    put(event, "firstTimestamp", now);
+    put(event, "lastTimestamp", now);
+    put(event, "count", 1);
+    put(event, "eventTime", nullptr);
+    put(event, "reportingComponent", component_);
+    put(event, "reportingInstance", host_);
+    return event;
+}
 
-    // EventAggregate: count distinct messages per aggregate key within the interval.
-    Aggregate& aggregate = record.aggregates[aggregate_key];
-    if (!aggregate.seen || now_nanos - aggregate.last_unix_nanos > kAggregateIntervalNanos)
-        aggregate = Aggregate{};
-    aggregate.seen = true;
-    aggregate.messages.insert(message);
-    aggregate.last_unix_nanos = now_nanos;
-    std::string cache_key = join({aggregate_key, message});
-    std::string text = message;
-    if (aggregate.messages.size() >= kAggregateMaxEvents) {
-        aggregate.messages.erase(aggregate.messages.begin());
-        cache_key = aggregate_key;
-        text = "(combined from similar events): " + message;
+Result<ObjectPtr> EventRecorder::record_event(const Json& involved, const std::string& type,
+                                              const std::string& reason,
+                                              const std::string& message) {
+    const Json& m = metadata_of(involved);
+    const std::string& involved_ns = text(m, "namespace");
+    static const std::string kDefaultNamespace = "default";
+    const std::string& ns = involved_ns.empty() ? kDefaultNamespace : involved_ns;
+    const std::string& name = text(m, "name");
+    const std::int64_t now_nanos = client_.now_unix_nanos();
+    const std::string& now = times_.at(now_nanos);
+
+    key_.clear();
+    for (const std::string* part :
+         {&text(involved, "kind"), &ns, &name, &text(m, "uid"), &text(involved, "apiVersion")}) {
+        key_ += *part;
+        key_ += '\x1f';
+    }
+    auto found = objects_.find(key_);
+    if (found == objects_.end()) found = objects_.emplace(key_, ObjectRecord{}).first;
+    ObjectRecord& record = found->second;
+
+    // EventAggregate: count distinct messages per (type, reason) within the interval.
+    auto aggregate =
+        std::find_if(record.aggregates.begin(), record.aggregates.end(),
+                     [&](const Aggregate& a) { return a.type == type && a.reason == reason; });
+    if (aggregate == record.aggregates.end()) {
+        record.aggregates.push_back(Aggregate{type, reason, {}, now_nanos});
+        aggregate = std::prev(record.aggregates.end());
+    } else if (now_nanos - aggregate->last_unix_nanos > kAggregateIntervalNanos) {
+        aggregate->messages.clear();
+    }
+    std::vector<std::string>& messages = aggregate->messages;
+    if (const auto at = std::lower_bound(messages.begin(), messages.end(), message);
+        at == messages.end() || *at != message)
+        messages.insert(at, message);
+    aggregate->last_unix_nanos = now_nanos;
+    bool combined = false;
+    std::string text_written = message;
+    if (messages.size() >= kAggregateMaxEvents) {
+        messages.erase(messages.begin());
+        combined = true;
+        text_written = "(combined from similar events): " + message;
     }
 
     // The spam filter: a passive token bucket per source and object.
     if (!record.spam) record.spam.emplace(kSpamQps, kSpamBurst);
-    if (!record.spam->allow(client_.loop().now())) return Json();
+    if (!record.spam->allow(client_.loop().now())) return ObjectPtr();
 
     const ResourceRef events = refs::kEvents.in(ns);
-    if (const auto seen = record.observed.find(cache_key); seen != record.observed.end()) {
+    const auto seen =
+        std::find_if(record.observed.begin(), record.observed.end(), [&](const Observation& o) {
+            return o.combined == combined && o.type == type && o.reason == reason &&
+                   (combined || o.message == message);
+        });
+    if (seen != record.observed.end()) {
         Json patch = Json::object();
-        patch["count"] = seen->second.count + 1;
-        patch["lastTimestamp"] = now;
-        patch["message"] = text;
-        Result<Json> patched = client_.patch(events, seen->second.name, PatchType::Merge, patch);
+        put(patch, "count", seen->count + 1);
+        put(patch, "lastTimestamp", now);
+        put(patch, "message", text_written);
+        Result<ObjectPtr> patched =
+            client_.patch_shared(events, seen->name, PatchType::Merge, patch);
         if (patched) {
-            seen->second.count += 1;
+            seen->count += 1;
             return patched;
         }
-        if (!patched.is_not_found()) return patched;
+        if (!patched.is_not_found()) return patched.error();
         record.observed.erase(seen);  // deleted meanwhile: write a new one
     }
-    const std::string event_name = free_event_name(events, name, now_nanos);
-    Json source = Json::object();
-    source["component"] = component_;
-    if (!host_.empty()) source["host"] = host_;
-    Json metadata = Json::object();
-    metadata["name"] = event_name;
-    metadata["namespace"] = ns;
-    Json event = Json::object();
-    event["apiVersion"] = "v1";
-    event["kind"] = "Event";
-    event["metadata"] = std::move(metadata);
-    event["involvedObject"] = object_reference(involved);
-    event["reason"] = reason;
-    event["message"] = std::move(text);
-    event["type"] = type;
-    event["source"] = std::move(source);
-    event["firstTimestamp"] = now;
-    event["lastTimestamp"] = now;
-    event["count"] = 1;
-    event["eventTime"] = nullptr;
-    event["reportingComponent"] = component_;
-    event["reportingInstance"] = host_;
-    Result<Json> created = client_.create(events, event);
-    if (created) record.observed[cache_key] = Observation{meta::name(created.value()), 1};
+    Json event = make_event(involved, ns, free_event_name(events, name, now_nanos), type, reason,
+                            std::move(text_written), now);
+    Result<ObjectPtr> created = client_.create_shared(events, std::move(event));
+    if (created)
+        record.observed.push_back(Observation{type, reason, combined ? std::string() : message,
+                                              combined, text(metadata_of(*created.value()), "name"),
+                                              1});
     return created;
 }
 

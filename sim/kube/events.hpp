@@ -14,12 +14,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "sim/kube/client.hpp"
+#include "sim/kube/rfc3339_cache.hpp"
 #include "sim/kube/workqueue.hpp"
 
 namespace sim::kube {
@@ -28,38 +29,53 @@ class EventRecorder {
   public:
     EventRecorder(Client& client, std::string component, std::string host = "");
 
-    // type: "Normal" or "Warning". Returns the written Event, a null Json when the spam filter
-    // dropped it, or the API error.
-    Result<Json> record_event(const Json& involved, const std::string& type,
-                              const std::string& reason, const std::string& message);
+    // type: "Normal" or "Warning". Returns the written Event (the API server's stored object,
+    // shared), a null pointer when the spam filter dropped it, or the API error.
+    Result<ObjectPtr> record_event(const Json& involved, const std::string& type,
+                                   const std::string& reason, const std::string& message);
 
   private:
     std::string free_event_name(const ResourceRef& events, const std::string& object,
                                 std::int64_t now_nanos) const;
+    Json make_event(const Json& involved, const std::string& ns, std::string name,
+                    const std::string& type, const std::string& reason, std::string message,
+                    const std::string& now) const;
 
+    // client-go's aggregate record for one (type, reason) of an object.
     struct Aggregate {
-        std::set<std::string> messages;
+        std::string type;
+        std::string reason;
+        std::vector<std::string> messages;  // distinct, in string order
         std::int64_t last_unix_nanos = 0;
-        bool seen = false;
     };
+    // The last write of one event key: (type, reason, message), or (type, reason) alone for
+    // the combined Event of an aggregate.
     struct Observation {
+        std::string type;
+        std::string reason;
+        std::string message;
+        bool combined = false;
         std::string name;  // the Event written
         std::int64_t count = 0;
     };
     // What the recorder remembers about one involved object. client-go keys its three caches
     // by strings that all begin with the source and the object's identity; the source is the
     // recorder's own and the identity is stored once here, so 100,000 pods with five Events
-    // each do not store it fifteen times over.
+    // each do not store it fifteen times over. An object has a few aggregates and
+    // observations (one per reason, mostly), so they are searched linearly.
     struct ObjectRecord {
-        std::optional<TokenBucket> spam;              // the spam filter's bucket
-        std::map<std::string, Aggregate> aggregates;  // type, reason -> messages seen
-        std::map<std::string, Observation> observed;  // event or aggregate key -> last write
+        std::optional<TokenBucket> spam;  // the spam filter's bucket
+        std::vector<Aggregate> aggregates;
+        std::vector<Observation> observed;
     };
 
     Client& client_;
     std::string component_;
     std::string host_;
-    std::map<std::string, ObjectRecord> objects_;  // kind, namespace, name, uid, apiVersion
+    Rfc3339Cache times_;
+    std::string key_;  // the identity key being looked up (its buffer is reused)
+    // By kind, namespace, name, uid, apiVersion. Only looked up, never iterated.
+    std::unordered_map<std::string, ObjectRecord> objects_;
 };
 
 // The involvedObject reference for an object.

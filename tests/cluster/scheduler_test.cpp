@@ -1,5 +1,7 @@
 #include <rapidcheck/catch.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
 
 #include "fixtures.hpp"
 #include "sim/cluster/scheduler.hpp"
@@ -144,6 +146,28 @@ TEST_CASE("the scheduler binds to the best node, ties going to the lowest name")
     });
     w.loop.run_until(3 * kSecond);
     CHECK(scheduler.bindings() == 2);
+}
+
+TEST_CASE("ties go to the lowest name when filtering wraps around past failing nodes") {
+    // 150 nodes: an attempt visits 100 (numFeasibleNodesToFind) from where the last one
+    // stopped. The second attempt starts at n100, finds n100..n109 tainted, then n110..n149
+    // and, wrapping, n000..n059 feasible: every empty node ties and n001 must win by name,
+    // whatever order the attempt visited the nodes in.
+    World w;
+    char name[8];
+    for (int i = 0; i < 150; ++i) {
+        std::snprintf(name, sizeof name, "n%03d", i);
+        std::vector<sim::cluster::NodeTaint> taints;
+        if (i >= 100 && i < 110) taints.push_back({"dedicated", "gpu", "NoSchedule"});
+        w.add_node(name, i + 1, "2", "4Gi", "110", taints);
+    }
+    sim::cluster::Scheduler scheduler(w.client);
+    scheduler.start();
+    w.at(0, [&] { w.create_pod(pod("first", "1", "1Gi")); });
+    w.at(kSecond, [&] { w.create_pod(pod("second", "1", "1Gi")); });
+    w.loop.run_until(2 * kSecond);
+    CHECK(w.get_pod("first")["spec"]["nodeName"] == "n000");
+    CHECK(w.get_pod("second")["spec"]["nodeName"] == "n001");
 }
 
 TEST_CASE("unschedulable pods: condition, event, backoff 1 s, 2 s, 4 s on cluster events") {

@@ -1,11 +1,13 @@
 // The event recorder's bookkeeping (sim/kube/events.cpp): one record per involved object
 // holding the spam bucket, the aggregates and the observed Events. These cases pin what the
 // record's identity (kind, namespace, name, uid, apiVersion) and its keys must keep apart.
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
 #include "fixtures.hpp"
 #include "sim/kube/events.hpp"
 #include "sim/kube/object_meta.hpp"
+#include "sim/kube/rfc3339_cache.hpp"
 
 using namespace sim::kube;
 using namespace kube_test;
@@ -22,12 +24,12 @@ TEST_CASE("a pod recreated under the same name gets new Events, not a count on t
     Cluster c;
     EventRecorder kubelet(c.client, "kubelet", "node-1");
     const Json first = c.client.create(pod("p")).value();
-    const Json a = kubelet.record_event(first, "Normal", "Pulled", "already present").value();
+    const Json a = *kubelet.record_event(first, "Normal", "Pulled", "already present").value();
     REQUIRE(c.client.remove(refs::kPods.in("default"), "p").ok());
     c.loop.run_until(sim::kernel::kSecond);
     const Json second = c.client.create(pod("p")).value();
     REQUIRE(meta::uid(first) != meta::uid(second));
-    const Json b = kubelet.record_event(second, "Normal", "Pulled", "already present").value();
+    const Json b = *kubelet.record_event(second, "Normal", "Pulled", "already present").value();
     CHECK(b["count"] == 1);
     CHECK(b["metadata"]["name"] != a["metadata"]["name"]);
     CHECK(b["involvedObject"]["uid"] == meta::uid(second));
@@ -39,15 +41,15 @@ TEST_CASE("repeats are counted per type, reason and message of one object") {
     EventRecorder kubelet(c.client, "kubelet", "node-1");
     const Json p = c.client.create(pod("p")).value();
     const Json created =
-        kubelet.record_event(p, "Normal", "Created", "Created container a").value();
+        *kubelet.record_event(p, "Normal", "Created", "Created container a").value();
     const Json started =
-        kubelet.record_event(p, "Normal", "Started", "Started container a").value();
-    const Json other = kubelet.record_event(p, "Normal", "Created", "Created container b").value();
+        *kubelet.record_event(p, "Normal", "Started", "Started container a").value();
+    const Json other = *kubelet.record_event(p, "Normal", "Created", "Created container b").value();
     const Json warning =
-        kubelet.record_event(p, "Warning", "Created", "Created container a").value();
+        *kubelet.record_event(p, "Warning", "Created", "Created container a").value();
     CHECK(event_count(c) == 4);
     c.loop.run_until(sim::kernel::kSecond);
-    const Json again = kubelet.record_event(p, "Normal", "Created", "Created container a").value();
+    const Json again = *kubelet.record_event(p, "Normal", "Created", "Created container a").value();
     CHECK(again["metadata"]["name"] == created["metadata"]["name"]);
     CHECK(again["count"] == 2);
     CHECK(again["lastTimestamp"] == "2025-01-01T00:00:01Z");
@@ -63,11 +65,13 @@ TEST_CASE("an Event deleted meanwhile is written anew with its message and count
     EventRecorder scheduler(c.client, "default-scheduler");
     const Json p = c.client.create(pod("p")).value();
     const Json first =
-        scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available").value();
+        *scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available")
+             .value();
     REQUIRE(c.client.remove(refs::kEvents.in("default"), meta::name(first)).ok());
     c.loop.run_until(sim::kernel::kSecond);
     const Json again =
-        scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available").value();
+        *scheduler.record_event(p, "Warning", "FailedScheduling", "0/1 nodes are available")
+             .value();
     CHECK(again["count"] == 1);
     CHECK(again["message"] == "0/1 nodes are available");
     CHECK(again["source"] == Json{{"component", "default-scheduler"}});
@@ -83,13 +87,35 @@ TEST_CASE("Events of one object at one instant get distinct names") {
     const Json p = c.client.create(pod("p")).value();
     std::set<std::string> names;
     for (const char* reason : {"Pulling", "Pulled", "Created", "Started"})
-        names.insert(meta::name(kubelet.record_event(p, "Normal", reason, reason).value()));
+        names.insert(meta::name(*kubelet.record_event(p, "Normal", reason, reason).value()));
     CHECK(names.size() == 4);
     // The real format <name>.<hex nanos>, the clock ticking one nanosecond per Event.
     CHECK(names == std::set<std::string>{"p.1816687ec0570000", "p.1816687ec0570001",
                                          "p.1816687ec0570002", "p.1816687ec0570003"});
     // Another recorder (the scheduler's) at the same instant takes the next free one.
     EventRecorder scheduler(c.client, "default-scheduler");
-    CHECK(meta::name(scheduler.record_event(p, "Normal", "Scheduled", "Scheduled").value()) ==
+    CHECK(meta::name(*scheduler.record_event(p, "Normal", "Scheduled", "Scheduled").value()) ==
           "p.1816687ec0570004");
+}
+
+TEST_CASE("Rfc3339Cache gives format_rfc3339's text, also across seconds and before 1970") {
+    Rfc3339Cache cache;
+    // Sorted and unsorted instants around second boundaries, the epoch and negative times.
+    for (const std::int64_t t :
+         {std::int64_t{1'735'689'600'000'000'000}, std::int64_t{1'735'689'600'999'999'999},
+          std::int64_t{1'735'689'601'000'000'000}, std::int64_t{1'735'689'600'500'000'000},
+          std::int64_t{0}, std::int64_t{-1}, std::int64_t{-1'000'000'000},
+          std::int64_t{-999'999'999}, std::int64_t{-1'000'000'001}})
+        CHECK(cache.at(t) == sim::kernel::format_rfc3339(t));
+    rc::prop("any sequence of instants", [](const std::vector<std::int64_t>& instants) {
+        Rfc3339Cache c;
+        for (const std::int64_t t : instants) {
+            // Within ±200 years of 1970, where format_rfc3339 is defined.
+            const std::int64_t bounded = t % (200LL * 365 * 86'400 * 1'000'000'000LL);
+            RC_ASSERT(c.at(bounded) == sim::kernel::format_rfc3339(bounded));
+            // And an instant up to about a second later: often the same second, a cache hit.
+            const std::int64_t later = bounded + (t & 0x3fff'ffff);
+            RC_ASSERT(c.at(later) == sim::kernel::format_rfc3339(later));
+        }
+    });
 }
