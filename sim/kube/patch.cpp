@@ -201,10 +201,9 @@ std::string content_type_of(PatchType type) {
     return "";
 }
 
-Json apply_merge_patch(const Json& target, const Json& patch) {
-    Json out = target;
-    out.merge_patch(patch);
-    return out;
+Json apply_merge_patch(Json target, const Json& patch) {
+    target.merge_patch(patch);
+    return target;
 }
 
 Json apply_json_patch(const Json& target, const Json& patch) {

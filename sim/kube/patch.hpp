@@ -16,7 +16,8 @@ bool patch_type_from_content_type(std::string_view content_type, PatchType& out)
 std::string content_type_of(PatchType type);
 
 // RFC 7386. `patch` must be an object to merge; a non-object replaces the whole target.
-nlohmann::json apply_merge_patch(const nlohmann::json& target, const nlohmann::json& patch);
+// `target` by value: pass an rvalue to patch it in place.
+nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch);
 
 // RFC 6902. Throws ApiError: 400 when the patch is not an array of operations, 422 Invalid
 // when an operation cannot be applied (as apiserver/pkg/endpoints/handlers/patch.go does).
