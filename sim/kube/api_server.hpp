@@ -284,7 +284,7 @@ class ApiServer {
     std::optional<sim::kernel::Random> dry_uid_stream_;
     std::optional<sim::kernel::Random> dry_name_stream_;
     std::optional<UpdateManager> update_manager_;  // set while a WriteManager lives
-    mutable std::int64_t rfc3339_second_ = 0;  // the second rfc3339_text_ shows, once set
+    mutable std::int64_t rfc3339_second_ = 0;      // the second rfc3339_text_ shows, once set
     mutable std::string rfc3339_text_;
 };
 
