@@ -1,7 +1,8 @@
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -70,9 +71,12 @@ TEST_CASE("named streams are independent of each other and of creation order") {
 TEST_CASE("below is unbiased over a small range and stays in range") {
     Random r(1);
     std::array<int, 6> counts{};
-    for (int i = 0; i < 60'000; ++i) counts[r.below(6)]++;
-    for (const int c : counts) CHECK(std::abs(c - 10'000) < 400);  // ~4 sigma
-    for (int i = 0; i < 1000; ++i) CHECK(r.below(3) < 3);
+    for (int i = 0; i < 60'000; ++i)
+        counts[r.below(6)]++;
+    for (const int c : counts)
+        CHECK(std::abs(c - 10'000) < 400);  // ~4 sigma
+    for (int i = 0; i < 1000; ++i)
+        CHECK(r.below(3) < 3);
     CHECK(r.below(1) == 0);
     CHECK_THROWS(r.below(0));
 }
@@ -86,7 +90,8 @@ TEST_CASE("uniform_int covers its inclusive range") {
         REQUIRE(v <= 2);
         counts[static_cast<std::size_t>(v + 2)]++;
     }
-    for (const int c : counts) CHECK(std::abs(c - 10'000) < 400);
+    for (const int c : counts)
+        CHECK(std::abs(c - 10'000) < 400);
     r.uniform_int(INT64_MIN, INT64_MAX);  // the full range does not throw
 }
 
@@ -105,7 +110,8 @@ TEST_CASE("uniform01 has the moments of U(0,1)") {
 TEST_CASE("bernoulli hits its probability") {
     Random r(4);
     int hits = 0;
-    for (int i = 0; i < kDraws; ++i) hits += r.bernoulli(0.3);
+    for (int i = 0; i < kDraws; ++i)
+        hits += r.bernoulli(0.3);
     CHECK(hits / double(kDraws) == Approx(0.3).margin(0.005));
     CHECK_FALSE(r.bernoulli(0));
     CHECK(r.bernoulli(1));
@@ -128,7 +134,8 @@ TEST_CASE("normal has its mean and standard deviation") {
 TEST_CASE("lognormal given (median, p99) has that median and p99") {
     Random r(7);
     std::vector<double> xs(kDraws);
-    for (double& x : xs) x = r.lognormal_median_p99(3.0, 12.0);
+    for (double& x : xs)
+        x = r.lognormal_median_p99(3.0, 12.0);
     std::sort(xs.begin(), xs.end());
     CHECK(xs[kDraws / 2] == Approx(3.0).epsilon(0.02));
     CHECK(xs[kDraws * 99 / 100] == Approx(12.0).epsilon(0.04));
@@ -141,7 +148,8 @@ TEST_CASE("weighted_index picks in proportion to weights, never a zero weight") 
     Random r(8);
     const std::vector<double> weights{90, 0, 10};
     std::array<int, 3> counts{};
-    for (int i = 0; i < 100'000; ++i) counts[r.weighted_index(weights)]++;
+    for (int i = 0; i < 100'000; ++i)
+        counts[r.weighted_index(weights)]++;
     CHECK(counts[1] == 0);
     CHECK(counts[0] / 100'000.0 == Approx(0.9).margin(0.005));
     const std::vector<double> zero{0, 0};
@@ -159,10 +167,12 @@ TEST_CASE("shuffle is a permutation with every position equally likely") {
         std::array<int, 4> sorted = items;
         std::sort(sorted.begin(), sorted.end());
         REQUIRE(sorted == std::array<int, 4>{0, 1, 2, 3});
-        for (std::size_t pos = 0; pos < 4; ++pos) where[static_cast<std::size_t>(items[pos])][pos]++;
+        for (std::size_t pos = 0; pos < 4; ++pos)
+            where[static_cast<std::size_t>(items[pos])][pos]++;
     }
     for (const auto& row : where) {
-        for (const int c : row) CHECK(std::abs(c - 10'000) < 400);
+        for (const int c : row)
+            CHECK(std::abs(c - 10'000) < 400);
     }
 }
 
@@ -178,4 +188,28 @@ TEST_CASE("property: the same seed gives the same draws") {
             RC_ASSERT(a.lognormal_median_p99(3, 12) == b.lognormal_median_p99(3, 12));
         }
     });
+}
+
+TEST_CASE("property: standard_normals draws what as many normal(0, 1) calls draw") {
+    rc::prop("any seed, any count", [](std::uint64_t seed) {
+        const auto count = *rc::gen::inRange<std::size_t>(0, 100);
+        Random one_by_one(seed), batched(seed);
+        std::vector<double> expected(count), got(count);
+        for (double& z : expected)
+            z = one_by_one.normal(0.0, 1.0);
+        batched.standard_normals(got);
+        for (std::size_t i = 0; i < count; ++i)
+            RC_ASSERT(std::bit_cast<std::uint64_t>(got[i]) ==
+                      std::bit_cast<std::uint64_t>(expected[i]));
+        RC_ASSERT(batched.next_u64() == one_by_one.next_u64());  // the same draws consumed
+    });
+}
+
+TEST_CASE("exponential_of a uniform01 draw is what exponential gives") {
+    Random a(5), b(5);
+    for (int i = 0; i < 100'000; ++i) {
+        const double mean = 1.0 / (1 + i % 3000);
+        REQUIRE(std::bit_cast<std::uint64_t>(a.exponential(mean)) ==
+                std::bit_cast<std::uint64_t>(Random::exponential_of(b.uniform01(), mean)));
+    }
 }
