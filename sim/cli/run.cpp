@@ -68,7 +68,7 @@ int run_main(std::span<const std::string> args) {
                   << "/{trace.jsonl,summary.txt,junit.xml,report.html}\n";
     if (parsed.executor_metrics) {
         std::ofstream out(*parsed.out_dir / "metrics.prom", std::ios::binary | std::ios::trunc);
-        out << executor_metrics.text();
+        out << executor_metrics.text(scenario->duration);  // scraped at the end of the run
         if (!out)
             std::cerr << "sim-run: cannot write " << parsed.out_dir->string() << "/metrics.prom\n";
         else

@@ -217,14 +217,20 @@ class ServeDriver final : public scenario::RunDriver {
         // The Seldon gateway: predictions are answered when their simulated response completes.
         face_->set_interceptor([this](const kube::HttpRequest& r, kube::HttpFace::Respond respond) {
             if (!gateway_ || !cluster::LiveGateway::handles(r.path)) return false;
-            gateway_->handle(r.method, r.path, r.body,
-                             [respond = std::move(respond)](cluster::GatewayResponse g) {
-                                 kube::HttpResponse out;
-                                 out.status = g.status;
-                                 out.content_type = std::move(g.content_type);
-                                 out.body = std::move(g.body);
-                                 respond(std::move(out));
-                             });
+            cluster::GatewayRequestHeaders headers;
+            headers.seldon_puid = r.header("Seldon-Puid");
+            headers.cloudevent = r.header("Ce-Specversion").has_value();
+            gateway_->handle(
+                r.method, r.path, r.body,
+                [respond = std::move(respond)](cluster::GatewayResponse g) {
+                    kube::HttpResponse out;
+                    out.status = g.status;
+                    out.content_type = std::move(g.content_type);
+                    out.body = std::move(g.body);
+                    out.headers = std::move(g.headers);
+                    respond(std::move(out));
+                },
+                headers);
             return true;
         });
         face_->set_wake_callback([this] { boost::asio::post(io_, [] {}); });

@@ -265,7 +265,8 @@ std::optional<std::multimap<std::string, std::string>> decode_query(const std::s
 }
 
 bool is_input(const kube::HttpRequest& request) {
-    return request.method != "GET";
+    // Reads change nothing: GET, HEAD, and the gateway's CORS preflights (OPTIONS).
+    return request.method != "GET" && request.method != "HEAD" && request.method != "OPTIONS";
 }
 
 void record_input(kernel::EventLoop& loop, kernel::TraceWriter& trace,

@@ -2,14 +2,23 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <utility>
 #include <vector>
 
 namespace sim::cluster {
 namespace {
 
+// executor/api/metric/constants.go DefObjectives: the quantiles the summaries export.
+constexpr std::array<double, 5> kQuantiles{0.5, 0.75, 0.9, 0.99, 1.0};
+// prometheus/summary.go: DefMaxAge 10 min over DefAgeBuckets 5 streams.
+constexpr kernel::Nanos kStreamDuration = 2 * 60 * kernel::kSecond;
+constexpr kernel::Nanos kAgeBuckets = 5;
+
 // Shortest round-trip form, as Go's strconv.FormatFloat(v, 'g', -1, 64) writes for these values.
 std::string number(double v) {
+    if (std::isnan(v)) return "NaN";
     std::array<char, 32> buffer{};
     const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
     return ec == std::errc{} ? std::string(buffer.data(), end) : std::string("NaN");
@@ -37,6 +46,19 @@ std::pair<std::string_view, std::string_view> image_parts(std::string_view image
     // strings.Split gives more than two parts for "host:port/name:tag": no version then.
     if (rest.find(':') != std::string_view::npos) return {image.substr(0, colon), {}};
     return {image.substr(0, colon), rest};
+}
+
+// A metric family's "# HELP" and "# TYPE" lines.
+void family_header(std::string& out, const char* name, const char* help, const char* type) {
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE ";
+    out += name;
+    out += ' ';
+    out += type;
+    out += '\n';
 }
 
 }  // namespace
@@ -83,31 +105,60 @@ void ExecutorMetrics::server_request(const ExecutorIdentity& who, std::string_vi
 
 void ExecutorMetrics::client_request(const ExecutorIdentity& who, std::string_view service_path,
                                      const std::string& model_name, const std::string& image,
-                                     int code, kernel::Nanos latency) {
+                                     int code, kernel::Nanos latency, kernel::Nanos now) {
     const std::string status = std::to_string(code);
     const auto [image_name, image_version] = image_parts(image);
-    client_[label_set({{"deployment_name", who.deployment_name},
-                       {"predictor_name", who.predictor_name},
-                       {"predictor_version", who.predictor_version},
-                       {"service", service_path},
-                       {"model_name", model_name},
-                       {"model_image", image_name},
-                       {"model_version", image_version},
-                       {"method", "post"},
-                       {"code", status}})]
-        .observe(latency);
+    const std::string labels = label_set({{"deployment_name", who.deployment_name},
+                                          {"predictor_name", who.predictor_name},
+                                          {"predictor_version", who.predictor_version},
+                                          {"service", service_path},
+                                          {"model_name", model_name},
+                                          {"model_image", image_name},
+                                          {"model_version", image_version},
+                                          {"method", "post"},
+                                          {"code", status}});
+    client_[labels].observe(latency);
+    client_summary_[labels].observe(now, latency);
+    last_observed_at_ = std::max(last_observed_at_, now);
+}
+
+void ExecutorMetrics::Summary::observe(kernel::Nanos now, kernel::Nanos latency) {
+    const double seconds = static_cast<double>(latency) / 1e9;
+    if (count == 0) first_observed_at = now;
+    ++count;
+    sum_seconds += seconds;
+    window.emplace_back(now, seconds);
+    const kernel::Nanos start = window_start(now);
+    while (!window.empty() && window.front().first < start)
+        window.pop_front();
+}
+
+kernel::Nanos ExecutorMetrics::Summary::window_start(kernel::Nanos now) const {
+    // Rotations done by `now`; the head stream was reset four rotations ago.
+    const kernel::Nanos rotations = (now - first_observed_at) / kStreamDuration;
+    return first_observed_at +
+           std::max<kernel::Nanos>(0, rotations - (kAgeBuckets - 1)) * kStreamDuration;
+}
+
+double ExecutorMetrics::Summary::quantile(kernel::Nanos now, double q) const {
+    const kernel::Nanos start = window_start(now);
+    std::vector<double> values;
+    values.reserve(window.size());
+    for (const auto& [at, seconds] : window)
+        if (at >= start) values.push_back(seconds);
+    if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+    // Nearest rank: the ceil(q * n)-th smallest (1-based), at least the first.
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+    const std::size_t index = rank == 0 ? 0 : rank - 1;
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index),
+                     values.end());
+    return values[index];
 }
 
 void ExecutorMetrics::render(std::string& out, const char* name, const char* help,
                              const std::map<std::string, Histogram>& series) {
     if (series.empty()) return;
-    out += "# HELP ";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE ";
-    out += name;
-    out += " histogram\n";
+    family_header(out, name, help, "histogram");
     for (const auto& [labels, h] : series) {
         const std::string prefix = labels.empty() ? "" : labels + ",";
         std::uint64_t cumulative = 0;
@@ -126,12 +177,35 @@ void ExecutorMetrics::render(std::string& out, const char* name, const char* hel
     }
 }
 
-std::string ExecutorMetrics::text() const {
+void ExecutorMetrics::render(std::string& out, const char* name, const char* help,
+                             const std::map<std::string, Summary>& series, kernel::Nanos now) {
+    if (series.empty()) return;
+    family_header(out, name, help, "summary");
+    for (const auto& [labels, s] : series) {
+        const std::string prefix = labels.empty() ? "" : labels + ",";
+        for (const double q : kQuantiles) {
+            out += name;
+            out += "{" + prefix + "quantile=\"" + number(q) + "\"} " + number(s.quantile(now, q)) +
+                   "\n";
+        }
+        out += name;
+        out += "_sum{" + labels + "} " + number(s.sum_seconds) + "\n";
+        out += name;
+        out += "_count{" + labels + "} " + std::to_string(s.count) + "\n";
+    }
+}
+
+// The HELP texts are the executor's own (metric/server.go, client.go); the registry writes the
+// families sorted by name.
+std::string ExecutorMetrics::text(kernel::Nanos now) const {
+    now = std::max(now, last_observed_at_);
     std::string out;
     render(out, "seldon_api_executor_client_requests_seconds",
-           "Latency of the executor's calls to graph nodes, in virtual seconds.", client_);
+           "A histogram of latencies for client calls from executor", client_);
+    render(out, "seldon_api_executor_client_requests_seconds_summary",
+           "A summary of latencies for client calls from executor", client_summary_, now);
     render(out, "seldon_api_executor_server_requests_seconds",
-           "Latency of the requests the executor answered, in virtual seconds.", server_);
+           "A histogram of latencies for executor server", server_);
     return out;
 }
 

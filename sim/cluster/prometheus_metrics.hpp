@@ -11,10 +11,16 @@
 //     "/transform-input", ...); calls that got no HTTP answer are not observed (promhttp
 //     observes only round trips without a transport error)
 //
-// Both are histograms over the executor's buckets (DefBuckets, 0.005 s .. 10 s) with `_bucket`,
-// `_sum` and `_count` series; `method` is promhttp's lower-case HTTP method ("post") and
-// `code` the status as digits. The executor also exports `_summary` twins (sliding-window
-// quantiles); they are not simulated. Latencies are virtual time.
+//   seldon_api_executor_client_requests_seconds_summary{the client labels, quantile}
+//     the same calls as a summary: quantiles 0.5, 0.75, 0.9, 0.99 and 1 (DefObjectives) over a
+//     sliding window of the last 8 to 10 minutes, plus `_sum` and `_count` of all calls
+//
+// The histograms use the executor's buckets (DefBuckets, 0.005 s .. 10 s) with `_bucket`, `_sum`
+// and `_count` series; `method` is promhttp's lower-case HTTP method ("post") and `code` the
+// status as digits. The server side's `_summary` twin is registered but observed only by the
+// gRPC interceptor (metric/server.go; the REST server wraps its handlers with the histogram
+// alone), so a REST executor exports no server summary series, and neither does this.
+// Latencies and the summary's window are virtual time.
 //
 // Only `sim-run serve` records into one (RequestPathOptions::executor_metrics): scenario runs
 // pay nothing for it.
@@ -22,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -46,13 +53,15 @@ class ExecutorMetrics {
     // The executor answered a request on its REST server: service "predictions" | "feedback".
     void server_request(const ExecutorIdentity& who, std::string_view service, int code,
                         kernel::Nanos latency);
-    // The executor called graph node `model_name` (container image `image`) at `service_path`.
+    // The executor called graph node `model_name` (container image `image`) at `service_path`;
+    // the answer came back at virtual instant `now` (the summary's window moves with it).
     void client_request(const ExecutorIdentity& who, std::string_view service_path,
                         const std::string& model_name, const std::string& image, int code,
-                        kernel::Nanos latency);
+                        kernel::Nanos latency, kernel::Nanos now);
 
-    // The text exposition format (version 0.0.4), series sorted by their labels.
-    std::string text() const;
+    // The text exposition format (version 0.0.4) as scraped at virtual instant `now` (not
+    // before the last observation): families sorted by name, series by their labels.
+    std::string text(kernel::Nanos now) const;
 
     // Requests observed so far on the server side (all label sets), for tests and summaries.
     std::uint64_t server_count() const;
@@ -65,11 +74,31 @@ class ExecutorMetrics {
         double sum_seconds = 0;
         void observe(kernel::Nanos latency);
     };
+    // client_golang's summary (prometheus/summary.go) with its defaults MaxAge 10 min and
+    // AgeBuckets 5: five streams take every observation; every 2 minutes from the series'
+    // first observation the oldest is reset, and quantiles come from the oldest remaining one.
+    // So the window at `now` starts at the last 2-minute mark at least 8 minutes back (or at
+    // the first observation). The real streams are CKMS sketches within each objective's
+    // error (0.5 +- 0.05 ... 0.99 +- 0.001); here the window's values are exact and the
+    // quantile is the nearest rank, ceil(q * n).
+    struct Summary {
+        kernel::Nanos first_observed_at = 0;
+        std::deque<std::pair<kernel::Nanos, double>> window;  // (observed at, seconds), in order
+        std::uint64_t count = 0;
+        double sum_seconds = 0;
+        void observe(kernel::Nanos now, kernel::Nanos latency);
+        kernel::Nanos window_start(kernel::Nanos now) const;
+        double quantile(kernel::Nanos now, double q) const;  // NaN when the window is empty
+    };
     static void render(std::string& out, const char* name, const char* help,
                        const std::map<std::string, Histogram>& series);
+    static void render(std::string& out, const char* name, const char* help,
+                       const std::map<std::string, Summary>& series, kernel::Nanos now);
 
     std::map<std::string, Histogram> server_;  // by rendered label set
     std::map<std::string, Histogram> client_;
+    std::map<std::string, Summary> client_summary_;
+    kernel::Nanos last_observed_at_ = 0;
 };
 
 // Prometheus label value escaping: backslash, double quote and newline.

@@ -627,7 +627,7 @@ std::function<void(HttpReply)> PodServer::observe_client(Method method, const st
             path_.options.executor_metrics->client_request(
                 identity_, components::method_path(method), node,
                 image == node_images_.end() ? std::string() : image->second, reply.status,
-                path_.loop().now() - start);
+                path_.loop().now() - start, path_.loop().now());
         }
         done(std::move(reply));
     };
@@ -1409,6 +1409,16 @@ void RequestPath::profiles_changed() {
 void RequestPath::set_usage_sink(PodUsageSink* sink) {
     impl_->options.usage = sink;
     ++impl_->usage_epoch;
+}
+kernel::Nanos RequestPath::now() const {
+    return impl_->client.loop().now();
+}
+bool RequestPath::has_route(const std::string& sdep_key) const {
+    const auto found = impl_->sdeps.find(sdep_key);
+    return found != impl_->sdeps.end() && found->second.weight_sum > 0;
+}
+kernel::Random& RequestPath::stream(std::string_view name) {
+    return impl_->streams.get(name);
 }
 void RequestPath::set_executor_metrics(ExecutorMetrics* metrics) {
     impl_->options.executor_metrics = metrics;

@@ -123,6 +123,13 @@ class RequestPath {
     void set_usage_sink(PodUsageSink* sink);
     // RequestPathOptions::executor_metrics, before any pod exists.
     void set_executor_metrics(ExecutorMetrics* metrics);
+    // The simulation's current virtual instant (what a live scrape of the metrics sees).
+    kernel::Nanos now() const;
+    // True when a routing is published for SeldonDeployment `sdep_key` ("ns/name"): the
+    // gateway has somewhere to send its requests (else send_live answers 404).
+    bool has_route(const std::string& sdep_key) const;
+    // The named random stream of this simulation's seed (RandomStreams::get).
+    kernel::Random& stream(std::string_view name);
 
     // A request from outside the simulation (sim-run serve's gateway, live_gateway.hpp) to
     // SeldonDeployment `sdep_key` ("ns/name"), at the current instant: split by the published

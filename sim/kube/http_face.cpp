@@ -53,6 +53,8 @@ HttpRequest decode(const httplib::Request& req) {
     r.content_type = req.get_header_value("Content-Type");
     r.accept = req.get_header_value("Accept");
     r.body = req.body;
+    for (const auto& [name, value] : req.headers)
+        r.headers.emplace_back(name, value);
     return r;
 }
 
@@ -80,8 +82,7 @@ int HttpFace::start(const std::string& host, int port) {
     // and never be freed.
     const std::weak_ptr<Shared> weak = shared_;
     const bool shutdown_endpoint = options_.enable_shutdown_endpoint;
-    auto handler = [weak, shutdown_endpoint](const httplib::Request& req,
-                                             httplib::Response& res) {
+    auto handler = [weak, shutdown_endpoint](const httplib::Request& req, httplib::Response& res) {
         const std::shared_ptr<Shared> shared = weak.lock();
         if (!shared) return unavailable(res);
         if (shutdown_endpoint && req.method == "POST" && req.path == "/shutdown") {
@@ -105,6 +106,8 @@ int HttpFace::start(const std::string& host, int port) {
         }
         HttpResponse out = reply.get();
         res.status = out.status;
+        for (const auto& [name, value] : out.headers)
+            res.set_header(name, value);
         if (!out.stream) {
             res.set_content(out.body, out.content_type);
             return;
@@ -140,6 +143,7 @@ int HttpFace::start(const std::string& host, int port) {
     shared->http.Put(".*", handler);
     shared->http.Patch(".*", handler);
     shared->http.Delete(".*", handler);
+    shared->http.Options(".*", handler);  // the Seldon gateway's CORS preflights
     // httplib answers an oversized body with a bare 413 itself; let bodies up to twice the
     // limit reach the router, which answers with a Status body.
     // Watch streams hold a worker each and kubectl's discovery fans out one request per

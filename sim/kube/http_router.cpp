@@ -1,5 +1,7 @@
 #include "sim/kube/http_router.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <string_view>
 #include <vector>
@@ -53,8 +55,8 @@ std::int64_t int_param(const HttpRequest& req, const std::string& name, std::int
 // Python client sends watch=True).
 bool bool_param(const HttpRequest& req, const std::string& name) {
     const auto v = req.param(name);
-    return v && (*v == "true" || *v == "1" || *v == "t" || *v == "T" || *v == "TRUE" ||
-                 *v == "True");
+    return v &&
+           (*v == "true" || *v == "1" || *v == "t" || *v == "T" || *v == "TRUE" || *v == "True");
 }
 
 ListOptions list_options(const HttpRequest& req) {
@@ -228,6 +230,18 @@ std::optional<std::string> HttpRequest::param(const std::string& name) const {
     return it->second;
 }
 
+std::optional<std::string> HttpRequest::header(std::string_view name) const {
+    const auto same = [name](std::string_view other) {
+        return std::equal(name.begin(), name.end(), other.begin(), other.end(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+        });
+    };
+    for (const auto& [key, value] : headers)
+        if (same(key)) return value;
+    return std::nullopt;
+}
+
 void WatchStream::push(std::string line) {
     {
         const std::lock_guard lock(mutex_);
@@ -304,6 +318,14 @@ HttpResponse HttpRouter::dispatch(const HttpRequest& req) {
     const std::vector<std::string> parts = split_path(req.path);
     const Registry& registry = server_.registry();
     const bool get = req.method == "GET";
+    if (req.method == "OPTIONS") {
+        // No API route takes OPTIONS (no CORS configured): go-restful's method mismatch.
+        HttpResponse r;
+        r.status = 405;
+        r.content_type = "text/plain; charset=utf-8";
+        r.body = "405: Method Not Allowed";
+        return r;
+    }
 
     if (get && parts.size() == 1 && parts[0] == "version")
         return json_response(200, version_document());
@@ -415,8 +437,7 @@ HttpResponse HttpRouter::resource_request(const HttpRequest& req, const Resource
         throw method_not_allowed({info.group, info.plural},
                                  req.method == "PUT" ? "update" : "patch");
     }
-    if (!sub.empty() && sub != "status" && sub != "scale" && sub != "binding" &&
-        sub != "eviction")
+    if (!sub.empty() && sub != "status" && sub != "scale" && sub != "binding" && sub != "eviction")
         throw unknown_path();
     if (sub == "eviction" && req.method != "POST")
         throw method_not_allowed({info.group, info.plural}, "get");

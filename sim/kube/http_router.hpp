@@ -18,6 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sim/kube/api_server.hpp"
 
@@ -30,9 +33,13 @@ struct HttpRequest {
     std::string content_type;
     std::string accept;
     std::string body;
+    // Every request header as received (name, value), in order; `header` looks one up.
+    std::vector<std::pair<std::string, std::string>> headers;
 
     // The first value of a query parameter, or nullopt.
     std::optional<std::string> param(const std::string& name) const;
+    // The first value of a header, its name compared without case (RFC 9110), or nullopt.
+    std::optional<std::string> header(std::string_view name) const;
 };
 
 // The lines of one watch stream. The simulation thread pushes, the HTTP thread pops; the
@@ -56,6 +63,8 @@ struct HttpResponse {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
+    // Extra response headers (name, value), written in order (the Seldon gateway's).
+    std::vector<std::pair<std::string, std::string>> headers;
     // Set for a watch: the body is streamed from here, chunked, one JSON event per line.
     std::shared_ptr<WatchStream> stream;
     std::uint64_t stream_id = 0;

@@ -69,6 +69,21 @@ code=$(post "$base/seldon/seldon/no-such-model/api/v1.0/predictions" '{"data":{"
 code=$(post "$gw/feedback" '{"request":{"data":{"ndarray":["good"]}},"response":{"data":{"ndarray":[[0.1,0.2,0.7]]}},"reward":1}')
 [[ "$code" == 200 ]] && ok "feedback: 200" || { fail "feedback: HTTP $code"; cat "$work/body"; }
 
+# The executor's REST middlewares: the request's Seldon-Puid comes back, with the CORS and
+# nosniff headers; a CORS preflight is answered 200 by the executor.
+curl -s -m 20 -D "$work/headers" -o /dev/null -X POST -H 'Content-Type: application/json' \
+  -H 'Seldon-Puid: puid-42' --data-binary '{"data":{"ndarray":["hello"]}}' "$gw/predictions"
+predictions=$((predictions + 1))
+if grep -qi '^Seldon-Puid: puid-42' "$work/headers" && grep -qi '^Access-Control-Allow-Origin: \*' "$work/headers" &&
+   grep -qi '^X-Content-Type-Options: nosniff' "$work/headers"; then
+  ok "the executor's headers: Seldon-Puid echoed, CORS, nosniff"
+else fail "response headers"; cat "$work/headers"; fi
+code=$(curl -s -m 20 -D "$work/preflight" -o /dev/null -w '%{http_code}' -X OPTIONS "$gw/predictions")
+if [[ "$code" == 200 ]] && grep -qi '^Access-Control-Allow-Methods: GET, OPTIONS, POST' "$work/preflight" &&
+   grep -qiE '^Seldon-Puid: [0-9a-f]{8}-[0-9a-f]{4}-4' "$work/preflight"; then
+  ok "a CORS preflight: 200 with the executor's headers and a new puid"
+else fail "preflight: HTTP $code"; cat "$work/preflight"; fi
+
 # /metrics: Prometheus text; the executors' server count for 200 predictions equals what we got.
 curl -s -m 10 -o "$work/metrics" -w '%{http_code} %{content_type}\n' "$base/metrics" >"$work/metrics.status"
 if python3 - "$work/metrics" "$predictions" <<'EOF'

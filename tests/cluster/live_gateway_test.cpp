@@ -133,14 +133,18 @@ struct Harness {
         Nanos at = -1;
     };
     std::shared_ptr<Answer> send(Nanos t, std::string method, std::string path_text,
-                                 std::string body) {
+                                 std::string body,
+                                 sim::cluster::GatewayRequestHeaders headers = {}) {
         auto answer = std::make_shared<Answer>();
         world.at(t, [=, this] {
-            gateway->handle(method, path_text, body, [=, this](GatewayResponse r) {
-                REQUIRE_FALSE(answer->response);  // exactly once
-                answer->response = std::move(r);
-                answer->at = world.loop.now();
-            });
+            gateway->handle(
+                method, path_text, body,
+                [=, this](GatewayResponse r) {
+                    REQUIRE_FALSE(answer->response);  // exactly once
+                    answer->response = std::move(r);
+                    answer->at = world.loop.now();
+                },
+                headers);
         });
         return answer;
     }
@@ -245,6 +249,74 @@ TEST_CASE("live gateway errors: unknown deployment, bad body, wrong method, unkn
     // The 404 and the 400 are counted requests; 405 and the unknown path never entered.
     CHECK(h.path->counts().sent == 2);
     CHECK(h.path->counts().failed == 2);
+}
+
+// The value of response header `name`, or "" when it is absent.
+std::string header(const GatewayResponse& r, const std::string& name) {
+    for (const auto& [key, value] : r.headers)
+        if (key == name) return value;
+    return "";
+}
+
+TEST_CASE("executor answers carry the REST middlewares' headers: Seldon-Puid, CORS, nosniff") {
+    Harness h;
+    one_pod_predictor(h);
+    h.start(false);
+    const std::string body = R"({"data":{"ndarray":["fine"]}})";
+    const std::string path = "/seldon/seldon/sd/api/v1.0/predictions";
+    const auto fresh = h.send(kSecond, "POST", path, body);
+    sim::cluster::GatewayRequestHeaders given;
+    given.seldon_puid = "my-puid";
+    given.cloudevent = true;
+    const auto echoed = h.send(kSecond, "POST", path, body, given);
+    const auto preflight = h.send(kSecond, "OPTIONS", path, "");
+    const auto preflight_unknown =
+        h.send(kSecond, "OPTIONS", "/seldon/seldon/nope/api/v1.0/predictions", "");
+    h.world.loop.run_until(2 * kSecond);
+
+    REQUIRE(fresh->response);
+    const std::string puid = header(*fresh->response, "Seldon-Puid");
+    // A random (version 4) UUID: 8-4-4-4-12 hex digits, version nibble 4, variant 8..b.
+    REQUIRE(puid.size() == 36);
+    CHECK(puid[8] == '-');
+    CHECK(puid[14] == '4');
+    CHECK(std::string("89ab").find(puid[19]) != std::string::npos);
+    CHECK(header(*fresh->response, "X-Content-Type-Options") == "nosniff");
+    CHECK(header(*fresh->response, "Access-Control-Allow-Origin") == "*");
+    CHECK(header(*fresh->response, "Access-Control-Allow-Methods") == "GET, OPTIONS, POST");
+    CHECK(header(*fresh->response, "Ce-Id").empty());  // not a CloudEvents request
+
+    REQUIRE(echoed->response);
+    CHECK(header(*echoed->response, "Seldon-Puid") == "my-puid");
+    CHECK(header(*echoed->response, "Ce-Id") == "my-puid");
+    CHECK(header(*echoed->response, "Ce-Specversion") == "0.3");
+    CHECK(header(*echoed->response, "Ce-Path") == "/api/v1.0/predictions");
+    CHECK(header(*echoed->response, "Ce-Type") == "seldon.sd.seldon.response");
+    CHECK(header(*echoed->response, "Ce-Source") == "seldon.sd");
+
+    // The preflight is the executor's (200, empty body, the same headers), answered at once
+    // and not counted as a request; without a routing Envoy answers 404 on its own.
+    REQUIRE(preflight->response);
+    CHECK(preflight->response->status == 200);
+    CHECK(preflight->response->body.empty());
+    CHECK(preflight->at == kSecond);
+    CHECK(header(*preflight->response, "Access-Control-Allow-Headers") ==
+          "Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, X-CSRF-Token");
+    REQUIRE(preflight_unknown->response);
+    CHECK(preflight_unknown->response->status == 404);
+    CHECK(preflight_unknown->response->headers.empty());
+    CHECK(h.path->counts().sent == 2);
+}
+
+TEST_CASE("Envoy's own answers carry no executor headers") {
+    Harness h;
+    one_pod_predictor(h);
+    h.start(false);
+    const auto unknown = h.send(kSecond, "POST", "/seldon/seldon/nope/api/v1.0/predictions", "{}");
+    h.world.loop.run_until(2 * kSecond);
+    REQUIRE(unknown->response);
+    CHECK(unknown->response->status == 404);
+    CHECK(unknown->response->headers.empty());
 }
 
 TEST_CASE("live feedback reaches the model's send-feedback through the executor") {

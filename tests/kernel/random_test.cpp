@@ -5,9 +5,12 @@
 #include <bit>
 #include <cmath>
 #include <numeric>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "sim/kernel/random.hpp"
+#include "sim/kernel/uuid.hpp"
 
 using namespace sim::kernel;
 
@@ -212,4 +215,22 @@ TEST_CASE("exponential_of a uniform01 draw is what exponential gives") {
         REQUIRE(std::bit_cast<std::uint64_t>(a.exponential(mean)) ==
                 std::bit_cast<std::uint64_t>(Random::exponential_of(b.uniform01(), mean)));
     }
+}
+
+TEST_CASE("uuid_v4: RFC 4122 version 4 layout, deterministic per stream") {
+    sim::kernel::Random a = sim::kernel::Random::stream(7, "uuid");
+    sim::kernel::Random b = sim::kernel::Random::stream(7, "uuid");
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const std::string u = sim::kernel::uuid_v4(a);
+        CHECK(u == sim::kernel::uuid_v4(b));
+        REQUIRE(u.size() == 36);
+        for (const int dash : {8, 13, 18, 23})
+            CHECK(u[static_cast<std::size_t>(dash)] == '-');
+        CHECK(u[14] == '4');
+        CHECK(std::string("89ab").find(u[19]) != std::string::npos);
+        CHECK(u.find_first_not_of("0123456789abcdef-") == std::string::npos);
+        seen.insert(u);
+    }
+    CHECK(seen.size() == 1000);
 }
