@@ -15,8 +15,8 @@
 #include "components/protocol/message.hpp"
 #include "controller/seldon/routing.hpp"
 #include "sim/cluster/feedback_body.hpp"
-#include "sim/cluster/service_draws.hpp"
 #include "sim/cluster/prometheus_metrics.hpp"
+#include "sim/cluster/service_draws.hpp"
 #include "sim/kernel/det_math.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/informer.hpp"
@@ -278,7 +278,17 @@ struct RequestPath::Impl {
     std::vector<Request> requests;
     std::vector<std::uint32_t> free_slots;
     std::uint64_t next_id = 0;
-    std::map<Nanos, Deadlines> deadlines;
+    std::map<Nanos, Deadlines> deadlines;  // by timeout; never erased, so pointers stay valid
+    // deadlines[timeout] for the timeout last asked for (nearly every request has the same).
+    Deadlines& deadlines_for(Nanos timeout) {
+        if (timeout != last_timeout || !last_deadlines) {
+            last_deadlines = &deadlines[timeout];
+            last_timeout = timeout;
+        }
+        return *last_deadlines;
+    }
+    Deadlines* last_deadlines = nullptr;
+    Nanos last_timeout = 0;
     std::map<std::string, Sdep> sdeps;  // "ns/name"
     // A Service's Ready pods ("ns/name"), and those pods' servers resolved for pods_generation.
     struct Ready {
@@ -377,7 +387,7 @@ class PodServer final : public components::ComponentCaller {
         std::uint64_t epoch = 0;
         kernel::Random* service_random = nullptr;
         ServiceDraws* service_draws = nullptr;  // service_random's draws, a block ahead
-        double service_sigma = 0;  // the lognormal's sigma for profile's {median, p99}
+        double service_sigma = 0;               // the lognormal's sigma for profile's {median, p99}
         kernel::Random* error_random = nullptr;
         kernel::Random* router_random = nullptr;
         CachedUsageMeter cpu_usage;  // the usage sink's meter for this container's CPU
@@ -1086,8 +1096,7 @@ void RequestPath::Impl::arrive(std::uint32_t source) {
     const Sdep& sdep = *found;
     refresh_series(src, sdep);
     route_request(src, sdep, [&](std::size_t i, bool shadow) {
-        dispatch(source, sdep, i, shadow, text,
-                 shadow ? src.shadow_series[i] : src.live_series[i]);
+        dispatch(source, sdep, i, shadow, text, shadow ? src.shadow_series[i] : src.live_series[i]);
     });
 }
 
@@ -1121,7 +1130,7 @@ Ticket RequestPath::Impl::open(std::uint32_t source, std::uint32_t text,
         metrics.sent(series);
     }
     const Ticket t{slot, r.gen};
-    Deadlines& d = deadlines[timeout];
+    Deadlines& d = deadlines_for(timeout);
     d.queue.emplace_back(r.deadline, t);
     arm(timeout, d);
     return t;
@@ -1134,7 +1143,7 @@ void RequestPath::Impl::arm(Nanos timeout, Deadlines& d) {
 }
 
 void RequestPath::Impl::expire(Nanos timeout) {
-    Deadlines& d = deadlines[timeout];
+    Deadlines& d = deadlines_for(timeout);
     d.armed = false;
     const Nanos now = loop().now();
     while (!d.queue.empty()) {

@@ -27,8 +27,7 @@ class ServiceDraws {
     // det_exp(sigma * z) for the stream's next standard normal z.
     double next_multiplier(double sigma) {
         if (next_ == kBlock) {
-            for (double& z : z_)
-                z = random_->normal(0.0, 1.0);
+            random_->standard_normals(z_);
             next_ = 0;
             fill(sigma);
         } else if (sigma != sigma_) {

@@ -30,8 +30,29 @@ double ArrivalProcess::rate_at(kernel::Nanos t) const {
     return 0;
 }
 
+ArrivalProcess::Candidate ArrivalProcess::next_candidate() {
+    if (next_candidate_ == kBlock) {
+        // Random::exponential(1 / peak) is exponential_of(uniform01(), 1 / peak): the same
+        // draws in the same order, transformed after the block is drawn.
+        for (Candidate& c : candidates_) {
+            c.gap_s = random_.uniform01();
+            c.keep_u = random_.uniform01();
+        }
+        for (Candidate& c : candidates_)
+            c.gap_s = kernel::Random::exponential_of(c.gap_s, 1.0 / peak_);
+        next_candidate_ = 0;
+    }
+    return candidates_[next_candidate_++];
+}
+
 std::optional<kernel::Nanos> ArrivalProcess::next(kernel::Nanos after) {
-    if (peak_ <= 0) return std::nullopt;
+    const std::optional<kernel::Nanos> arrival = next_arrival(after);
+    if (!arrival) finished_ = true;
+    return arrival;
+}
+
+std::optional<kernel::Nanos> ArrivalProcess::next_arrival(kernel::Nanos after) {
+    if (peak_ <= 0 || finished_) return std::nullopt;
     kernel::Nanos t = after;
     if (!started_) {
         started_ = true;
@@ -43,10 +64,10 @@ std::optional<kernel::Nanos> ArrivalProcess::next(kernel::Nanos after) {
     };
     while (t < spec_.to) {
         if (spec_.poisson) {
-            t += std::max<kernel::Nanos>(
-                1, static_cast<kernel::Nanos>(random_.exponential(1.0 / peak_) * 1e9));
+            const Candidate c = next_candidate();
+            t += std::max<kernel::Nanos>(1, static_cast<kernel::Nanos>(c.gap_s * 1e9));
             if (t >= spec_.to) return std::nullopt;
-            if (random_.uniform01() * peak_ < rate_at(t)) return t;
+            if (c.keep_u * peak_ < rate_at(t)) return t;
             continue;
         }
         const double rate = rate_at(t);

@@ -6,6 +6,8 @@
 // up front, so sending a request builds no JSON.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,10 +52,30 @@ class ArrivalProcess {
     double rate_at(kernel::Nanos t) const;  // requests per second
 
   private:
+    // A Poisson candidate: the gap to it at the peak rate (seconds) and the uniform that keeps
+    // or thins it.
+    struct Candidate {
+        double gap_s;
+        double keep_u;
+    };
+    Candidate next_candidate();
+    std::optional<kernel::Nanos> next_arrival(kernel::Nanos after);
+
     const TrafficSourceSpec& spec_;
     kernel::Random& random_;
     double peak_ = 0;
     bool started_ = false;
+    bool finished_ = false;  // next() said nullopt: the source has no more
+    // Poisson candidates drawn a block ahead. Each candidate takes two draws from the stream,
+    // the gap's uniform then the keep test's, so a block of pairs keeps the stream's order; the
+    // gaps' logarithms are then worked out together, where their divisions overlap. Only this
+    // process draws from its stream (traffic/<name>/arrivals; source names are unique), and
+    // draws ahead of the last candidate used are never observed: after the last arrival the
+    // stream is not used again (the last gap's keep draw was never needed, and is not drawn
+    // again either).
+    static constexpr std::size_t kBlock = 16;
+    std::array<Candidate, kBlock> candidates_{};
+    std::size_t next_candidate_ = kBlock;  // the next unused candidate; kBlock: none left
 };
 
 }  // namespace sim::cluster

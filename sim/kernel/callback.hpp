@@ -48,7 +48,7 @@ class Callback {
 
     void reset() {
         if (ops_) {
-            ops_->destroy(storage_);
+            if (ops_->destroy) ops_->destroy(storage_);
             ops_ = nullptr;
         }
     }
@@ -57,7 +57,7 @@ class Callback {
     struct Ops {
         void (*invoke)(void*);
         void (*relocate)(void* from, void* to);  // move-construct into `to`, destroy `from`
-        void (*destroy)(void*);
+        void (*destroy)(void*);                  // null when there is nothing to destroy
     };
 
     template <class Fn>
@@ -72,7 +72,9 @@ class Callback {
                                   ::new (to) Fn(std::move(*static_cast<Fn*>(from)));
                                   static_cast<Fn*>(from)->~Fn();
                               },
-                              [](void* p) { static_cast<Fn*>(p)->~Fn(); }};
+                              std::is_trivially_destructible_v<Fn>
+                                  ? nullptr
+                                  : +[](void* p) { static_cast<Fn*>(p)->~Fn(); }};
 
     template <class F>
     void construct(F&& f) {

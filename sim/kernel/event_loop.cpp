@@ -31,7 +31,7 @@ std::uint32_t EventLoop::claim_slot(Nanos when) {
 
 EventId EventLoop::commit(Nanos when, std::uint32_t slot) {
     const std::uint64_t seq = next_seq_++;
-    slots_[slot].seq = seq;
+    slot_seq_[slot] = seq;
     ++live_;
     // when >= now and seq > every earlier seq, so the key is above every key already run.
     enqueue(Entry{static_cast<std::uint64_t>(when), seq << kSlotBits | slot});
@@ -57,14 +57,14 @@ EventId EventLoop::schedule_after(Nanos delay, Callback callback) {
 }
 
 bool EventLoop::is_pending(EventId id) const {
-    return id.seq != 0 && id.slot < slots_.size() && slots_[id.slot].seq == id.seq;
+    return id.seq != 0 && id.slot < slot_seq_.size() && slot_seq_[id.slot] == id.seq;
 }
 
 bool EventLoop::cancel(EventId id) {
     if (!is_pending(id)) return false;
-    Slot& slot = slots_[id.slot];
-    slot.callback.reset();
-    slot.seq = 0;
+    slots_[id.slot].callback.reset();
+    slot_seq_[id.slot] = 0;
+    front_live_ = false;  // it may have been the front
     free_slots_.push_back(id.slot);
     --live_;
     // The queued entry stays as a tombstone; rebuild when tombstones dominate.
@@ -77,7 +77,7 @@ bool EventLoop::step() {
     const Entry top = pop_front();
     const auto slot_index = static_cast<std::uint32_t>(top.seq_slot & kSlotMask);
     Slot& slot = slots_[slot_index];
-    slot.seq = 0;  // no longer pending: cancelling it from inside is a no-op
+    slot_seq_[slot_index] = 0;  // no longer pending: cancelling it from inside is a no-op
     --live_;
     now_ = static_cast<Nanos>(top.time);
     ++executed_;
@@ -130,6 +130,7 @@ const EventLoop::Entry& EventLoop::front() const {
 
 EventLoop::Entry EventLoop::pop_front() {
     --queued_;
+    front_live_ = false;
     if (small_) {
         popped_ = sorted_.back();
         sorted_.pop_back();
@@ -150,6 +151,7 @@ EventLoop::Entry EventLoop::pop_front() {
 // Every queued key is above the last one taken (events are scheduled at or after now, with a
 // larger sequence number than any before), so that key is a valid radix base.
 void EventLoop::to_radix() {
+    front_live_ = false;
     std::vector<Entry> entries;
     entries.swap(sorted_);
     small_ = false;
@@ -176,6 +178,7 @@ void EventLoop::take_live_from_heap(std::vector<Entry>& live) {
 }
 
 void EventLoop::to_small() {
+    front_live_ = false;
     std::vector<Entry> live;
     live.swap(sorted_);
     take_live_from_heap(live);
@@ -192,6 +195,7 @@ std::uint32_t EventLoop::take_slot() {
         return slot;
     }
     slots_.emplace_back();
+    slot_seq_.push_back(0);
     return static_cast<std::uint32_t>(slots_.size() - 1);
 }
 
@@ -211,8 +215,13 @@ void EventLoop::enqueue(const Entry& e) {
     ++queued_;
     if (small_) {
         // Keys are unique: every entry before the position is later than e, every one after it
-        // earlier.
-        sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), e, later), e);
+        // earlier. A new event is usually due soon, so its place is near the end: walk from
+        // there, moving each earlier entry up one (no call to memmove for a few entries).
+        sorted_.push_back(e);
+        std::size_t i = sorted_.size() - 1;
+        for (; i > 0 && before(sorted_[i - 1], e); --i)
+            sorted_[i] = sorted_[i - 1];
+        sorted_[i] = e;
         if (sorted_.size() > small_max_) to_radix();
         return;
     }
@@ -229,17 +238,18 @@ void EventLoop::enqueue(const Entry& e) {
     nonempty_[b / 64] |= std::uint64_t{1} << (b % 64);
 }
 
-bool EventLoop::settle() {
+bool EventLoop::settle_front() {
     if (small_) {
         while (!sorted_.empty() && !is_live(sorted_.back())) {
             sorted_.pop_back();
             --queued_;
         }
-        return !sorted_.empty();
+        front_live_ = !sorted_.empty();
+        return front_live_;
     }
     if (queued_ < small_min_) {
         to_small();
-        return settle();
+        return settle_front();
     }
     for (;;) {
         // Drop tombstones that reached the front. Below-base entries go first; while there
@@ -249,12 +259,12 @@ bool EventLoop::settle() {
             early_.pop_back();
             --queued_;
         }
-        if (!early_.empty()) return true;
+        if (!early_.empty()) return front_live_ = true;
         while (!buckets_[0].empty() && !is_live(buckets_[0].back())) {
             buckets_[0].pop_back();
             --queued_;
         }
-        if (!buckets_[0].empty()) return true;
+        if (!buckets_[0].empty()) return front_live_ = true;
         nonempty_[0] &= ~std::uint64_t{1};
         if (queued_ == 0) return false;
 
@@ -282,7 +292,8 @@ bool EventLoop::settle() {
             buckets_[to].push_back(e);
             touched[to / 64] |= std::uint64_t{1} << (to % 64);
         }
-        for (std::size_t w = 0; w < touched.size(); ++w) nonempty_[w] |= touched[w];
+        for (std::size_t w = 0; w < touched.size(); ++w)
+            nonempty_[w] |= touched[w];
         // Hand the emptied vector's capacity back so the next redistribution reuses it.
         bucket.clear();
         if (buckets_[b].capacity() < bucket.capacity()) buckets_[b] = std::move(bucket);
@@ -290,6 +301,7 @@ bool EventLoop::settle() {
 }
 
 void EventLoop::compact() {
+    front_live_ = false;
     if (small_) {
         std::erase_if(sorted_, [this](const Entry& e) { return !is_live(e); });
         queued_ = sorted_.size();

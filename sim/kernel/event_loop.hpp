@@ -94,7 +94,6 @@ class EventLoop {
     };
     struct Slot {
         Callback callback;
-        std::uint64_t seq = 0;  // the event the slot holds; 0 when free or cancelled
     };
 
     static bool before(const Entry& a, const Entry& b) {
@@ -103,12 +102,13 @@ class EventLoop {
     // The comparator that makes std::push_heap/pop_heap a min-heap.
     static bool later(const Entry& a, const Entry& b) { return before(b, a); }
     bool is_live(const Entry& e) const {
-        return slots_[e.seq_slot & kSlotMask].seq == e.seq_slot >> kSlotBits;
+        return slot_seq_[e.seq_slot & kSlotMask] == e.seq_slot >> kSlotBits;
     }
     std::size_t bucket_of(const Entry& e) const;
     void enqueue(const Entry& e);
     // Makes front() the earliest live entry; false when nothing is pending.
-    bool settle();
+    bool settle() { return front_live_ || settle_front(); }
+    bool settle_front();
     const Entry& front() const;
     Entry pop_front();
     void compact();
@@ -126,10 +126,10 @@ class EventLoop {
 
     std::array<std::vector<Entry>, kBuckets> buckets_;
     std::array<std::uint64_t, 3> nonempty_{};  // bit b set when buckets_[b] is not empty
-    Entry last_{0, 0};          // the radix base: every bucket entry's key is >= it
-    std::vector<Entry> early_;  // min-heap of entries scheduled below last_ (see enqueue)
-    std::size_t queued_ = 0;    // entries queued, tombstones included
-    bool small_ = true;         // the entries are in sorted_, not in the radix heap
+    Entry last_{0, 0};                         // the radix base: every bucket entry's key is >= it
+    std::vector<Entry> early_;   // min-heap of entries scheduled below last_ (see enqueue)
+    std::size_t queued_ = 0;     // entries queued, tombstones included
+    bool small_ = true;          // the entries are in sorted_, not in the radix heap
     std::vector<Entry> sorted_;  // the small queue, latest key first
     Entry popped_{0, 0};         // the last entry taken: every queued key is above it
     std::size_t small_max_;      // more entries: the radix heap
@@ -137,6 +137,13 @@ class EventLoop {
 
     // A deque, so a callback runs in place in its slot while it schedules new events.
     std::deque<Slot> slots_;
+    // The event each slot holds (its sequence number; 0 when free or cancelled), apart from
+    // the callbacks so the liveness checks read a dense array.
+    std::vector<std::uint64_t> slot_seq_;
+    // front() is known to be the earliest live entry: set by settle, cleared by whatever can
+    // take or kill the front (pop_front, cancel, a change of structure). A new event cannot
+    // make it stale: if it becomes the front, it is live.
+    bool front_live_ = false;
     std::vector<std::uint32_t> free_slots_;
     std::size_t max_pending_;
     std::size_t live_ = 0;

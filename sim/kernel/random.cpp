@@ -1,5 +1,7 @@
 #include "sim/kernel/random.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -90,17 +92,28 @@ bool Random::bernoulli(double p) {
     return uniform01() < p;
 }
 
-double Random::exponential(double mean) {
-    // 1 - u is in (0, 1], so the log is finite.
-    return -det_log(1.0 - uniform01()) * mean;
-}
-
-double Random::normal(double mean, double stddev) {
+Random::PolarPair Random::polar_pair() {
     for (;;) {
         const double u = 2.0 * uniform01() - 1.0;
         const double v = 2.0 * uniform01() - 1.0;
         const double s = u * u + v * v;
-        if (s > 0.0 && s < 1.0) return mean + stddev * u * std::sqrt(-2.0 * det_log(s) / s);
+        if (s > 0.0 && s < 1.0) return {u, s};
+    }
+}
+
+double Random::normal(double mean, double stddev) {
+    return polar_normal(polar_pair(), mean, stddev);
+}
+
+void Random::standard_normals(std::span<double> out) {
+    constexpr std::size_t kChunk = 16;
+    std::array<PolarPair, kChunk> pairs;
+    for (std::size_t start = 0; start < out.size(); start += kChunk) {
+        const std::size_t n = std::min(kChunk, out.size() - start);
+        for (std::size_t i = 0; i < n; ++i)
+            pairs[i] = polar_pair();
+        for (std::size_t i = 0; i < n; ++i)
+            out[start + i] = polar_normal(pairs[i], 0.0, 1.0);
     }
 }
 

@@ -13,6 +13,7 @@
 //   state[0..3] = the first four outputs of SplitMix64 started at stream_seed
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -20,6 +21,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "sim/kernel/det_math.hpp"
 
 namespace sim::kernel {
 
@@ -48,9 +51,19 @@ class Random {
     // True with probability p (p <= 0 never, p >= 1 always).
     bool bernoulli(double p);
     // Exponential with the given mean (inverse transform of uniform01).
-    double exponential(double mean);
+    double exponential(double mean) { return exponential_of(uniform01(), mean); }
+    // The exponential that exponential(mean) makes of the uniform01() draw `u`: for callers
+    // that draw ahead (the Poisson arrivals) and transform later, with the same arithmetic.
+    static double exponential_of(double u, double mean) {
+        // 1 - u is in (0, 1], so the log is finite.
+        return -det_log(1.0 - u) * mean;
+    }
     // Normal by Marsaglia's polar method (uses only log and sqrt).
     double normal(double mean, double stddev);
+    // out.size() standard normals: exactly the values, in the same order, of as many calls of
+    // normal(0.0, 1.0), and the same draws from the generator. All the uniform draws are made
+    // first, then the logs and square roots, which then do not wait on each other.
+    void standard_normals(std::span<double> out);
     // Lognormal whose median and 99th percentile are given:
     // mu = ln(median), sigma = ln(p99 / median) / z_0.99, z_0.99 = 2.3263478740408408.
     double lognormal_median_p99(double median, double p99);
@@ -69,6 +82,16 @@ class Random {
     }
 
   private:
+    // One polar-method pair (u, v) accepted, s = u^2 + v^2 in (0, 1).
+    struct PolarPair {
+        double u;
+        double s;
+    };
+    PolarPair polar_pair();
+    static double polar_normal(PolarPair p, double mean, double stddev) {
+        return mean + stddev * p.u * std::sqrt(-2.0 * det_log(p.s) / p.s);
+    }
+
     std::uint64_t s_[4];
 };
 

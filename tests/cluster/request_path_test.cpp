@@ -493,3 +493,59 @@ TEST_CASE("every container a request passes reports its cpuPerRequest to the usa
     CHECK(sink.cpu["pod-a/seldon-container-engine"] == 50 * kMillisecond);
     CHECK(sink.requests["pod-a"] == 50);
 }
+
+namespace {
+
+// The Poisson arrivals as ArrivalProcess drew them before it drew a block ahead: one
+// exponential gap at the peak rate, then one uniform to keep or thin the candidate, in turn.
+std::vector<Nanos> arrivals_one_at_a_time(const TrafficSourceSpec& spec, std::uint64_t seed) {
+    sim::kernel::Random random(seed);
+    const sim::cluster::ArrivalProcess rates(spec, random);  // for rate_at only
+    double peak = 0;
+    for (const sim::cluster::RatePiece& p : spec.rate)
+        peak = std::max({peak, p.rate_from, p.rate_to});
+    std::vector<Nanos> out;
+    Nanos t = spec.from;
+    for (;;) {
+        t += std::max<Nanos>(1, static_cast<Nanos>(random.exponential(1.0 / peak) * 1e9));
+        if (t >= spec.to) return out;
+        if (random.uniform01() * peak < rates.rate_at(t)) out.push_back(t);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("Poisson arrivals drawn a block ahead are the arrivals drawn one at a time") {
+    TrafficSourceSpec constant;
+    constant.from = 60 * kSecond;
+    constant.to = 90 * kSecond;
+    constant.rate = {{constant.from, constant.to, 2000, 2000}};
+    TrafficSourceSpec shaped;  // a ramp, a step down and a gap: the thinning keeps some
+    shaped.from = 0;
+    shaped.to = 40 * kSecond;
+    shaped.rate = {{0, 10 * kSecond, 0, 300},
+                   {10 * kSecond, 20 * kSecond, 300, 300},
+                   {20 * kSecond, 25 * kSecond, 20, 20},
+                   {30 * kSecond, 40 * kSecond, 100, 150}};
+    TrafficSourceSpec sparse;  // fewer arrivals than one block
+    sparse.from = 0;
+    sparse.to = 2 * kSecond;
+    sparse.rate = {{0, sparse.to, 3, 3}};
+    for (const TrafficSourceSpec* spec : {&constant, &shaped, &sparse}) {
+        for (const std::uint64_t seed : {1u, 2u, 77u}) {
+            const std::vector<Nanos> expected = arrivals_one_at_a_time(*spec, seed);
+            sim::kernel::Random random(seed);
+            sim::cluster::ArrivalProcess process(*spec, random);
+            std::vector<Nanos> got;
+            Nanos after = 0;
+            while (const std::optional<Nanos> next = process.next(after)) {
+                got.push_back(*next);
+                after = *next;
+            }
+            CHECK(got == expected);
+            CHECK_FALSE(process.next(after));  // no more, ever
+        }
+    }
+    CHECK(arrivals_one_at_a_time(constant, 1).size() > 50'000);
+    CHECK(arrivals_one_at_a_time(sparse, 1).size() < 16);
+}

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -190,6 +191,30 @@ TEST_CASE("property: the same seed gives the same draws") {
             RC_ASSERT(a.lognormal_median_p99(3, 12) == b.lognormal_median_p99(3, 12));
         }
     });
+}
+
+TEST_CASE("property: standard_normals draws what as many normal(0, 1) calls draw") {
+    rc::prop("any seed, any count", [](std::uint64_t seed) {
+        const auto count = *rc::gen::inRange<std::size_t>(0, 100);
+        Random one_by_one(seed), batched(seed);
+        std::vector<double> expected(count), got(count);
+        for (double& z : expected)
+            z = one_by_one.normal(0.0, 1.0);
+        batched.standard_normals(got);
+        for (std::size_t i = 0; i < count; ++i)
+            RC_ASSERT(std::bit_cast<std::uint64_t>(got[i]) ==
+                      std::bit_cast<std::uint64_t>(expected[i]));
+        RC_ASSERT(batched.next_u64() == one_by_one.next_u64());  // the same draws consumed
+    });
+}
+
+TEST_CASE("exponential_of a uniform01 draw is what exponential gives") {
+    Random a(5), b(5);
+    for (int i = 0; i < 100'000; ++i) {
+        const double mean = 1.0 / (1 + i % 3000);
+        REQUIRE(std::bit_cast<std::uint64_t>(a.exponential(mean)) ==
+                std::bit_cast<std::uint64_t>(Random::exponential_of(b.uniform01(), mean)));
+    }
 }
 
 TEST_CASE("uuid_v4: RFC 4122 version 4 layout, deterministic per stream") {
