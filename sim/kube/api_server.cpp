@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "sim/kernel/time.hpp"
+#include "sim/kernel/uuid.hpp"
 #include "sim/kube/conversion.hpp"
 #include "sim/kube/defaults.hpp"
 #include "sim/kube/selectors.hpp"
@@ -329,28 +330,8 @@ ApiServer::DryRun::~DryRun() {
 }
 
 std::string ApiServer::new_uid() {
-    // A version-4 layout (RFC 4122 §4.4) from the seeded stream (a copy of it in a dry run).
-    sim::kernel::Random& stream = dry_uid_stream_ ? *dry_uid_stream_ : uid_stream_;
-    std::uint64_t hi = stream.next_u64();
-    std::uint64_t lo = stream.next_u64();
-    hi = (hi & ~0xf000ULL) | 0x4000ULL;
-    lo = (lo & ~(0xc0ULL << 56)) | (0x80ULL << 56);
-    // "%08x-%04x-%04x-%04x-%012x" of hi>>32, hi>>16, hi, lo>>48, lo (each part fits its width).
-    char buf[36];
-    const auto hex = [&buf](std::size_t at, std::uint64_t value, int digits) {
-        for (int i = digits - 1; i >= 0; --i, value >>= 4)
-            buf[at + static_cast<std::size_t>(i)] = "0123456789abcdef"[value & 15];
-    };
-    hex(0, hi >> 32, 8);
-    buf[8] = '-';
-    hex(9, (hi >> 16) & 0xffff, 4);
-    buf[13] = '-';
-    hex(14, hi & 0xffff, 4);
-    buf[18] = '-';
-    hex(19, lo >> 48, 4);
-    buf[23] = '-';
-    hex(24, lo & 0xffffffffffffULL, 12);
-    return std::string(buf, sizeof buf);
+    // From the seeded stream (a copy of it in a dry run, so a dry run shifts no later uid).
+    return sim::kernel::uuid_v4(dry_uid_stream_ ? *dry_uid_stream_ : uid_stream_);
 }
 
 std::string ApiServer::generate_name(const std::string& prefix) {
