@@ -87,52 +87,9 @@ json endpoints_subsets(const json& service, const std::vector<json>& pods) {
 }
 
 EndpointsController::EndpointsController(kube::Client& client)
-    : client_(client),
-      recorder_(client, "endpoint-controller"),
-      queue_(client.loop(), "endpoint") {}
-
-EndpointsController::~EndpointsController() {
-    queue_.shut_down();
-}
-
-void EndpointsController::start() {
-    services_ = std::make_unique<kube::Informer>(client_, kube::refs::kServices);
-    services_->add_handlers({[this](const json& s) { enqueue_service(s); },
-                             [this](const json&, const json& s) { enqueue_service(s); },
-                             [this](const json& s) { enqueue_service(s); }});
-    pods_ = std::make_unique<kube::Informer>(client_, kube::refs::kPods);
-    pods_->add_handlers({[this](const json& p) { enqueue_for_pod(p); },
-                         [this](const json& old_pod, const json& p) {
-                             enqueue_for_pod(old_pod);
-                             enqueue_for_pod(p);
-                         },
-                         [this](const json& p) { enqueue_for_pod(p); }});
-    queue_.set_ready_callback([this] { drain(); });
-    services_->start();
-    pods_->start();
-}
-
-void EndpointsController::enqueue_service(const json& service) {
-    queue_.add(kube::meta::namespace_of(service) + "/" + kube::meta::name(service));
-}
-
-void EndpointsController::enqueue_for_pod(const json& pod) {
-    for (const std::string& key : services_selecting(*services_, pod))
-        queue_.add(key);
-}
-
-void EndpointsController::drain() {
-    while (const auto key = queue_.get()) {
-        if (sync(*key))
-            queue_.forget(*key);
-        else
-            queue_.add_rate_limited(*key);
-        queue_.done(*key);
-    }
-}
+    : ServiceController(client, "endpoint-controller", "endpoint") {}
 
 bool EndpointsController::sync(const std::string& key) {
-    ++syncs_;
     const auto [ns, name] = kube::meta::split_key(key);
     const kube::ResourceRef ref = kube::refs::kEndpoints.in(ns);
     const auto service = services_->get(key);

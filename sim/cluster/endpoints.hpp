@@ -10,13 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <memory>
 #include <string>
+#include <vector>
 
-#include "sim/kube/client.hpp"
-#include "sim/kube/events.hpp"
-#include "sim/kube/informer.hpp"
-#include "sim/kube/workqueue.hpp"
+#include "sim/cluster/service_controller.hpp"
 
 namespace sim::cluster {
 
@@ -24,28 +21,12 @@ namespace sim::cluster {
 nlohmann::json endpoints_subsets(const nlohmann::json& service,
                                  const std::vector<nlohmann::json>& pods);
 
-class EndpointsController {
+class EndpointsController : public ServiceController {
   public:
     explicit EndpointsController(kube::Client& client);
-    EndpointsController(const EndpointsController&) = delete;
-    EndpointsController& operator=(const EndpointsController&) = delete;
-    ~EndpointsController();
-
-    void start();
-    std::uint64_t syncs() const { return syncs_; }
 
   private:
-    void enqueue_service(const nlohmann::json& service);
-    void enqueue_for_pod(const nlohmann::json& pod);
-    void drain();
-    bool sync(const std::string& key);
-
-    kube::Client& client_;
-    kube::EventRecorder recorder_;
-    kube::WorkQueue queue_;
-    std::unique_ptr<kube::Informer> services_;
-    std::unique_ptr<kube::Informer> pods_;
-    std::uint64_t syncs_ = 0;
+    bool sync(const std::string& key) override;
 };
 
 }  // namespace sim::cluster

@@ -110,54 +110,15 @@ std::vector<json> desired_slices(const json& service, const std::vector<json>& p
 }
 
 EndpointSliceController::EndpointSliceController(kube::Client& client)
-    : client_(client),
-      recorder_(client, "endpoint-slice-controller"),
-      queue_(client.loop(), "endpoint_slice") {}
+    : ServiceController(client, "endpoint-slice-controller", "endpoint_slice") {}
 
-EndpointSliceController::~EndpointSliceController() {
-    queue_.shut_down();
-}
-
-void EndpointSliceController::start() {
-    services_ = std::make_unique<kube::Informer>(client_, kube::refs::kServices);
-    services_->add_handlers({[this](const json& s) { enqueue_service(s); },
-                             [this](const json&, const json& s) { enqueue_service(s); },
-                             [this](const json& s) { enqueue_service(s); }});
-    pods_ = std::make_unique<kube::Informer>(client_, kube::refs::kPods);
-    pods_->add_handlers({[this](const json& p) { enqueue_for_pod(p); },
-                         [this](const json& old_pod, const json& p) {
-                             enqueue_for_pod(old_pod);
-                             enqueue_for_pod(p);
-                         },
-                         [this](const json& p) { enqueue_for_pod(p); }});
+// The slices' zones come from the nodes' topology.kubernetes.io/zone labels.
+void EndpointSliceController::start_own_informers() {
     nodes_ = std::make_unique<kube::Informer>(client_, kube::refs::kNodes);
-    queue_.set_ready_callback([this] { drain(); });
     nodes_->start();
-    services_->start();
-    pods_->start();
-}
-
-void EndpointSliceController::enqueue_service(const json& service) {
-    queue_.add(kube::meta::namespace_of(service) + "/" + kube::meta::name(service));
-}
-
-void EndpointSliceController::enqueue_for_pod(const json& pod) {
-    for (const std::string& key : services_selecting(*services_, pod))
-        queue_.add(key);
-}
-
-void EndpointSliceController::drain() {
-    while (const auto key = queue_.get()) {
-        if (sync(*key))
-            queue_.forget(*key);
-        else
-            queue_.add_rate_limited(*key);
-        queue_.done(*key);
-    }
 }
 
 bool EndpointSliceController::sync(const std::string& key) {
-    ++syncs_;
     const auto [ns, name] = kube::meta::split_key(key);
     const kube::ResourceRef ref = kube::refs::kEndpointSlices.in(ns);
     // The slices this controller owns for the Service, oldest name first.

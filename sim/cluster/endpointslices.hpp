@@ -19,10 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/kube/client.hpp"
-#include "sim/kube/events.hpp"
-#include "sim/kube/informer.hpp"
-#include "sim/kube/workqueue.hpp"
+#include "sim/cluster/service_controller.hpp"
 
 namespace sim::cluster {
 
@@ -36,29 +33,15 @@ std::vector<nlohmann::json> desired_slices(
     const nlohmann::json& service, const std::vector<nlohmann::json>& pods,
     const std::function<std::string(const std::string&)>& zone_of = {});
 
-class EndpointSliceController {
+class EndpointSliceController : public ServiceController {
   public:
     explicit EndpointSliceController(kube::Client& client);
-    EndpointSliceController(const EndpointSliceController&) = delete;
-    EndpointSliceController& operator=(const EndpointSliceController&) = delete;
-    ~EndpointSliceController();
-
-    void start();
-    std::uint64_t syncs() const { return syncs_; }
 
   private:
-    void enqueue_service(const nlohmann::json& service);
-    void enqueue_for_pod(const nlohmann::json& pod);
-    void drain();
-    bool sync(const std::string& key);
+    void start_own_informers() override;
+    bool sync(const std::string& key) override;
 
-    kube::Client& client_;
-    kube::EventRecorder recorder_;
-    kube::WorkQueue queue_;
-    std::unique_ptr<kube::Informer> services_;
-    std::unique_ptr<kube::Informer> pods_;
     std::unique_ptr<kube::Informer> nodes_;
-    std::uint64_t syncs_ = 0;
 };
 
 }  // namespace sim::cluster
