@@ -14,7 +14,6 @@ namespace {
 constexpr std::array<double, 5> kQuantiles{0.5, 0.75, 0.9, 0.99, 1.0};
 // prometheus/summary.go: DefMaxAge 10 min over DefAgeBuckets 5 streams.
 constexpr kernel::Nanos kStreamDuration = 2 * 60 * kernel::kSecond;
-constexpr kernel::Nanos kAgeBuckets = 5;
 
 // Shortest round-trip form, as Go's strconv.FormatFloat(v, 'g', -1, 64) writes for these values.
 std::string number(double v) {
@@ -122,30 +121,44 @@ void ExecutorMetrics::client_request(const ExecutorIdentity& who, std::string_vi
     last_observed_at_ = std::max(last_observed_at_, now);
 }
 
-void ExecutorMetrics::Summary::observe(kernel::Nanos now, kernel::Nanos latency) {
-    const double seconds = static_cast<double>(latency) / 1e9;
-    if (count == 0) first_observed_at = now;
-    ++count;
-    sum_seconds += seconds;
-    window.emplace_back(now, seconds);
-    const kernel::Nanos start = window_start(now);
-    while (!window.empty() && window.front().first < start)
-        window.pop_front();
+void ExecutorMetrics::SummaryStreams::flush(kernel::Nanos now, std::uint64_t calls) {
+    // swapBufs: the buffer's expiry moves past `now` on the grid.
+    while (buffer_expiry <= now)
+        buffer_expiry += kStreamDuration;
+    // flushColdBuf: the buffered calls go into every stream, then maybeRotateStreams.
+    flushed = calls;
+    while (head_expiry != buffer_expiry) {
+        first_call[head] = flushed;
+        head = (head + 1) % kStreams;
+        head_expiry += kStreamDuration;
+    }
 }
 
-kernel::Nanos ExecutorMetrics::Summary::window_start(kernel::Nanos now) const {
-    // Rotations done by `now`; the head stream was reset four rotations ago.
-    const kernel::Nanos rotations = (now - first_observed_at) / kStreamDuration;
-    return first_observed_at +
-           std::max<kernel::Nanos>(0, rotations - (kAgeBuckets - 1)) * kStreamDuration;
+void ExecutorMetrics::Summary::observe(kernel::Nanos now, kernel::Nanos latency) {
+    if (count == 0) streams.buffer_expiry = streams.head_expiry = now + kStreamDuration;
+    // Observe: a call after the buffer's expiry flushes the buffer before it joins it.
+    if (now > streams.buffer_expiry) streams.flush(now, count);
+    const double value = static_cast<double>(latency) / 1e9;
+    seconds.push_back(value);
+    ++count;
+    sum_seconds += value;
+    // Calls no stream holds any more are dropped.
+    const std::uint64_t oldest =
+        *std::min_element(streams.first_call.begin(), streams.first_call.end());
+    while (first_kept < oldest) {
+        seconds.pop_front();
+        ++first_kept;
+    }
 }
 
 double ExecutorMetrics::Summary::quantile(kernel::Nanos now, double q) const {
-    const kernel::Nanos start = window_start(now);
+    SummaryStreams scraped = streams;  // Write flushes at `now`
+    scraped.flush(now, count);
+    const std::uint64_t from = scraped.first_call[scraped.head];
     std::vector<double> values;
-    values.reserve(window.size());
-    for (const auto& [at, seconds] : window)
-        if (at >= start) values.push_back(seconds);
+    values.reserve(scraped.flushed - from);
+    for (std::uint64_t call = from; call < scraped.flushed; ++call)
+        values.push_back(seconds[call - first_kept]);
     if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
     // Nearest rank: the ceil(q * n)-th smallest (1-based), at least the first.
     const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));

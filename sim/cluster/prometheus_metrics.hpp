@@ -75,19 +75,32 @@ class ExecutorMetrics {
         void observe(kernel::Nanos latency);
     };
     // client_golang's summary (prometheus/summary.go) with its defaults MaxAge 10 min and
-    // AgeBuckets 5: five streams take every observation; every 2 minutes from the series'
-    // first observation the oldest is reset, and quantiles come from the oldest remaining one.
-    // So the window at `now` starts at the last 2-minute mark at least 8 minutes back (or at
-    // the first observation). The real streams are CKMS sketches within each objective's
-    // error (0.5 +- 0.05 ... 0.99 +- 0.001); here the window's values are exact and the
+    // AgeBuckets 5, as its Observe and Write run: calls wait in a buffer; a flush (by a call
+    // made after the buffer's expiry, or by a scrape) moves that expiry past `now` on the
+    // 2-minute grid from the series' first call, inserts the buffered calls into all five
+    // streams and then, once per grid step passed, empties the head stream and moves the head
+    // on. Quantiles come from the head stream. Here a stream is a range of call numbers and a
+    // scrape flushes a copy of that small state, so scraping changes nothing later (in the real
+    // one it can only matter for a call made at the very instant of a 2-minute mark, as can a
+    // flush of a full 500-call buffer). The real streams are CKMS sketches within each
+    // objective's error (0.5 +- 0.05 ... 0.99 +- 0.001); here the values are exact and the
     // quantile is the nearest rank, ceil(q * n).
+    struct SummaryStreams {
+        static constexpr std::size_t kStreams = 5;
+        std::uint64_t flushed = 0;  // calls numbered below this are in the streams
+        std::array<std::uint64_t, kStreams> first_call{};  // stream s: [first_call[s], flushed)
+        std::size_t head = 0;
+        kernel::Nanos buffer_expiry = 0;
+        kernel::Nanos head_expiry = 0;
+        void flush(kernel::Nanos now, std::uint64_t calls);  // `calls` made so far
+    };
     struct Summary {
-        kernel::Nanos first_observed_at = 0;
-        std::deque<std::pair<kernel::Nanos, double>> window;  // (observed at, seconds), in order
+        SummaryStreams streams;
+        std::deque<double> seconds;  // calls numbered from `first_kept` on, oldest first
+        std::uint64_t first_kept = 0;
         std::uint64_t count = 0;
         double sum_seconds = 0;
         void observe(kernel::Nanos now, kernel::Nanos latency);
-        kernel::Nanos window_start(kernel::Nanos now) const;
         double quantile(kernel::Nanos now, double q) const;  // NaN when the window is empty
     };
     static void render(std::string& out, const char* name, const char* help,

@@ -2,7 +2,14 @@
 // sliding window and quantiles, worked out by hand from client_golang's summary rules
 // (MaxAge 10 min in 5 age buckets: the window at t starts at the last 2-minute mark, counted
 // from the series' first observation, that is at least 8 minutes back).
+#include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
 
 #include <map>
 #include <sstream>
@@ -103,4 +110,90 @@ TEST_CASE("each label set has its own summary and window") {
         R"(method="post",model_image="model",model_name="classifier",model_version="1",)"
         R"(predictor_name="p",predictor_version="",service="/predict",quantile="0.5"})";
     CHECK(samples(text).at(failed) == "0.02");
+}
+
+namespace {
+
+// client_golang's summary (prometheus/summary.go) as a model, streams and buffers explicit:
+// Observe flushes the buffer first when `now` is after the buffer's expiry; a flush advances
+// that expiry past `now` on the 2-minute grid from the series' creation, inserts the buffered
+// values into all five streams, and then resets the head stream once per grid step passed,
+// moving the head on. A scrape (Write) flushes at its instant. Quantiles here are nearest rank
+// over the head stream's exact values (the real streams are CKMS sketches).
+class SummaryModel {
+  public:
+    void observe(Nanos now, double seconds) {
+        if (!created_) {
+            created_ = true;
+            buffer_expiry_ = head_expiry_ = now + 2 * kMinute;
+        }
+        if (now > buffer_expiry_) flush(now);
+        buffer_.push_back(seconds);
+    }
+    double quantile(Nanos now, double q) {
+        flush(now);
+        std::vector<double> values = streams_[head_];
+        if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+        std::sort(values.begin(), values.end());
+        const auto rank =
+            static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+        return values[rank == 0 ? 0 : rank - 1];
+    }
+
+  private:
+    void flush(Nanos now) {
+        while (buffer_expiry_ <= now)
+            buffer_expiry_ += 2 * kMinute;
+        for (const double v : buffer_)
+            for (auto& stream : streams_)
+                stream.push_back(v);
+        buffer_.clear();
+        while (head_expiry_ != buffer_expiry_) {
+            streams_[head_].clear();
+            head_ = (head_ + 1) % streams_.size();
+            head_expiry_ += 2 * kMinute;
+        }
+    }
+
+    bool created_ = false;
+    Nanos buffer_expiry_ = 0;
+    Nanos head_expiry_ = 0;
+    std::vector<double> buffer_;
+    std::array<std::vector<double>, 5> streams_;
+    std::size_t head_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("the client summary's window is client_golang's five rotating streams") {
+    rc::prop("same quantiles as the stream model at a scrape after any calls", [] {
+        // Gaps up to 3 minutes, a third of them landing exactly on a 2-minute mark of the
+        // series (the boundary case), latencies 1 .. 999 ms.
+        const auto steps = *rc::gen::container<std::vector<std::pair<int, int>>>(
+            rc::gen::pair(rc::gen::inRange(0, 180'000), rc::gen::inRange(1, 1000)));
+        RC_PRE(!steps.empty());
+        ExecutorMetrics metrics;
+        SummaryModel model;
+        const Nanos first = 7 * kSecond;
+        Nanos t = first;
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const auto [gap_ms, latency_ms] = steps[i];
+            // To the next 2-minute mark after the first call, or a plain gap.
+            if (i > 0)
+                t += gap_ms % 3 == 0 ? 2 * kMinute - (t - first) % (2 * kMinute)
+                                     : gap_ms * kMillisecond;
+            call(metrics, latency_ms * kMillisecond, t);
+            model.observe(t, static_cast<double>(latency_ms * kMillisecond) / 1e9);
+        }
+        const Nanos scrape = t + *rc::gen::inRange(0, 900) * kSecond;
+        const std::string text = metrics.text(scrape);
+        for (const char* q : {"0.5", "0.75", "0.9", "0.99", "1"}) {
+            const double want = model.quantile(scrape, std::stod(q));
+            const std::string got = quantile(text, q);
+            if (std::isnan(want))
+                RC_ASSERT(got == "NaN");
+            else
+                RC_ASSERT(std::stod(got) == want);
+        }
+    });
 }
