@@ -5,11 +5,8 @@
 # --force-conflicts; then a replay of the session (dry runs included) to the same hash.
 #   kubectl_extras_e2e.sh SIM_RUN REPO_ROOT
 set -uo pipefail
-root=$2
 source "$(dirname "$0")/lib.sh"
-require_kubectl
-cd "$root" || exit 1
-start_serve "$1"
+begin_kubectl_session "$1" "$2"
 
 manifest=fixtures/manifests/sentiment-v1.yaml
 sdep=seldondeployment.machinelearning.seldon.io/sentiment-classifier

@@ -7,12 +7,9 @@
 #   kubectl_serve_e2e.sh SIM_RUN REPO_ROOT
 # Every kubectl call is bounded by `timeout`; waits are bounded polls.
 set -uo pipefail
-root=$2
 source "$(dirname "$0")/lib.sh"
-require_kubectl
-cd "$root" || exit 1
 # Speed 10: the image pulls and readiness probes of virtual time pass in about a second.
-start_serve "$1"
+begin_kubectl_session "$1" "$2"
 
 manifest=fixtures/manifests/sentiment-v1.yaml  # the reference project's k8s/seldon-deployment.yaml
 check version 'Server Version: v1\.32\.4' -- version

@@ -1,8 +1,11 @@
-# Shared setup and checks of the kubectl end-to-end scripts (sourced, not run).
+# Shared setup and checks of the kubectl end-to-end scripts (sourced, not run), on top of
+# tests/cli/serve_lib.sh ($work removed on exit, $failures, start_serve, stop_serve).
 #
 #   source lib.sh
 #   require_kubectl                    # exit 77 (ctest SKIP) without kubectl
-#   start_serve SIM_RUN [ARGS...]      # sim-run serve on a free port; sets $base, $server_pid
+#   start_kubectl_serve SIM_RUN [ARGS...]  # sim-run serve --speed 10 --out $work/session on a
+#                                      # free port; sets $sim_run, $base, $server_pid
+#   begin_kubectl_session SIM_RUN ROOT # require_kubectl, cd ROOT, start_kubectl_serve
 #   check NAME REGEX -- ARGS...        # kubectl succeeds and prints REGEX
 #   check_fails NAME REGEX -- ARGS...  # kubectl fails and prints REGEX
 #   check_exit NAME RC REGEX -- ARGS...  # kubectl exits with RC and prints REGEX
@@ -10,23 +13,19 @@
 #   stop_serve_and_replay MIN_INPUTS   # SIGTERM, then `sim-run replay` reaches the same hash
 #   finish                             # the summary and exit code
 #
-# $work is a fresh directory removed on exit, with HOME pointing into it so kubectl's
-# discovery cache never touches the user's ~/.kube. Every kubectl call is bounded by
-# `timeout`; every wait is a bounded poll (no fixed sleeps).
+# HOME points into $work so kubectl's discovery cache never touches the user's ~/.kube.
+# Every kubectl call is bounded by `timeout`; every wait is a bounded poll (no fixed sleeps).
 
-work=$(mktemp -d)
-server_pid=""
+source "$(dirname "${BASH_SOURCE[0]}")/../cli/serve_lib.sh"
 watch_pid=""
 sim_run=""
 base=""
-failures=0
 export HOME=$work
 export KUBECONFIG=$work/none
 
 _cleanup() {
   [[ -n "$watch_pid" ]] && kill "$watch_pid" 2>/dev/null
-  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null
-  rm -rf "$work"
+  cleanup
 }
 trap _cleanup EXIT
 
@@ -37,19 +36,18 @@ require_kubectl() {
   fi
 }
 
-# start_serve SIM_RUN [EXTRA ARGS...]: --listen 127.0.0.1:0 --speed 10 --out $work/session.
-start_serve() {
+start_kubectl_serve() {
   sim_run=$1
   shift
-  "$sim_run" serve --listen 127.0.0.1:0 --speed 10 --out "$work/session" "$@" \
-    >"$work/serve.out" 2>"$work/serve.err" &
-  server_pid=$!
-  for _ in $(seq 100); do
-    base=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$work/serve.out" 2>/dev/null | head -1)
-    [[ -n "$base" ]] && return 0
-    sleep 0.1
-  done
-  echo "FAIL: sim-run serve did not start"; cat "$work/serve.out" "$work/serve.err"; exit 1
+  start_serve serve --speed 10 --out "$work/session" "$@"
+}
+
+# begin_kubectl_session SIM_RUN REPO_ROOT: what the serve scripts start with (kubectl present,
+# in the repository, serve running).
+begin_kubectl_session() {
+  require_kubectl
+  cd "$2" || exit 1
+  start_kubectl_serve "$1"
 }
 
 # kubectl against $base when set (serve), else the KUBECONFIG the script wrote.
@@ -62,35 +60,21 @@ _fail() {  # NAME DETAIL OUTPUT
   echo "FAIL $1 $2"; sed 's/^/     | /' <<<"$3"; failures=$((failures + 1))
 }
 
-check() {
-  local name=$1 pattern=$2
-  shift 3
-  local out rc
-  out=$(k "$@" 2>&1)
-  rc=$?
-  if [[ $rc -eq 0 ]] && grep -Eq -- "$pattern" <<<"$out"; then echo "ok   $name"
-  else _fail "$name" "(rc=$rc): kubectl $*" "$out"; fi
-}
-
-check_fails() {
-  local name=$1 pattern=$2
-  shift 3
-  local out rc
-  out=$(k "$@" 2>&1)
-  rc=$?
-  if [[ $rc -ne 0 ]] && grep -Eq -- "$pattern" <<<"$out"; then echo "ok   $name"
-  else _fail "$name" "(rc=$rc, expected a failure): kubectl $*" "$out"; fi
-}
-
-check_exit() {
+# _expect NAME WANT REGEX ARGS...: kubectl ARGS exits with WANT ("fail": any non-zero code)
+# and prints REGEX.
+_expect() {
   local name=$1 want=$2 pattern=$3
-  shift 4
-  local out rc
+  shift 3
+  local out rc exit_ok=1
   out=$(k "$@" 2>&1)
   rc=$?
-  if [[ $rc -eq $want ]] && grep -Eq -- "$pattern" <<<"$out"; then echo "ok   $name"
+  if [[ $want == fail ]]; then ((rc != 0)) && exit_ok=0; else ((rc == want)) && exit_ok=0; fi
+  if ((exit_ok == 0)) && grep -Eq -- "$pattern" <<<"$out"; then echo "ok   $name"
   else _fail "$name" "(rc=$rc, expected $want): kubectl $*" "$out"; fi
 }
+check() { local name=$1 pattern=$2; shift 3; _expect "$name" 0 "$pattern" "$@"; }
+check_fails() { local name=$1 pattern=$2; shift 3; _expect "$name" fail "$pattern" "$@"; }
+check_exit() { local name=$1 want=$2 pattern=$3; shift 4; _expect "$name" "$want" "$pattern" "$@"; }
 
 eventually() {
   local name=$1 pattern=$2
@@ -105,15 +89,9 @@ eventually() {
 
 # Stops serve with SIGTERM and replays its trace: the same hash, at least MIN_INPUTS inputs.
 stop_serve_and_replay() {
-  local min_inputs=$1 rc=124
-  kill -TERM "$server_pid"
-  for _ in $(seq 200); do
-    if ! kill -0 "$server_pid" 2>/dev/null; then wait "$server_pid"; rc=$?; break; fi
-    sleep 0.1
-  done
-  server_pid=""
-  if [[ $rc -eq 0 ]]; then echo "ok   serve stops on SIGTERM"
-  else _fail "serve-exit" "$rc" "$(cat "$work/serve.out" "$work/serve.err")"; return; fi
+  local min_inputs=$1 rc before=$failures
+  stop_serve serve
+  [[ $failures -eq $before ]] || return
   local want got inputs
   want=$(sed -n 's/^trace sha256: //p' "$work/serve.out")
   inputs=$(grep -c '"kind":"input"' "$work/session/trace.jsonl")

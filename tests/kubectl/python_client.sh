@@ -11,7 +11,7 @@ python=/usr/bin/python3
   echo "SKIP: the kubernetes Python client is not installed (scripts/build installs python3-kubernetes)"; exit 77; }
 
 source "$(dirname "$0")/lib.sh"
-start_serve "$1"
+start_kubectl_serve "$1"
 timeout 120 "$python" "$root/tests/kubectl/python_client.py" "$base"
 rc=$?
 kill -TERM "$server_pid"
