@@ -4,6 +4,7 @@
 #include <map>
 
 #include "controller/pod_util.hpp"
+#include "sim/cluster/json_view.hpp"
 #include "sim/cluster/service_pods.hpp"
 #include "sim/kube/object_meta.hpp"
 
@@ -11,12 +12,6 @@ namespace sim::cluster {
 namespace {
 
 using nlohmann::json;
-
-std::string str(const json& o, const char* key) {
-    if (!o.is_object()) return "";
-    const auto it = o.find(key);
-    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 // The labels a managed slice carries (reconciler.go setEndpointSliceLabels).
 json slice_labels(const json& service) {

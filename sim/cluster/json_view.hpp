@@ -6,11 +6,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <string_view>
+
 namespace sim::cluster {
 
 // The member `key` of `o` as it is (whatever its type), or `fallback` when `o` is no object or
-// lacks it: json::value's answer, without the copy.
-inline const nlohmann::json& member_or(const nlohmann::json& o, const char* key,
+// lacks it: json::value's answer, without the copy. Keys are string_views: a const char* key
+// costs a strlen in every comparison of the member map's search.
+inline const nlohmann::json& member_or(const nlohmann::json& o, std::string_view key,
                                        const nlohmann::json& fallback) {
     if (!o.is_object()) return fallback;
     const auto it = o.find(key);
@@ -28,11 +32,19 @@ inline const nlohmann::json& empty_json_array() {
 }
 
 // value(key, json::object()) and value(key, json::array()) by reference.
-inline const nlohmann::json& object_member(const nlohmann::json& o, const char* key) {
+inline const nlohmann::json& object_member(const nlohmann::json& o, std::string_view key) {
     return member_or(o, key, empty_json_object());
 }
-inline const nlohmann::json& array_member(const nlohmann::json& o, const char* key) {
+inline const nlohmann::json& array_member(const nlohmann::json& o, std::string_view key) {
     return member_or(o, key, empty_json_array());
+}
+
+// The string member `key` of `o`, or "" when `o` is no object or the member is absent or not a
+// string.
+inline std::string str(const nlohmann::json& o, std::string_view key) {
+    if (!o.is_object()) return "";
+    const auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string();
 }
 
 }  // namespace sim::cluster

@@ -5,6 +5,7 @@
 
 #include "sim/cluster/json_view.hpp"
 #include "sim/kernel/sha256.hpp"
+#include "sim/kube/json_build.hpp"
 #include "sim/kube/object_meta.hpp"
 
 namespace sim::cluster {
@@ -18,12 +19,6 @@ using nlohmann::json;
 constexpr Nanos kInitialBackoff = 10 * kSecond;
 constexpr Nanos kMaxBackoff = 300 * kSecond;
 constexpr Nanos kBackoffExpiry = 2 * kMaxBackoff;
-
-std::string str(const json& o, const char* key) {
-    if (!o.is_object()) return "";
-    const auto it = o.find(key);
-    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 std::int64_t num(const json& o, const char* key, std::int64_t fallback) {
     if (!o.is_object()) return fallback;
@@ -769,8 +764,8 @@ void Kubelet::write_status(const std::string& key) {
     run.status_dirty = false;
     json body = json::object();
     body["status"] = build_status(run);
-    (void)client_.patch_shared(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge, body,
-                               "status");
+    (void)client_.patch_shared(kube::refs::kPods.in(run.ns), run.name, kube::PatchType::Merge,
+                               std::move(body), "status");
 }
 
 namespace {
@@ -779,10 +774,7 @@ namespace {
 constexpr const char* kConditionTypes[] = {"PodReadyToStartContainers", "Initialized", "Ready",
                                            "ContainersReady"};
 
-// Builds objects member by member: no lookup before each insert, no initializer-list copies.
-json& put(json& object, const char* key, json value) {
-    return object.get_ref<json::object_t&>().emplace(key, std::move(value)).first->second;
-}
+using kube::put;  // members in key order: one comparison each (sim/kube/json_build.hpp)
 
 }  // namespace
 
@@ -800,12 +792,12 @@ json Kubelet::condition(PodRun& run, Condition type, bool status, const char* re
         t.since_unix_nanos = client_.now_unix_nanos();
     }
     json c = json::object();
-    put(c, "type", kConditionTypes[index]);
-    put(c, "status", status ? "True" : "False");
     put(c, "lastProbeTime", nullptr);
     put(c, "lastTransitionTime", times_.at(t.since_unix_nanos));
-    if (*reason != '\0') put(c, "reason", reason);
     if (!message.empty()) put(c, "message", message);
+    if (*reason != '\0') put(c, "reason", reason);
+    put(c, "status", status ? "True" : "False");
+    put(c, "type", kConditionTypes[index]);
     return c;
 }
 
@@ -815,26 +807,26 @@ json Kubelet::container_status(const PodRun& run, const Container& c) {
         put(put(state, "running", json::object()), "startedAt", rfc3339_at(c.started_at));
     } else if (c.state == "terminated") {
         json& t = put(state, "terminated", json::object());
+        put(t, "containerID", c.container_id);
         put(t, "exitCode", c.exit_code);
+        put(t, "finishedAt", rfc3339_at(c.finished_at));
         put(t, "reason", c.terminated_reason);
         put(t, "startedAt", rfc3339_at(c.started_at));
-        put(t, "finishedAt", rfc3339_at(c.finished_at));
-        put(t, "containerID", c.container_id);
     } else {
         json& waiting = put(state, "waiting", json::object());
-        put(waiting, "reason", c.waiting_reason);
         if (!c.waiting_message.empty()) put(waiting, "message", c.waiting_message);
+        put(waiting, "reason", c.waiting_reason);
     }
     json s = json::object();
-    put(s, "name", c.name);
-    put(s, "state", std::move(state));
-    put(s, "lastState", c.last_state);
-    put(s, "ready", c.ready);
-    put(s, "restartCount", c.restart_count);
+    if (!c.container_id.empty()) put(s, "containerID", c.container_id);
     put(s, "image", c.image);
     put(s, "imageID", c.image_ready ? c.image_id : std::string());
+    put(s, "lastState", c.last_state);
+    put(s, "name", c.name);
+    put(s, "ready", c.ready);
+    put(s, "restartCount", c.restart_count);
     put(s, "started", c.started);
-    if (!c.container_id.empty()) put(s, "containerID", c.container_id);
+    put(s, "state", std::move(state));
     (void)run;
     return s;
 }
@@ -918,15 +910,15 @@ json Kubelet::build_status(PodRun& run) {
         return list;
     };
     json status = json::object();
-    put(status, "phase", std::move(phase));
     put(status, "conditions", std::move(conditions));
+    put(status, "containerStatuses", std::move(container_statuses));
     put(status, "hostIP", host_ip_);
     put(status, "hostIPs", ip_list(host_ip_));
+    if (!init_statuses.empty()) put(status, "initContainerStatuses", std::move(init_statuses));
+    put(status, "phase", std::move(phase));
     put(status, "podIP", run.ip);
     put(status, "podIPs", ip_list(run.ip));
     put(status, "startTime", rfc3339_at(run.start_time));
-    put(status, "containerStatuses", std::move(container_statuses));
-    if (!init_statuses.empty()) put(status, "initContainerStatuses", std::move(init_statuses));
     return status;
 }
 

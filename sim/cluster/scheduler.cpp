@@ -23,12 +23,6 @@ constexpr kernel::Nanos kMaxInUnschedulable = 5 * kernel::kMinute;
 
 const char* const kUnschedulableTaintKey = "node.kubernetes.io/unschedulable";
 
-std::string str(const json& o, const char* key) {
-    if (!o.is_object()) return "";
-    const auto it = o.find(key);
-    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 std::string pod_key(const json& pod) {
     return kube::meta::namespace_of(pod) + "/" + kube::meta::name(pod);
 }

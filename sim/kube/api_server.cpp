@@ -78,6 +78,16 @@ Json finalizers_of(const Json& object) {
     return it != m.end() && it->is_array() ? *it : Json::array();
 }
 
+// The Status a binding answers (pkg/registry/core/pod/storage BindingREST.Create), built once.
+Json bind_success() {
+    static const Json kSuccess{{"kind", "Status"},
+                               {"apiVersion", "v1"},
+                               {"metadata", Json::object()},
+                               {"status", "Success"},
+                               {"code", 201}};
+    return kSuccess;
+}
+
 bool is_deleting(const Json& object) {
     const Json& m = meta_of(object);
     return m.contains("deletionTimestamp") && !m["deletionTimestamp"].is_null();
@@ -614,13 +624,16 @@ Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Jso
     const std::string name = str(meta_of(binding), "name");
     const std::string ns = scoped_namespace(r, ref);
     const Json& old = existing(r, ns, name);
-    const std::string node = binding.value("target", Json::object()).value("name", "");
+    // target.name; a target that is not an object throws value()'s type_error, as it always did.
+    const auto target = binding.is_object() ? binding.find("target"sv) : binding.end();
+    const std::string node =
+        target == binding.end() ? std::string() : target->value("name", std::string());
     const GroupName binding_gr{"", "pods/binding"};
     if (node.empty()) throw invalid_object({"", "Binding"}, name, {required("target.name")});
     if (is_deleting(old))
         throw conflict(binding_gr, name,
                        "pod " + name + " is being deleted, cannot be assigned to a host");
-    const auto spec = old.find("spec");
+    const auto spec = old.find("spec"sv);
     const std::string current = spec != old.end() && spec->is_object()
                                     ? spec->value("nodeName", std::string())
                                     : std::string();
@@ -628,27 +641,24 @@ Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Jso
         throw conflict(binding_gr, name,
                        "pod " + name + " is already assigned to node " + quote_value(current));
     Json pod = old;
-    pod["spec"]["nodeName"] = node;
+    set_member(pod["spec"], "nodeName", node);
     // pkg/registry/core/pod/storage assignPod: PodScheduled=True.
     Json& conditions = pod["status"]["conditions"];
     if (!conditions.is_array()) conditions = Json::array();
-    Json condition{{"type", "PodScheduled"},
-                   {"status", "True"},
-                   {"lastProbeTime", nullptr},
-                   {"lastTransitionTime", now_rfc3339()}};
+    Json condition = Json::object();
+    set_member(condition, "type", "PodScheduled");
+    set_member(condition, "status", "True");
+    set_member(condition, "lastProbeTime", nullptr);
+    set_member(condition, "lastTransitionTime", now_rfc3339());
     const auto it = std::find_if(conditions.begin(), conditions.end(), [](const Json& c) {
-        return c.value("type", "") == "PodScheduled";
+        return c.is_object() && sv(c, "type") == "PodScheduled";
     });
     if (it != conditions.end())
-        *it = condition;
+        *it = std::move(condition);
     else
-        conditions.push_back(condition);
+        conditions.push_back(std::move(condition));
     write(r, std::move(pod), &old);
-    return Json{{"kind", "Status"},
-                {"apiVersion", "v1"},
-                {"metadata", Json::object()},
-                {"status", "Success"},
-                {"code", 201}};
+    return bind_success();
 }
 
 // ------------------------------------------------------------------------------ get, list
@@ -1000,13 +1010,13 @@ Result<Json> ApiServer::patch(const ResourceRef& ref, const std::string& name, P
 }
 
 Result<ObjectPtr> ApiServer::patch_shared(const ResourceRef& ref, const std::string& name,
-                                          PatchType type, const Json& body,
-                                          const std::string& subresource,
+                                          PatchType type, Json body, const std::string& subresource,
                                           const ApplyOptions& apply_options) {
     try {
         const ResourceInfo& r = resolve(ref, "patch");
         Json scale;
-        ObjectPtr stored = do_patch(r, ref, name, type, body, subresource, apply_options, &scale);
+        ObjectPtr stored =
+            do_patch(r, ref, name, type, std::move(body), subresource, apply_options, &scale);
         if (stored == nullptr) return ObjectPtr(std::make_shared<const Json>(std::move(scale)));
         return shared_in(r, std::move(stored), ref.version);
     } catch (const ApiError& e) {
@@ -1015,7 +1025,7 @@ Result<ObjectPtr> ApiServer::patch_shared(const ResourceRef& ref, const std::str
 }
 
 ObjectPtr ApiServer::do_patch(const ResourceInfo& r, const ResourceRef& ref,
-                              const std::string& name, PatchType type, const Json& body,
+                              const std::string& name, PatchType type, Json body,
                               const std::string& subresource, const ApplyOptions& apply_options,
                               Json* scale) {
     const std::vector<std::string> accepted = {"application/json-patch+json",
@@ -1027,7 +1037,7 @@ ObjectPtr ApiServer::do_patch(const ResourceInfo& r, const ResourceRef& ref,
     const auto apply = [&](Json current) -> Json {
         switch (type) {
             case PatchType::Merge:
-                return apply_merge_patch(std::move(current), body);
+                return apply_merge_patch(std::move(current), std::move(body));
             case PatchType::Json:
                 return apply_json_patch(current, body);
             case PatchType::Strategic:

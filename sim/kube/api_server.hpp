@@ -144,8 +144,9 @@ class ApiServer {
     Result<ObjectPtr> create_shared(const ResourceRef& ref, Json object);
     Result<ObjectPtr> update_shared(const ResourceRef& ref, const std::string& name, Json object,
                                     const std::string& subresource = "");
+    // The patch is taken by value: a merge patch moves its members into the object.
     Result<ObjectPtr> patch_shared(const ResourceRef& ref, const std::string& name, PatchType type,
-                                   const Json& patch, const std::string& subresource = "",
+                                   Json patch, const std::string& subresource = "",
                                    const ApplyOptions& apply_options = {});
     Result<Json> update(const ResourceRef& ref, const std::string& name, Json object,
                         const std::string& subresource = "");
@@ -236,7 +237,7 @@ class ApiServer {
                         Json object, const std::string& subresource, bool from_patch);
     // Through the scale subresource: nullptr, and the Scale in `*scale`.
     ObjectPtr do_patch(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
-                       PatchType type, const Json& patch, const std::string& subresource,
+                       PatchType type, Json patch, const std::string& subresource,
                        const ApplyOptions& apply_options, Json* scale);
     // A storage-version answer in ref's version: itself when that is the storage version.
     ObjectPtr shared_in(const ResourceInfo& r, ObjectPtr stored, const std::string& version) const;

@@ -49,9 +49,8 @@ Result<ObjectPtr> Client::update_status_shared(const ResourceRef& ref, Json obje
     return track(server_.update_shared(ref, name, std::move(object), "status"));
 }
 Result<ObjectPtr> Client::patch_shared(const ResourceRef& ref, const std::string& name,
-                                       PatchType type, const Json& patch,
-                                       const std::string& subresource) {
-    return track(server_.patch_shared(ref, name, type, patch, subresource));
+                                       PatchType type, Json patch, const std::string& subresource) {
+    return track(server_.patch_shared(ref, name, type, std::move(patch), subresource));
 }
 
 Result<Json> Client::create(const ResourceRef& ref, const Json& object) {
@@ -95,11 +94,20 @@ Result<Json> Client::evict(const std::string& ns, const std::string& pod,
 }
 
 Result<Json> Client::bind(const std::string& ns, const std::string& pod, const std::string& node) {
-    const Json binding{{"apiVersion", "v1"},
-                       {"kind", "Binding"},
-                       {"metadata", Json{{"name", pod}, {"namespace", ns}}},
-                       {"target", Json{{"apiVersion", "v1"}, {"kind", "Node"}, {"name", node}}}};
-    return server_.create(refs::kPods.in(ns), binding, "binding");
+    // Member by member: an initializer list copies every value once more (this runs per pod).
+    Json metadata = Json::object();
+    metadata.emplace("name", pod);
+    metadata.emplace("namespace", ns);
+    Json target = Json::object();
+    target.emplace("apiVersion", "v1");
+    target.emplace("kind", "Node");
+    target.emplace("name", node);
+    Json binding = Json::object();
+    binding.emplace("apiVersion", "v1");
+    binding.emplace("kind", "Binding");
+    binding.emplace("metadata", std::move(metadata));
+    binding.emplace("target", std::move(target));
+    return server_.create(refs::kPods.in(ns), std::move(binding), "binding");
 }
 
 std::optional<ResourceRef> Client::ref_for(const std::string& api_version,

@@ -45,7 +45,7 @@ class Client {
     Result<ObjectPtr> update_shared(const ResourceRef& ref, Json object);
     Result<ObjectPtr> update_status_shared(const ResourceRef& ref, Json object);
     Result<ObjectPtr> patch_shared(const ResourceRef& ref, const std::string& name, PatchType type,
-                                   const Json& patch, const std::string& subresource = "");
+                                   Json patch, const std::string& subresource = "");
     // Whether a get would find `name` (ApiServer::exists): no NotFound Status built.
     bool exists(const ResourceRef& ref, const std::string& name) const {
         return server_.exists(ref, name);

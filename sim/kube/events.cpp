@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "sim/kube/json_build.hpp"
 #include "sim/kube/object_meta.hpp"
 
 namespace sim::kube {
@@ -20,7 +21,7 @@ const std::string& empty_string() {
 }
 
 // object[key] when it is a string, else "" (by reference: no copy).
-const std::string& text(const Json& object, const char* key) {
+const std::string& text(const Json& object, std::string_view key) {
     if (!object.is_object()) return empty_string();
     const auto it = object.find(key);
     return it != object.end() && it->is_string() ? it->get_ref<const std::string&>()
@@ -30,26 +31,21 @@ const std::string& text(const Json& object, const char* key) {
 const Json& metadata_of(const Json& object) {
     static const Json kEmpty = Json::object();
     if (!object.is_object()) return kEmpty;
-    const auto it = object.find("metadata");
+    const auto it = object.find(std::string_view("metadata"));
     return it != object.end() && it->is_object() ? *it : kEmpty;
-}
-
-// Builds objects member by member: no lookup before each insert, no initializer-list copies.
-void put(Json& object, const char* key, Json value) {
-    object.get_ref<Json::object_t&>().emplace(key, std::move(value));
 }
 
 }  // namespace
 
 Json object_reference(const Json& object) {
     const Json& m = metadata_of(object);
-    Json ref = Json::object();
-    put(ref, "kind", text(object, "kind"));
-    put(ref, "namespace", text(m, "namespace"));
-    put(ref, "name", text(m, "name"));
-    put(ref, "uid", text(m, "uid"));
+    Json ref = Json::object();  // members in key order (put)
     put(ref, "apiVersion", text(object, "apiVersion"));
+    put(ref, "kind", text(object, "kind"));
+    put(ref, "name", text(m, "name"));
+    put(ref, "namespace", text(m, "namespace"));
     put(ref, "resourceVersion", text(m, "resourceVersion"));
+    put(ref, "uid", text(m, "uid"));
     return ref;
 }
 
@@ -82,6 +78,7 @@ std::string EventRecorder::free_event_name(const ResourceRef& events, const std:
 Json EventRecorder::make_event(const Json& involved, const std::string& ns, std::string name,
                                const std::string& type, const std::string& reason,
                                std::string message, const std::string& now) const {
+    // Members in key order (put).
     Json metadata = Json::object();
     put(metadata, "name", std::move(name));
     put(metadata, "namespace", ns);
@@ -90,19 +87,19 @@ Json EventRecorder::make_event(const Json& involved, const std::string& ns, std:
     if (!host_.empty()) put(source, "host", host_);
     Json event = Json::object();
     put(event, "apiVersion", "v1");
-    put(event, "kind", "Event");
-    put(event, "metadata", std::move(metadata));
-    put(event, "involvedObject", object_reference(involved));
-    put(event, "reason", reason);
-    put(event, "message", std::move(message));
-    put(event, "type", type);
-    put(event, "source", std::move(source));
-    put(event, "firstTimestamp", now);
-    put(event, "lastTimestamp", now);
     put(event, "count", 1);
     put(event, "eventTime", nullptr);
+    put(event, "firstTimestamp", now);
+    put(event, "involvedObject", object_reference(involved));
+    put(event, "kind", "Event");
+    put(event, "lastTimestamp", now);
+    put(event, "message", std::move(message));
+    put(event, "metadata", std::move(metadata));
+    put(event, "reason", reason);
     put(event, "reportingComponent", component_);
     put(event, "reportingInstance", host_);
+    put(event, "source", std::move(source));
+    put(event, "type", type);
     return event;
 }
 

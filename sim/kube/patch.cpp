@@ -206,6 +206,36 @@ Json apply_merge_patch(Json target, const Json& patch) {
     return target;
 }
 
+namespace {
+
+// RFC 7386 MergePatch, as nlohmann's merge_patch (null erases, an object merges member by
+// member, anything else replaces), with the patch's values moved rather than copied.
+void merge_patch_moving(Json& target, Json&& patch) {
+    if (!patch.is_object()) {
+        target = std::move(patch);
+        return;
+    }
+    if (!target.is_object()) target = Json::object();
+    auto& members = target.get_ref<Json::object_t&>();
+    for (auto& [key, value] : patch.get_ref<Json::object_t&>()) {
+        auto it = members.lower_bound(key);
+        const bool present = it != members.end() && it->first == key;
+        if (value.is_null()) {
+            if (present) members.erase(it);
+            continue;
+        }
+        if (!present) it = members.emplace_hint(it, key, nullptr);
+        merge_patch_moving(it->second, std::move(value));
+    }
+}
+
+}  // namespace
+
+Json apply_merge_patch(Json target, Json&& patch) {
+    merge_patch_moving(target, std::move(patch));
+    return target;
+}
+
 Json apply_json_patch(const Json& target, const Json& patch) {
     if (!patch.is_array())
         throw bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch");

@@ -18,6 +18,8 @@ std::string content_type_of(PatchType type);
 // RFC 7386. `patch` must be an object to merge; a non-object replaces the whole target.
 // `target` by value: pass an rvalue to patch it in place.
 nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch);
+// The same, moving the patch's members into the target instead of copying them.
+nlohmann::json apply_merge_patch(nlohmann::json target, nlohmann::json&& patch);
 
 // RFC 6902. Throws ApiError: 400 when the patch is not an array of operations, 422 Invalid
 // when an operation cannot be applied (as apiserver/pkg/endpoints/handlers/patch.go does).

@@ -1,0 +1,20 @@
+// Building an object member by member, on hot paths (Events, pod status, bindings).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string_view>
+
+namespace sim::kube {
+
+// Adds `key` to `object` (an object) unless present, and returns its member. nlohmann keeps
+// members in a std::map; with end() as the hint, a member that sorts after all present ones is
+// placed with one key comparison, where emplace or operator[] search the tree (a const char*
+// key also pays a strlen per comparison). So callers put members in key order; one out of
+// order still lands in its place, after one more comparison.
+inline nlohmann::json& put(nlohmann::json& object, std::string_view key, nlohmann::json value) {
+    auto& members = object.get_ref<nlohmann::json::object_t&>();
+    return members.emplace_hint(members.end(), key, std::move(value))->second;
+}
+
+}  // namespace sim::kube
