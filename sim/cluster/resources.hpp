@@ -15,6 +15,7 @@ namespace sim::cluster {
 struct Resources {
     std::int64_t milli_cpu = 0;
     std::int64_t memory_bytes = 0;
+    bool operator==(const Resources&) const = default;
 };
 
 // pkg/scheduler/util/pod_resources.go DefaultMilliCPURequest / DefaultMemoryRequest.
@@ -32,6 +33,7 @@ struct Allocatable {
     std::int64_t milli_cpu = 0;
     std::int64_t memory_bytes = 0;
     std::int64_t pods = 0;
+    bool operator==(const Allocatable&) const = default;
 };
 Allocatable node_allocatable(const nlohmann::json& node);
 

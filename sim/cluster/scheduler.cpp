@@ -110,8 +110,15 @@ bool matches_node_affinity(const SchedNode& node, const json& node_selector, con
 // without taints, when it is "fits": schedulable and room for it. (False: ask filter_node.)
 // Hundreds of nodes per pod are filtered; most are plain, and the general path builds a
 // FilterResult for each.
+// Whether a node has no taints: json::empty() is an out-of-line switch over the type, and
+// this runs for every node of every attempt.
+bool untainted(const SchedNode& node) {
+    const auto* taints = node.taints.get_ptr<const json::array_t*>();
+    return taints == nullptr ? node.taints.empty() : taints->empty();
+}
+
 bool fits_plainly(const SchedNode& node, const Resources& req) {
-    if (node.unschedulable || !node.taints.empty()) return false;
+    if (node.unschedulable || !untainted(node)) return false;
     if (node.pod_count + 1 > node.allocatable.pods) return false;
     if (req.milli_cpu > 0 && req.milli_cpu > node.allocatable.milli_cpu - node.requested.milli_cpu)
         return false;
@@ -159,26 +166,30 @@ SchedNode sched_node_from(const json& node) {
 }
 
 PodFacts pod_facts(const json& pod) {
+    static const json kNull;
     PodFacts f;
+    f.tolerations = &empty_json_array();
+    f.node_selector = &empty_json_object();
+    f.required_affinity = &kNull;
+    f.preferred_affinity = &empty_json_array();
     const auto spec_it = pod.find("spec");
     if (spec_it != pod.end() && spec_it->is_object()) {
         const json& spec = *spec_it;
         if (const auto t = spec.find("tolerations"); t != spec.end() && t->is_array())
-            f.tolerations = *t;
+            f.tolerations = &*t;
         if (const auto n = spec.find("nodeSelector"); n != spec.end() && n->is_object())
-            f.node_selector = *n;
+            f.node_selector = &*n;
         const json& node_affinity = object_member(object_member(spec, "affinity"), "nodeAffinity");
         if (node_affinity.is_object()) {
-            static const json kNull;
             f.required_affinity =
-                member_or(node_affinity, "requiredDuringSchedulingIgnoredDuringExecution", kNull);
+                &member_or(node_affinity, "requiredDuringSchedulingIgnoredDuringExecution", kNull);
             const json& preferred =
                 array_member(node_affinity, "preferredDuringSchedulingIgnoredDuringExecution");
-            if (preferred.is_array()) f.preferred_affinity = preferred;
+            if (preferred.is_array()) f.preferred_affinity = &preferred;
         }
     }
     // tainttoleration: only tolerations with effect PreferNoSchedule or empty count for scores.
-    for (const json& t : f.tolerations) {
+    for (const json& t : *f.tolerations) {
         const std::string effect = str(t, "effect");
         if (effect.empty() || effect == "PreferNoSchedule") f.prefer_tolerations.push_back(t);
     }
@@ -192,11 +203,11 @@ FilterResult filter_node(const SchedNode& node, const json& pod) {
 }
 
 bool node_affinity_matches(const SchedNode& node, const PodFacts& pod) {
-    return matches_node_affinity(node, pod.node_selector, pod.required_affinity);
+    return matches_node_affinity(node, *pod.node_selector, *pod.required_affinity);
 }
 
 FilterResult filter_node(const SchedNode& node, const PodFacts& pod) {
-    const json& tolerations = pod.tolerations;
+    const json& tolerations = *pod.tolerations;
     FilterResult r;
     // Plugin order of apis/config/v1/default_plugins.go; the first failing plugin decides.
     if (node.unschedulable &&
@@ -259,8 +270,16 @@ std::int64_t balanced_allocation_of(const SchedNode& node, const Resources& req)
 }  // namespace
 
 std::int64_t score_node(const SchedNode& node, const PodFacts& pod) {
-    return least_allocated_of(node, pod.non_zero_requests) +
-           balanced_allocation_of(node, pod.requests);
+    SchedNode::ScoreMemo& memo = node.score_memo;
+    if (memo.score >= 0 && memo.pod_requests == pod.requests &&
+        memo.pod_non_zero_requests == pod.non_zero_requests && memo.requested == node.requested &&
+        memo.non_zero_requested == node.non_zero_requested && memo.allocatable == node.allocatable)
+        return memo.score;
+    const std::int64_t score = least_allocated_of(node, pod.non_zero_requests) +
+                               balanced_allocation_of(node, pod.requests);
+    memo = {node.requested,        node.non_zero_requested, pod.requests,
+            pod.non_zero_requests, node.allocatable,        score};
+    return score;
 }
 
 std::int64_t least_allocated_score(const SchedNode& node, const json& pod) {
@@ -287,8 +306,8 @@ std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feas
     // are the same for every node (TaintToleration 100, NodeAffinity 0): only the base scores
     // differ. The common case, for hundreds of nodes per pod.
     const bool no_taints = std::all_of(feasible.begin(), feasible.end(),
-                                       [](const SchedNode* n) { return n->taints.empty(); });
-    if (no_taints && pod.preferred_affinity.empty()) {
+                                       [](const SchedNode* n) { return untainted(*n); });
+    if (no_taints && pod.preferred_affinity->empty()) {
         std::vector<std::int64_t> total;
         total.reserve(feasible.size());
         for (std::size_t i = 0; i < feasible.size(); ++i)
@@ -310,8 +329,8 @@ std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feas
                     ++intolerable;
         taints.push_back(intolerable);
         std::int64_t weight = 0;
-        if (!pod.preferred_affinity.empty())
-            for (const json& term : pod.preferred_affinity)
+        if (!pod.preferred_affinity->empty())
+            for (const json& term : *pod.preferred_affinity)
                 if (term_matches(*node, object_member(term, "preference")))
                     weight += num_or(term, "weight", 0);
         affinity.push_back(weight);
@@ -652,7 +671,8 @@ void Scheduler::schedule_one(const std::string& key) {
     feasible.reserve(to_find);
     feasible_rank.reserve(to_find);
     std::size_t processed = 0;
-    const bool unconstrained = facts.node_selector.empty() && !facts.required_affinity.is_object();
+    const bool unconstrained =
+        facts.node_selector->empty() && !facts.required_affinity->is_object();
     // (next_start_ + processed) % all, kept by wrapping: a division per node visited was a
     // measurable part of an attempt over 1,000 nodes.
     std::size_t rank = next_start_ % all;

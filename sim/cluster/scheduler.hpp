@@ -50,18 +50,33 @@ struct SchedNode {
     Resources requested;           // Σ requests of pods on the node
     Resources non_zero_requested;  // the same with the scoring defaults
     std::int64_t pod_count = 0;
+
+    // The last base score computed for this node (score_node) and what it was computed from.
+    // Consecutive pods of one template ask the same of a node whose requests did not change,
+    // and an attempt scores hundreds of nodes; the inputs are compared, not tracked, so a
+    // node changed anywhere can never be scored from a stale memo.
+    struct ScoreMemo {
+        Resources requested, non_zero_requested, pod_requests, pod_non_zero_requests;
+        Allocatable allocatable;
+        std::int64_t score = -1;  // -1: nothing memoized
+    };
+    mutable ScoreMemo score_memo;
 };
 
 SchedNode sched_node_from(const nlohmann::json& node);
 
 // What the filters and scores read of a pod, worked out once per scheduling attempt (the
 // framework's PreFilter / PreScore state) rather than once per node.
+// The json members are views into the pod they were read from (the informer's cached object,
+// unchanged for the attempt): copying them cost more than filtering a node. pod_facts sets
+// every view, to an empty value when the pod has none.
 struct PodFacts {
-    nlohmann::json tolerations = nlohmann::json::array();
+    const nlohmann::json* tolerations = nullptr;                  // an array
     nlohmann::json prefer_tolerations = nlohmann::json::array();  // effect "" or PreferNoSchedule
-    nlohmann::json node_selector = nlohmann::json::object();
-    nlohmann::json required_affinity;  // requiredDuringScheduling...: null when absent
-    nlohmann::json preferred_affinity = nlohmann::json::array();
+    const nlohmann::json* node_selector = nullptr;                // an object
+    const nlohmann::json* required_affinity =
+        nullptr;  // requiredDuringScheduling...: null when absent
+    const nlohmann::json* preferred_affinity = nullptr;  // an array
     Resources requests;
     Resources non_zero_requests;
 };
