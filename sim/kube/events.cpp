@@ -103,6 +103,20 @@ Json EventRecorder::make_event(const Json& involved, const std::string& ns, std:
     return event;
 }
 
+EventRecorder::ObjectRecord& EventRecorder::record_of(const std::string& key) {
+    if (const auto found = by_key_.find(key); found != by_key_.end()) {
+        records_.splice(records_.begin(), records_, found->second);  // iterators stay valid
+        return found->second->record;
+    }
+    records_.push_front(Entry{key, ObjectRecord{}});
+    by_key_.emplace(records_.front().key, records_.begin());
+    if (records_.size() > kMaxRecords) {
+        by_key_.erase(records_.back().key);  // before the key it views goes
+        records_.pop_back();
+    }
+    return records_.front().record;
+}
+
 Result<ObjectPtr> EventRecorder::record_event(const Json& involved, const std::string& type,
                                               const std::string& reason,
                                               const std::string& message) {
@@ -120,9 +134,7 @@ Result<ObjectPtr> EventRecorder::record_event(const Json& involved, const std::s
         key_ += *part;
         key_ += '\x1f';
     }
-    auto found = objects_.find(key_);
-    if (found == objects_.end()) found = objects_.emplace(key_, ObjectRecord{}).first;
-    ObjectRecord& record = found->second;
+    ObjectRecord& record = record_of(key_);
 
     // EventAggregate: count distinct messages per (type, reason) within the interval.
     auto aggregate =

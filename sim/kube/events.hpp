@@ -14,8 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -33,6 +35,9 @@ class EventRecorder {
     // shared), a null pointer when the spam filter dropped it, or the API error.
     Result<ObjectPtr> record_event(const Json& involved, const std::string& type,
                                    const std::string& reason, const std::string& message);
+
+    // How many involved objects the recorder remembers (client-go's maxLruCacheEntries).
+    static constexpr std::size_t kMaxRecords = 4096;
 
   private:
     std::string free_event_name(const ResourceRef& events, const std::string& object,
@@ -69,13 +74,27 @@ class EventRecorder {
         std::vector<Observation> observed;
     };
 
+    // The record of the object keyed `key` (kind, namespace, name, uid, apiVersion), made the
+    // most recently used; a new one when absent, which evicts the least recently used past
+    // kMaxRecords.
+    ObjectRecord& record_of(const std::string& key);
+
     Client& client_;
     std::string component_;
     std::string host_;
     Rfc3339Cache times_;
     std::string key_;  // the identity key being looked up (its buffer is reused)
-    // By kind, namespace, name, uid, apiVersion. Only looked up, never iterated.
-    std::unordered_map<std::string, ObjectRecord> objects_;
+    // client-go's correlator keeps its three caches (spam filter, aggregator, event logger) in
+    // LRUs of maxLruCacheEntries = 4096 (tools/record/events_cache.go); here one LRU of 4,096
+    // involved objects holds all three, so memory stays bounded however many objects a run
+    // has. Most recently used first; the index (views of the list's keys, which never move)
+    // serves lookups only, never iteration.
+    struct Entry {
+        std::string key;
+        ObjectRecord record;
+    };
+    std::list<Entry> records_;
+    std::unordered_map<std::string_view, std::list<Entry>::iterator> by_key_;
 };
 
 // The involvedObject reference for an object.

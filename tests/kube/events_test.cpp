@@ -81,6 +81,37 @@ TEST_CASE("an Event deleted meanwhile is written anew with its message and count
     CHECK(event_count(c) == 1);
 }
 
+TEST_CASE("the recorder remembers the last 4096 objects, as client-go's LRU caches do") {
+    Cluster c;
+    EventRecorder kubelet(c.client, "kubelet", "node-1");
+    const auto object = [](std::size_t i) {
+        const std::string n = std::to_string(i);
+        return Json{{"apiVersion", "v1"},
+                    {"kind", "Pod"},
+                    {"metadata", {{"name", "p" + n}, {"namespace", "default"}, {"uid", "u" + n}}}};
+    };
+    const auto pulled = [&](std::size_t i) {
+        return *kubelet.record_event(object(i), "Normal", "Pulled", "present").value();
+    };
+    const Json first = pulled(0);
+    for (std::size_t i = 1; i < EventRecorder::kMaxRecords; ++i)
+        (void)pulled(i);
+    c.loop.run_until(sim::kernel::kSecond);
+    // 4,095 others since: object 0 is remembered, its repeat counted on its Event.
+    const Json repeat = pulled(0);
+    CHECK(repeat["count"] == 2);
+    CHECK(repeat["metadata"]["name"] == first["metadata"]["name"]);
+    // 4,096 others since its last use: forgotten, so the same Event is written anew.
+    for (std::size_t i = EventRecorder::kMaxRecords; i < 2 * EventRecorder::kMaxRecords; ++i)
+        (void)pulled(i);
+    c.loop.run_until(2 * sim::kernel::kSecond);
+    const Json fresh = pulled(0);
+    CHECK(fresh["count"] == 1);
+    CHECK(fresh["metadata"]["name"] != first["metadata"]["name"]);
+    // ...while the most recent ones are still counted.
+    CHECK(pulled(2 * EventRecorder::kMaxRecords - 1)["count"] == 2);
+}
+
 TEST_CASE("Events of one object at one instant get distinct names") {
     Cluster c;
     EventRecorder kubelet(c.client, "kubelet", "node-1");
