@@ -106,10 +106,6 @@ bool matches_node_affinity(const SchedNode& node, const json& node_selector, con
                        [&](const json& t) { return term_matches(node, t); });
 }
 
-// filter_node's answer for a pod without node selector or required affinity on a node
-// without taints, when it is "fits": schedulable and room for it. (False: ask filter_node.)
-// Hundreds of nodes per pod are filtered; most are plain, and the general path builds a
-// FilterResult for each.
 // Whether a node has no taints: json::empty() is an out-of-line switch over the type, and
 // this runs for every node of every attempt.
 bool untainted(const SchedNode& node) {
@@ -117,6 +113,10 @@ bool untainted(const SchedNode& node) {
     return taints == nullptr ? node.taints.empty() : taints->empty();
 }
 
+// filter_node's answer for a pod without node selector or required affinity on a node
+// without taints, when it is "fits": schedulable and room for it. (False: ask filter_node.)
+// Hundreds of nodes per pod are filtered; most are plain, and the general path builds a
+// FilterResult for each.
 bool fits_plainly(const SchedNode& node, const Resources& req) {
     if (node.unschedulable || !untainted(node)) return false;
     if (node.pod_count + 1 > node.allocatable.pods) return false;

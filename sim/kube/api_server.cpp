@@ -7,6 +7,7 @@
 #include "sim/kernel/uuid.hpp"
 #include "sim/kube/conversion.hpp"
 #include "sim/kube/defaults.hpp"
+#include "sim/kube/json_build.hpp"
 #include "sim/kube/selectors.hpp"
 #include "sim/kube/server_side_apply.hpp"
 #include "sim/kube/validation.hpp"
@@ -658,11 +659,11 @@ Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Jso
     // pkg/registry/core/pod/storage assignPod: PodScheduled=True.
     Json& conditions = pod["status"]["conditions"];
     if (!conditions.is_array()) conditions = Json::array();
-    Json condition = Json::object();
-    set_member(condition, "type", "PodScheduled");
-    set_member(condition, "status", "True");
-    set_member(condition, "lastProbeTime", nullptr);
-    set_member(condition, "lastTransitionTime", now_rfc3339());
+    Json condition = Json::object();  // members in key order (put)
+    put(condition, "lastProbeTime", nullptr);
+    put(condition, "lastTransitionTime", now_rfc3339());
+    put(condition, "status", "True");
+    put(condition, "type", "PodScheduled");
     const auto it = std::find_if(conditions.begin(), conditions.end(), [](const Json& c) {
         return c.is_object() && sv(c, "type") == "PodScheduled";
     });

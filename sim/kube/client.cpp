@@ -1,5 +1,6 @@
 #include "sim/kube/client.hpp"
 
+#include "sim/kube/json_build.hpp"
 #include "sim/kube/object_meta.hpp"
 
 namespace sim::kube {
@@ -94,19 +95,20 @@ Result<Json> Client::evict(const std::string& ns, const std::string& pod,
 }
 
 Result<Json> Client::bind(const std::string& ns, const std::string& pod, const std::string& node) {
-    // Member by member: an initializer list copies every value once more (this runs per pod).
+    // Member by member, in key order (put): an initializer list copies every value once more,
+    // and this runs per pod.
     Json metadata = Json::object();
-    metadata.emplace("name", pod);
-    metadata.emplace("namespace", ns);
+    put(metadata, "name", pod);
+    put(metadata, "namespace", ns);
     Json target = Json::object();
-    target.emplace("apiVersion", "v1");
-    target.emplace("kind", "Node");
-    target.emplace("name", node);
+    put(target, "apiVersion", "v1");
+    put(target, "kind", "Node");
+    put(target, "name", node);
     Json binding = Json::object();
-    binding.emplace("apiVersion", "v1");
-    binding.emplace("kind", "Binding");
-    binding.emplace("metadata", std::move(metadata));
-    binding.emplace("target", std::move(target));
+    put(binding, "apiVersion", "v1");
+    put(binding, "kind", "Binding");
+    put(binding, "metadata", std::move(metadata));
+    put(binding, "target", std::move(target));
     return server_.create(refs::kPods.in(ns), std::move(binding), "binding");
 }
 
