@@ -45,8 +45,12 @@ class AdmissionChain {
     void add_validating(AdmissionRegistration r) { validating_.push_back(std::move(r)); }
     void run_mutating(AdmissionRequest& request) const { run(mutating_, request); }
     void run_validating(AdmissionRequest& request) const { run(validating_, request); }
+    // Whether some hook would run for `operation` on `resource` itself (no subresource).
+    bool concerns(const ResourceInfo& resource, Operation operation) const;
 
   private:
+    static bool selects(const AdmissionRegistration& r, const std::string& group_resource,
+                        const std::string& subresource, Operation operation);
     static void run(const std::vector<AdmissionRegistration>& hooks, AdmissionRequest& request);
     std::vector<AdmissionRegistration> mutating_;
     std::vector<AdmissionRegistration> validating_;

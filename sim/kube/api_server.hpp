@@ -23,6 +23,7 @@
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kube/admission.hpp"
+#include "sim/kube/compact_event.hpp"
 #include "sim/kube/patch.hpp"
 #include "sim/kube/registry.hpp"
 #include "sim/kube/server_side_apply.hpp"
@@ -142,6 +143,10 @@ class ApiServer {
     // copy. Same errors and the same dry-run answers (in a dry run: the object that would have
     // been stored, stored nowhere); the scale subresource answers a new Scale object.
     Result<ObjectPtr> create_shared(const ResourceRef& ref, Json object);
+    // The event recorder's create of a new Event (ref: core/v1 events): the same answers as
+    // create(ref, event_json(spec)), but the Event is stored compact (stored_object.hpp), its
+    // tree made only when something reads it. Returns the Event's name.
+    Result<std::string> create_event(const ResourceRef& ref, const EventSpec& spec);
     Result<ObjectPtr> update_shared(const ResourceRef& ref, const std::string& name, Json object,
                                     const std::string& subresource = "");
     // The patch is taken by value: a merge patch moves its members into the object.
@@ -233,6 +238,7 @@ class ApiServer {
     // do_create, do_update and do_patch answer in storage version: the stored object (or in
     // a dry run the one that would have been stored, or the unchanged one for a no-op update).
     ObjectPtr do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
+    void do_create_event(const ResourceInfo& r, const ResourceRef& ref, const EventSpec& spec);
     ObjectPtr do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
                         Json object, const std::string& subresource, bool from_patch);
     // Through the scale subresource: nullptr, and the Scale in `*scale`.

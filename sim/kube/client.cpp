@@ -41,6 +41,11 @@ void Client::count_if_invalid(int code) {
 Result<ObjectPtr> Client::create_shared(const ResourceRef& ref, Json object) {
     return track(server_.create_shared(ref, std::move(object)));
 }
+Result<std::string> Client::create_event(const ResourceRef& ref, const EventSpec& spec) {
+    Result<std::string> created = server_.create_event(ref, spec);
+    count_if_invalid(created.code());
+    return created;
+}
 Result<ObjectPtr> Client::update_shared(const ResourceRef& ref, Json object) {
     const std::string name = meta::name(object);
     return track(server_.update_shared(ref, name, std::move(object)));

@@ -42,6 +42,8 @@ class Client {
     // copy when ref.version is the storage version; pass the object with std::move to skip
     // the request copy too. Same errors, dry-run answers and invalid-write counting.
     Result<ObjectPtr> create_shared(const ResourceRef& ref, Json object);
+    // A new Event from an event recorder (ApiServer::create_event): its name, or the error.
+    Result<std::string> create_event(const ResourceRef& ref, const EventSpec& spec);
     Result<ObjectPtr> update_shared(const ResourceRef& ref, Json object);
     Result<ObjectPtr> update_status_shared(const ResourceRef& ref, Json object);
     Result<ObjectPtr> patch_shared(const ResourceRef& ref, const std::string& name, PatchType type,

@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "sim/kube/json_build.hpp"
-#include "sim/kube/object_meta.hpp"
 
 namespace sim::kube {
 namespace {
@@ -37,18 +36,6 @@ const Json& metadata_of(const Json& object) {
 
 }  // namespace
 
-Json object_reference(const Json& object) {
-    const Json& m = metadata_of(object);
-    Json ref = Json::object();  // members in key order (put)
-    put(ref, "apiVersion", text(object, "apiVersion"));
-    put(ref, "kind", text(object, "kind"));
-    put(ref, "name", text(m, "name"));
-    put(ref, "namespace", text(m, "namespace"));
-    put(ref, "resourceVersion", text(m, "resourceVersion"));
-    put(ref, "uid", text(m, "uid"));
-    return ref;
-}
-
 EventRecorder::EventRecorder(Client& client, std::string component, std::string host)
     : client_(client), component_(std::move(component)), host_(std::move(host)) {}
 
@@ -75,34 +62,6 @@ std::string EventRecorder::free_event_name(const ResourceRef& events, const std:
     return candidate;  // the create reports AlreadyExists
 }
 
-Json EventRecorder::make_event(const Json& involved, const std::string& ns, std::string name,
-                               const std::string& type, const std::string& reason,
-                               std::string message, const std::string& now) const {
-    // Members in key order (put).
-    Json metadata = Json::object();
-    put(metadata, "name", std::move(name));
-    put(metadata, "namespace", ns);
-    Json source = Json::object();
-    put(source, "component", component_);
-    if (!host_.empty()) put(source, "host", host_);
-    Json event = Json::object();
-    put(event, "apiVersion", "v1");
-    put(event, "count", 1);
-    put(event, "eventTime", nullptr);
-    put(event, "firstTimestamp", now);
-    put(event, "involvedObject", object_reference(involved));
-    put(event, "kind", "Event");
-    put(event, "lastTimestamp", now);
-    put(event, "message", std::move(message));
-    put(event, "metadata", std::move(metadata));
-    put(event, "reason", reason);
-    put(event, "reportingComponent", component_);
-    put(event, "reportingInstance", host_);
-    put(event, "source", std::move(source));
-    put(event, "type", type);
-    return event;
-}
-
 EventRecorder::ObjectRecord& EventRecorder::record_of(const std::string& key) {
     if (const auto found = by_key_.find(key); found != by_key_.end()) {
         records_.splice(records_.begin(), records_, found->second);  // iterators stay valid
@@ -117,9 +76,9 @@ EventRecorder::ObjectRecord& EventRecorder::record_of(const std::string& key) {
     return records_.front().record;
 }
 
-Result<ObjectPtr> EventRecorder::record_event(const Json& involved, const std::string& type,
-                                              const std::string& reason,
-                                              const std::string& message) {
+Result<std::string> EventRecorder::record_event(const Json& involved, const std::string& type,
+                                                const std::string& reason,
+                                                const std::string& message) {
     const Json& m = metadata_of(involved);
     const std::string& involved_ns = text(m, "namespace");
     static const std::string kDefaultNamespace = "default";
@@ -161,7 +120,7 @@ Result<ObjectPtr> EventRecorder::record_event(const Json& involved, const std::s
 
     // The spam filter: a passive token bucket per source and object.
     if (!record.spam) record.spam.emplace(kSpamQps, kSpamBurst);
-    if (!record.spam->allow(client_.loop().now())) return ObjectPtr();
+    if (!record.spam->allow(client_.loop().now())) return std::string();
 
     const ResourceRef events = refs::kEvents.in(ns);
     const auto seen =
@@ -178,18 +137,31 @@ Result<ObjectPtr> EventRecorder::record_event(const Json& involved, const std::s
             client_.patch_shared(events, seen->name, PatchType::Merge, patch);
         if (patched) {
             seen->count += 1;
-            return patched;
+            return seen->name;
         }
         if (!patched.is_not_found()) return patched.error();
         record.observed.erase(seen);  // deleted meanwhile: write a new one
     }
-    Json event = make_event(involved, ns, free_event_name(events, name, now_nanos), type, reason,
-                            std::move(text_written), now);
-    Result<ObjectPtr> created = client_.create_shared(events, std::move(event));
+    const std::string event_name = free_event_name(events, name, now_nanos);
+    EventSpec spec;
+    spec.name = event_name;
+    spec.ns = ns;
+    spec.involved_api_version = text(involved, "apiVersion");
+    spec.involved_kind = text(involved, "kind");
+    spec.involved_name = name;
+    spec.involved_namespace = involved_ns;
+    spec.involved_resource_version = text(m, "resourceVersion");
+    spec.involved_uid = text(m, "uid");
+    spec.type = type;
+    spec.reason = reason;
+    spec.message = text_written;
+    spec.component = component_;
+    spec.host = host_;
+    spec.timestamp = now;
+    Result<std::string> created = client_.create_event(events, spec);
     if (created)
         record.observed.push_back(Observation{type, reason, combined ? std::string() : message,
-                                              combined, text(metadata_of(*created.value()), "name"),
-                                              1});
+                                              combined, created.value(), 1});
     return created;
 }
 

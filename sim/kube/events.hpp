@@ -9,7 +9,6 @@
 //    one instant would share a name: virtual time does not tick between them);
 //  - spam filter: a token bucket per source and object (burst 25, one token per 300 s);
 //    a filtered event is not written.
-// The recorder's caches are unbounded maps (client-go's are 4096-entry LRUs).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -31,10 +30,11 @@ class EventRecorder {
   public:
     EventRecorder(Client& client, std::string component, std::string host = "");
 
-    // type: "Normal" or "Warning". Returns the written Event (the API server's stored object,
-    // shared), a null pointer when the spam filter dropped it, or the API error.
-    Result<ObjectPtr> record_event(const Json& involved, const std::string& type,
-                                   const std::string& reason, const std::string& message);
+    // type: "Normal" or "Warning". Returns the name of the Event written (created, or patched
+    // with count+1), "" when the spam filter dropped it, or the API error. New Events go
+    // through Client::create_event: stored compact, no JSON tree made unless someone reads it.
+    Result<std::string> record_event(const Json& involved, const std::string& type,
+                                     const std::string& reason, const std::string& message);
 
     // How many involved objects the recorder remembers (client-go's maxLruCacheEntries).
     static constexpr std::size_t kMaxRecords = 4096;
@@ -42,9 +42,6 @@ class EventRecorder {
   private:
     std::string free_event_name(const ResourceRef& events, const std::string& object,
                                 std::int64_t now_nanos) const;
-    Json make_event(const Json& involved, const std::string& ns, std::string name,
-                    const std::string& type, const std::string& reason, std::string message,
-                    const std::string& now) const;
 
     // client-go's aggregate record for one (type, reason) of an object.
     struct Aggregate {
@@ -96,8 +93,5 @@ class EventRecorder {
     std::list<Entry> records_;
     std::unordered_map<std::string_view, std::list<Entry>::iterator> by_key_;
 };
-
-// The involvedObject reference for an object.
-Json object_reference(const Json& object);
 
 }  // namespace sim::kube

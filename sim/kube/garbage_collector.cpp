@@ -12,6 +12,9 @@ void GarbageCollector::start() {
     for (const auto& kind_ref : client_.resources()) {
         const ResourceInfo& info = kind_ref;
         if (!info.has_verb("watch") || !info.has_verb("delete")) continue;
+        // graph_builder.go ignoredResources (DefaultIgnoredResources): core/v1 Events are not
+        // watched; nothing owns them, and they are the most written resource.
+        if (info.group.empty() && info.plural == "events") continue;
         const ResourceRef ref{info.group, info.storage_version, info.plural, ""};
         auto w = client_.watch(ref, {.resource_version = "0"},
                                [this, info](const WatchEvent& e) { on_event(info, e); });

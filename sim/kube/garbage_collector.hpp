@@ -1,5 +1,5 @@
 // The garbage collector (pkg/controller/garbagecollector, reduced; k8s-semantics.md §1.8):
-// keeps an owner -> dependents graph from watches on every resource, and
+// keeps an owner -> dependents graph from watches on every resource but Events, and
 //  - Background: once an owner is gone, deletes each dependent whose owners are all gone
 //    (with the policy the dependent carries), or strips the dangling ownerReferences when some
 //    owners remain;
@@ -28,7 +28,8 @@ class GarbageCollector {
     GarbageCollector(const GarbageCollector&) = delete;
     GarbageCollector& operator=(const GarbageCollector&) = delete;
 
-    // Watches every resource that can be watched and deleted (from resourceVersion "0").
+    // Watches every resource that can be watched and deleted (from resourceVersion "0"),
+    // except core/v1 Events, as the real one.
     void start();
     void stop() { watches_.clear(); }
     // Deletions and patches the collector has issued, for tests and traces.

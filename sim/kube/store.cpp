@@ -8,8 +8,11 @@ namespace {
 
 using Json = nlohmann::json;
 
-// metadata.labels when it is an object, else nullptr (as LabelSelector::matches_object reads it).
-const Json* labels_of(const Json& object) {
+// metadata.labels when it is an object, else nullptr (as LabelSelector::matches_object reads
+// it). A compact object has none (stored_object.hpp): its tree is not made to find that out.
+const Json* labels_of(const StoredObject& stored) {
+    if (stored.is_compact()) return nullptr;
+    const Json& object = *stored.tree();
     const auto meta = object.find("metadata");
     if (meta == object.end() || !meta->is_object()) return nullptr;
     const auto labels = meta->find("labels");
@@ -114,16 +117,16 @@ void Bucket::KeyIndex::erase(Map::iterator node) {
 
 const ObjectPtr* Bucket::find(std::string_view ns, std::string_view name) const {
     const Map::iterator* node = by_key_.find(ns, name);
-    return node == nullptr ? nullptr : &(*node)->second;
+    return node == nullptr ? nullptr : &(*node)->second.tree();
 }
 
-ObjectPtr Bucket::put(std::string_view ns, std::string_view name, ObjectPtr object) {
+StoredObject Bucket::put(std::string_view ns, std::string_view name, StoredObject object) {
     if (const Map::iterator* found = by_key_.find(ns, name); found != nullptr) {
         const Map::iterator it = *found;
-        ObjectPtr old = std::move(it->second);
-        if (!same_labels(labels_of(*old), labels_of(*object))) {
-            unindex_labels(it, *old);
-            index_labels(it, *object);
+        StoredObject old = std::move(it->second);
+        if (!same_labels(labels_of(old), labels_of(object))) {
+            unindex_labels(it, old);
+            index_labels(it, object);
         }
         it->second = std::move(object);
         return old;
@@ -131,22 +134,22 @@ ObjectPtr Bucket::put(std::string_view ns, std::string_view name, ObjectPtr obje
     const auto [it, inserted] =
         objects_.emplace(ObjectKey{std::string(ns), std::string(name)}, std::move(object));
     by_key_.insert(it);
-    index_labels(it, *it->second);
-    return nullptr;
+    index_labels(it, it->second);
+    return {};
 }
 
-ObjectPtr Bucket::take(const std::string& ns, const std::string& name) {
+StoredObject Bucket::take(const std::string& ns, const std::string& name) {
     const Map::iterator* found = by_key_.find(ns, name);
-    if (found == nullptr) return nullptr;
+    if (found == nullptr) return {};
     const Map::iterator it = *found;
-    ObjectPtr old = std::move(it->second);
-    unindex_labels(it, *old);
+    StoredObject old = std::move(it->second);
+    unindex_labels(it, old);
     by_key_.erase(it);  // before the node (whose key it hashes) goes
     objects_.erase(it);
     return old;
 }
 
-void Bucket::index_labels(const_iterator it, const Json& object) {
+void Bucket::index_labels(const_iterator it, const StoredObject& object) {
     const Json* labels = labels_of(object);
     if (labels == nullptr) return;
     for (const auto& [key, value] : labels->items())
@@ -154,7 +157,7 @@ void Bucket::index_labels(const_iterator it, const Json& object) {
             by_label_[label_term(key, value.get_ref<const std::string&>())].insert(it);
 }
 
-void Bucket::unindex_labels(const_iterator it, const Json& object) {
+void Bucket::unindex_labels(const_iterator it, const StoredObject& object) {
     const Json* labels = labels_of(object);
     if (labels == nullptr) return;
     for (const auto& [key, value] : labels->items()) {
@@ -206,7 +209,7 @@ void Bucket::visit(const std::string& ns, const std::optional<ObjectKey>& after,
         // so there are no duplicates).
         if (best->values.size() > 1) std::sort(candidates.begin(), candidates.end(), ByKey{});
         for (const const_iterator& it : candidates)
-            if (wanted(it->first)) visitor(it->first, it->second);
+            if (wanted(it->first)) visitor(it->first, it->second.tree());
         return;
     }
     // A full scan, limited to the namespace's range of keys.
@@ -217,7 +220,7 @@ void Bucket::visit(const std::string& ns, const std::optional<ObjectKey>& after,
         it = objects_.lower_bound(ObjectKey{ns, ""});
     for (; it != objects_.end(); ++it) {
         if (!ns.empty() && it->first.first != ns) break;
-        if (wanted(it->first)) visitor(it->first, it->second);
+        if (wanted(it->first)) visitor(it->first, it->second.tree());
     }
 }
 

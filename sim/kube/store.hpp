@@ -10,7 +10,9 @@
 //
 // Objects are never modified in place: a write stores a new object and the old pointer lives
 // on in the watch history and with every caller that holds it. So a get or a watch event can
-// hand out the stored object itself, with no copy.
+// hand out the stored object itself, with no copy. An object may be stored compact
+// (stored_object.hpp): its tree is made when it is first read, and the label index leaves it
+// out (compact objects have no labels).
 //
 // Determinism: only the ordered map and the ordered per-label sets are ever iterated; the hash
 // tables serve lookups only.
@@ -33,6 +35,7 @@
 
 #include "sim/kube/object_ptr.hpp"
 #include "sim/kube/selectors.hpp"
+#include "sim/kube/stored_object.hpp"
 
 namespace sim::kube {
 
@@ -40,7 +43,7 @@ using ObjectKey = std::pair<std::string, std::string>;  // namespace ("" if clus
 
 class Bucket {
   public:
-    using Map = std::map<ObjectKey, ObjectPtr>;
+    using Map = std::map<ObjectKey, StoredObject>;
     using const_iterator = Map::const_iterator;
 
     Bucket() = default;
@@ -54,15 +57,16 @@ class Bucket {
     std::size_t size() const { return objects_.size(); }
     bool empty() const { return objects_.empty(); }
 
-    // The stored object, or nullptr.
+    // The stored object's tree (made now for a compact object never read), or nullptr.
     const ObjectPtr* find(std::string_view ns, std::string_view name) const;
+    // Whether (ns, name) is stored (a compact object's tree is not made to find out).
     bool contains(std::string_view ns, std::string_view name) const {
-        return find(ns, name) != nullptr;
+        return by_key_.find(ns, name) != nullptr;
     }
-    // Stores `object` under (ns, name); returns the object it replaced (null when new).
-    ObjectPtr put(std::string_view ns, std::string_view name, ObjectPtr object);
-    // Removes (ns, name); returns the removed object (null when absent).
-    ObjectPtr take(const std::string& ns, const std::string& name);
+    // Stores `object` under (ns, name); returns the object it replaced (empty when new).
+    StoredObject put(std::string_view ns, std::string_view name, StoredObject object);
+    // Removes (ns, name); returns the removed object (empty when absent).
+    StoredObject take(const std::string& ns, const std::string& name);
 
     // Visits, in key order, every object in `ns` ("" = all) with a key after `after` that
     // may match `selector`: only the candidates of the selector's most selective equality or
@@ -110,8 +114,8 @@ class Bucket {
     };
     using KeySet = std::set<const_iterator, ByKey>;
 
-    void index_labels(const_iterator it, const nlohmann::json& object);
-    void unindex_labels(const_iterator it, const nlohmann::json& object);
+    void index_labels(const_iterator it, const StoredObject& object);
+    void unindex_labels(const_iterator it, const StoredObject& object);
     // The objects labelled key=value, or nullptr.
     const KeySet* with_label(const std::string& key, const std::string& value) const;
 

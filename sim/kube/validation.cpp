@@ -56,23 +56,6 @@ std::string_view string_or(const Json& object, const char* key, std::string_view
     return it->get_ref<const std::string&>();
 }
 
-// dns1123_subdomain_error(name).empty(), without building any string.
-bool is_dns1123_subdomain(std::string_view name) {
-    if (name.empty() || name.size() > 253) return false;
-    std::size_t start = 0;
-    while (true) {
-        const auto dot = name.find('.', start);
-        const std::string_view part = name.substr(
-            start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-        const bool ok = !part.empty() && lower_alnum(part.front()) && lower_alnum(part.back()) &&
-                        std::all_of(part.begin(), part.end(),
-                                    [](char c) { return lower_alnum(c) || c == '-'; });
-        if (!ok) return false;
-        if (dot == std::string_view::npos) return true;
-        start = dot + 1;
-    }
-}
-
 // A label key LabelSelector::parse surely accepts as a selector of its own: one identifier
 // token (no space and no selector operator in it) that passes its key validation (an optional
 // DNS-1123 subdomain prefix and '/', then a name part). Anything else is left to parse().
@@ -420,6 +403,23 @@ void validate_pod_spec_update(const Json& spec, const Json& old_spec, FieldError
 }
 
 }  // namespace
+
+// dns1123_subdomain_error(name).empty(), without building any string.
+bool is_dns1123_subdomain(std::string_view name) {
+    if (name.empty() || name.size() > 253) return false;
+    std::size_t start = 0;
+    while (true) {
+        const auto dot = name.find('.', start);
+        const std::string_view part = name.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        const bool ok = !part.empty() && lower_alnum(part.front()) && lower_alnum(part.back()) &&
+                        std::all_of(part.begin(), part.end(),
+                                    [](char c) { return lower_alnum(c) || c == '-'; });
+        if (!ok) return false;
+        if (dot == std::string_view::npos) return true;
+        start = dot + 1;
+    }
+}
 
 std::string dns1123_subdomain_error(const std::string& name) {
     bool ok = !name.empty() && name.size() <= 253;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <string_view>
 
 #include "sim/kube/registry.hpp"
 #include "sim/kube/status.hpp"
@@ -20,7 +21,9 @@ FieldErrors validate_object_meta(const ResourceInfo& resource, const nlohmann::j
 FieldErrors validate_object(const ResourceInfo& resource, const nlohmann::json& object,
                             const nlohmann::json* old);
 
-// Name checks (apimachinery/pkg/util/validation): return "" when valid, else the message.
+// Name checks (apimachinery/pkg/util/validation): is_* says whether a name is valid; the
+// *_error functions return "" when it is, else the message.
+bool is_dns1123_subdomain(std::string_view name);
 std::string dns1123_subdomain_error(const std::string& name);
 std::string dns1123_label_error(const std::string& name);
 std::string dns1035_label_error(const std::string& name);

@@ -68,7 +68,8 @@ std::vector<std::uint64_t> WatchHub::candidates(const Change& change) const {
     if (change.group_resource != "pods" || pods_by_node_.empty()) return ids;
     const std::size_t unpinned = ids.size();
     std::optional<std::string> last;
-    for (const Json* object : {change.object.get(), change.previous.get()}) {
+    for (const StoredObject* stored : {&change.object, &change.previous}) {
+        const Json* object = stored->tree().get();
         if (object == nullptr || !object->is_object()) continue;
         const std::string node = selectable_field_value(*object, "spec.nodeName");
         if (node == last) continue;  // unchanged: its watchers are in already
@@ -98,10 +99,11 @@ std::optional<WatchEvent> WatchHub::translate(const Watcher& w,
     const Change& c = *shared;
     if (c.group_resource != w.spec.group_resource) return std::nullopt;
     if (!w.spec.ns.empty() && c.ns != w.spec.ns) return std::nullopt;
-    const bool now = matches(w, *c.object);
-    const bool before = c.previous != nullptr && !c.previous->is_null() && matches(w, *c.previous);
     // The change's own object (the store's): no copy per watcher.
-    const std::shared_ptr<const Json>& object = c.object;
+    const std::shared_ptr<const Json>& object = c.object.tree();
+    const bool now = matches(w, *object);
+    const ObjectPtr& previous = c.previous.tree();
+    const bool before = previous != nullptr && !previous->is_null() && matches(w, *previous);
     switch (c.type) {
         case WatchEventType::Added:
             if (!now) return std::nullopt;
@@ -114,8 +116,8 @@ std::optional<WatchEvent> WatchHub::translate(const Watcher& w,
             if (now) return WatchEvent{WatchEventType::Added, present(w, object)};
             if (before) {
                 // cache_watcher.go: the old state with the new resourceVersion.
-                Json old = *c.previous;
-                old["metadata"]["resourceVersion"] = c.object->at("metadata").at("resourceVersion");
+                Json old = *previous;
+                old["metadata"]["resourceVersion"] = object->at("metadata").at("resourceVersion");
                 return WatchEvent{WatchEventType::Deleted,
                                   present(w, std::make_shared<const Json>(std::move(old)))};
             }

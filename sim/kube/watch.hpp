@@ -19,6 +19,7 @@
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kube/object_ptr.hpp"
 #include "sim/kube/selectors.hpp"
+#include "sim/kube/stored_object.hpp"
 
 namespace sim::kube {
 
@@ -52,10 +53,12 @@ struct Change {
     std::string ns;
     WatchEventType type = WatchEventType::Added;  // Added, Modified or Deleted
     // The new state (last state for Deleted): for Added and Modified the store's own object,
-    // shared, not copied. Never null.
-    ObjectPtr object;
-    // The old state for Modified and Deleted (the object the store held before); null for Added.
-    ObjectPtr previous;
+    // shared, not copied (a compact one makes its tree only when a watcher needs it). Never
+    // empty.
+    StoredObject object;
+    // The old state for Modified and Deleted (the object the store held before); empty for
+    // Added.
+    StoredObject previous;
 };
 
 struct WatcherSpec {

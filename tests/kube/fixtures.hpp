@@ -27,6 +27,11 @@ struct Cluster {
     sim::kube::Client client;
 };
 
+// The Event an EventRecorder::record_event call wrote (in "default"), read back.
+inline Json recorded(Cluster& c, const sim::kube::Result<std::string>& written) {
+    return c.client.get(sim::kube::refs::kEvents.in("default"), written.value()).value();
+}
+
 inline Json deployment(const std::string& name, int replicas = 2) {
     return Json::parse(R"({
       "apiVersion": "apps/v1", "kind": "Deployment",

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/kube/compact_event.hpp"
 #include "sim/kube/informer.hpp"
 #include "sim/kube/object_meta.hpp"
 #include "sim/kube/store.hpp"
@@ -242,7 +243,7 @@ TEST_CASE("the bucket's label index follows puts and takes", "[store]") {
             const std::string name = "o" + std::to_string(*rc::gen::inRange(0, 12));
             if (*rc::gen::inRange(0, 4) == 0) {
                 const bool present = bucket.contains(ns, name);
-                RC_ASSERT((bucket.take(ns, name) != nullptr) == present);
+                RC_ASSERT(static_cast<bool>(bucket.take(ns, name)) == present);
             } else {
                 const Json object{{"metadata", {{"labels", *gen_labels()}}}};
                 bucket.put(ns, name, std::make_shared<const Json>(object));
@@ -253,7 +254,7 @@ TEST_CASE("the bucket's label index follows puts and takes", "[store]") {
             for (const std::string& v : kLabelValues) {
                 std::size_t count = 0;
                 for (const auto& [key, object] : bucket)
-                    if ((*object)["metadata"]["labels"].value(k, "") == v) ++count;
+                    if ((*object.tree())["metadata"]["labels"].value(k, "") == v) ++count;
                 RC_ASSERT(bucket.labelled(k, v) == count);
             }
         const LabelSelector selector = LabelSelector::parse(random_selector());
@@ -269,7 +270,7 @@ TEST_CASE("the bucket's label index follows puts and takes", "[store]") {
         std::vector<ObjectKey> scanned;
         for (const auto& [key, object] : bucket)
             if ((ns.empty() || key.first == ns) && (!after || *after < key) &&
-                selector.matches_object(*object))
+                selector.matches_object(*object.tree()))
                 scanned.push_back(key);
         RC_ASSERT(visited == scanned);
     });
@@ -288,14 +289,14 @@ TEST_CASE("the bucket's key index finds every stored key and no removed one", "[
             const ObjectKey key{kNamespaces[*rc::gen::inRange<std::size_t>(0, 2)],
                                 "o" + std::to_string(*rc::gen::inRange(0, universe))};
             if (*rc::gen::inRange(0, 3) == 0) {
-                const ObjectPtr taken = bucket.take(key.first, key.second);
+                const ObjectPtr taken = bucket.take(key.first, key.second).tree();
                 const auto it = model.find(key);
                 RC_ASSERT((taken != nullptr) == (it != model.end()));
                 if (taken != nullptr) RC_ASSERT(*taken == Json(it->second));
                 model.erase(key);
             } else {
                 const ObjectPtr old =
-                    bucket.put(key.first, key.second, std::make_shared<const Json>(Json(i)));
+                    bucket.put(key.first, key.second, std::make_shared<const Json>(Json(i))).tree();
                 RC_ASSERT((old != nullptr) == model.contains(key));
                 model[key] = i;
             }
@@ -310,4 +311,43 @@ TEST_CASE("the bucket's key index finds every stored key and no removed one", "[
                 if (found != nullptr) RC_ASSERT(**found == Json(it->second));
             }
     });
+}
+
+// A compact object (stored_object.hpp) makes its tree only when something reads the object:
+// lookups of its key and label-indexed visits pass it by; find and full scans make the tree
+// once, and every reader shares it.
+TEST_CASE("a compact object in a bucket makes its tree on the first read only", "[store]") {
+    Bucket bucket;
+    bucket.put("default", "labelled",
+               std::make_shared<const Json>(Json{{"metadata", {{"labels", {{"app", "web"}}}}}}));
+    EventSpec spec;
+    spec.name = "p.1";
+    spec.ns = "default";
+    spec.reason = "Pulled";
+    const auto event =
+        std::make_shared<const CompactEvent>(spec, "uid-1", "2025-01-01T00:00:00Z", "5");
+    CHECK(!bucket.put("default", "p.1", event));
+    CHECK(bucket.contains("default", "p.1"));
+    std::vector<std::string> visited;
+    const auto visit = [&](const std::string& selector) {
+        visited.clear();
+        bucket.visit(
+            "default", std::nullopt, LabelSelector::parse(selector),
+            [&](const ObjectKey& key, const ObjectPtr&) { visited.push_back(key.second); });
+    };
+    visit("app=web");
+    CHECK(visited == std::vector<std::string>{"labelled"});
+    CHECK(bucket.labelled("app", "web") == 1);
+    CHECK_FALSE(event->materialized());
+    const ObjectPtr* found = bucket.find("default", "p.1");
+    REQUIRE(found != nullptr);
+    CHECK(event->materialized());
+    CHECK((**found)["reason"] == "Pulled");
+    CHECK((**found)["metadata"]["resourceVersion"] == "5");
+    CHECK(found->get() == event->tree().get());  // one tree, shared
+    visit("");
+    CHECK(visited == std::vector<std::string>{"labelled", "p.1"});
+    const StoredObject taken = bucket.take("default", "p.1");
+    CHECK(taken.is_compact());
+    CHECK(taken.tree().get() == event->tree().get());
 }

@@ -1,0 +1,111 @@
+#include "sim/kube/compact_event.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <initializer_list>
+
+#include "sim/kube/json_build.hpp"
+
+namespace sim::kube {
+namespace {
+
+using Json = nlohmann::json;
+
+Json text(std::string_view s) {
+    return Json(std::string(s));
+}
+
+}  // namespace
+
+Json event_json(const EventSpec& spec) {
+    // Members in key order (put).
+    Json involved = Json::object();
+    put(involved, "apiVersion", text(spec.involved_api_version));
+    put(involved, "kind", text(spec.involved_kind));
+    put(involved, "name", text(spec.involved_name));
+    put(involved, "namespace", text(spec.involved_namespace));
+    put(involved, "resourceVersion", text(spec.involved_resource_version));
+    put(involved, "uid", text(spec.involved_uid));
+    Json metadata = Json::object();
+    put(metadata, "name", text(spec.name));
+    put(metadata, "namespace", text(spec.ns));
+    Json source = Json::object();
+    put(source, "component", text(spec.component));
+    if (!spec.host.empty()) put(source, "host", text(spec.host));
+    Json event = Json::object();
+    put(event, "apiVersion", "v1");
+    put(event, "count", 1);
+    put(event, "eventTime", nullptr);
+    put(event, "firstTimestamp", text(spec.timestamp));
+    put(event, "involvedObject", std::move(involved));
+    put(event, "kind", "Event");
+    put(event, "lastTimestamp", text(spec.timestamp));
+    put(event, "message", text(spec.message));
+    put(event, "metadata", std::move(metadata));
+    put(event, "reason", text(spec.reason));
+    put(event, "reportingComponent", text(spec.component));
+    put(event, "reportingInstance", text(spec.host));
+    put(event, "source", std::move(source));
+    put(event, "type", text(spec.type));
+    return event;
+}
+
+CompactEvent::CompactEvent(const EventSpec& spec, std::string_view uid,
+                           std::string_view creation_timestamp, std::string_view resource_version) {
+    // In Field order.
+    const std::initializer_list<std::string_view> fields = {spec.name,
+                                                            spec.ns,
+                                                            spec.involved_api_version,
+                                                            spec.involved_kind,
+                                                            spec.involved_name,
+                                                            spec.involved_namespace,
+                                                            spec.involved_resource_version,
+                                                            spec.involved_uid,
+                                                            spec.type,
+                                                            spec.reason,
+                                                            spec.message,
+                                                            spec.component,
+                                                            spec.host,
+                                                            spec.timestamp,
+                                                            uid,
+                                                            creation_timestamp,
+                                                            resource_version};
+    static_assert(kFieldCount == 17);
+    std::size_t size = 0;
+    for (const std::string_view f : fields)
+        size += f.size();
+    text_.reserve(size);
+    std::size_t i = 0;
+    for (const std::string_view f : fields) {
+        text_.append(f);
+        end_[i++] = static_cast<std::uint32_t>(text_.size());
+    }
+}
+
+EventSpec CompactEvent::spec() const {
+    return EventSpec{field(kName),
+                     field(kNamespace),
+                     field(kInvolvedApiVersion),
+                     field(kInvolvedKind),
+                     field(kInvolvedName),
+                     field(kInvolvedNamespace),
+                     field(kInvolvedResourceVersion),
+                     field(kInvolvedUid),
+                     field(kType),
+                     field(kReason),
+                     field(kMessage),
+                     field(kComponent),
+                     field(kHost),
+                     field(kTimestamp)};
+}
+
+Json CompactEvent::to_json() const {
+    Json event = event_json(spec());
+    Json& metadata = event["metadata"];  // name and namespace already; the server's three
+    metadata["creationTimestamp"] = text(field(kCreationTimestamp));
+    metadata["resourceVersion"] = text(field(kResourceVersion));
+    metadata["uid"] = text(field(kUid));
+    return event;
+}
+
+}  // namespace sim::kube
