@@ -44,17 +44,18 @@ EventRecorder::EventRecorder(Client& client, std::string component, std::string 
 // two Events. Virtual time does not move between the Events of one instant (a pod's
 // Scheduled, Pulled, Created and Started), so the name takes the next nanosecond nobody has
 // used yet, as if the clock had ticked: the real format, and no create refused as
-// AlreadyExists after a trip through admission.
+// AlreadyExists after a trip through admission. The search starts after the nanosecond this
+// recorder last named an Event of the object by (`nanos` in, the one taken out): as with a
+// real clock, a recorder's names for one object only go forward.
 std::string EventRecorder::free_event_name(const ResourceRef& events, const std::string& object,
-                                           std::int64_t now_nanos) const {
+                                           std::int64_t& nanos) const {
     constexpr int kMaxTicks = 1000;  // more Events than this for one object in one instant: a bug
     std::string candidate = object + ".";
     const std::size_t prefix = candidate.size();
-    for (int tick = 0; tick < kMaxTicks; ++tick) {
+    for (int tick = 0; tick < kMaxTicks; ++tick, ++nanos) {
         char hex[20];
-        const auto end = std::to_chars(hex, hex + sizeof hex,
-                                       static_cast<unsigned long long>(now_nanos + tick), 16)
-                             .ptr;
+        const auto end =
+            std::to_chars(hex, hex + sizeof hex, static_cast<unsigned long long>(nanos), 16).ptr;
         candidate.resize(prefix);
         candidate.append(hex, end);
         if (!client_.exists(events, candidate)) return candidate;
@@ -142,7 +143,9 @@ Result<std::string> EventRecorder::record_event(const Json& involved, const std:
         if (!patched.is_not_found()) return patched.error();
         record.observed.erase(seen);  // deleted meanwhile: write a new one
     }
-    const std::string event_name = free_event_name(events, name, now_nanos);
+    std::int64_t name_nanos = std::max(now_nanos, record.last_name_nanos + 1);
+    const std::string event_name = free_event_name(events, name, name_nanos);
+    record.last_name_nanos = name_nanos;
     EventSpec spec;
     spec.name = event_name;
     spec.ns = ns;

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <list>
 #include <optional>
 #include <string>
@@ -41,7 +42,7 @@ class EventRecorder {
 
   private:
     std::string free_event_name(const ResourceRef& events, const std::string& object,
-                                std::int64_t now_nanos) const;
+                                std::int64_t& nanos) const;
 
     // client-go's aggregate record for one (type, reason) of an object.
     struct Aggregate {
@@ -69,6 +70,8 @@ class EventRecorder {
         std::optional<TokenBucket> spam;  // the spam filter's bucket
         std::vector<Aggregate> aggregates;
         std::vector<Observation> observed;
+        // The nanosecond of the last Event name given (free_event_name).
+        std::int64_t last_name_nanos = std::numeric_limits<std::int64_t>::min();
     };
 
     // The record of the object keyed `key` (kind, namespace, name, uid, apiVersion), made the
