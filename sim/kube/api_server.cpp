@@ -893,7 +893,7 @@ Result<ObjectPtr> ApiServer::update_shared(const ResourceRef& ref, const std::st
 
 ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
                                const std::string& name, Json object, const std::string& subresource,
-                               bool from_patch) {
+                               bool from_patch, bool spec_unchanged) {
     if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
     const std::string ns = scoped_namespace(r, ref);
     // Held, not copied: the stored object stays valid (and unchanged) across the write.
@@ -931,7 +931,7 @@ ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
             copy_or_erase(next, object, "status");
         } else {
             next = std::move(object);
-            copy_or_erase(next, old, "spec");
+            if (!spec_unchanged) copy_or_erase(next, old, "spec");
             if (r.kind == "Deployment" || r.kind == "ReplicaSet")
                 copy_or_erase(meta(next), meta_of(old), "labels");
             if (r.kind == "Pod") copy_or_erase(meta(next), meta_of(old), "ownerReferences");
@@ -1080,11 +1080,14 @@ ObjectPtr ApiServer::do_patch(const ResourceInfo& r, const ResourceRef& ref,
                               const std::string& name, PatchType type, Json body,
                               const std::string& subresource, const ApplyOptions& apply_options,
                               Json* scale) {
-    const std::vector<std::string> accepted = {"application/json-patch+json",
-                                               "application/merge-patch+json",
-                                               "application/apply-patch+yaml"};
     if (type == PatchType::Strategic && !r.supports_strategic_merge())
-        throw unsupported_media_type(content_type_of(type), accepted);
+        throw unsupported_media_type(content_type_of(type),
+                                     {"application/json-patch+json", "application/merge-patch+json",
+                                      "application/apply-patch+yaml"});
+    // A merge patch in the storage version that names no spec leaves the stored spec as it
+    // is: do_update need not compare it again (a kubelet's status patch, mostly).
+    const bool spec_unchanged = type == PatchType::Merge && ref.version == r.storage_version &&
+                                body.is_object() && !body.contains("spec");
     const std::string ns = scoped_namespace(r, ref);
     const auto apply = [&](Json current) -> Json {
         switch (type) {
@@ -1121,7 +1124,7 @@ ObjectPtr ApiServer::do_patch(const ResourceInfo& r, const ResourceRef& ref,
     }
     if (!subresource.empty() && !(subresource == "status" && r.has_status)) throw unknown_path();
     Json patched = apply(present(r, old, ref.version));
-    return do_update(r, ref, name, std::move(patched), subresource, true);
+    return do_update(r, ref, name, std::move(patched), subresource, true, spec_unchanged);
 }
 
 // ---------------------------------------------------------------------------------- delete

@@ -239,8 +239,10 @@ class ApiServer {
     // a dry run the one that would have been stored, or the unchanged one for a no-op update).
     ObjectPtr do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
     void do_create_event(const ResourceInfo& r, const ResourceRef& ref, const EventSpec& spec);
+    // spec_unchanged: `object` is the stored object with a patch that names no spec applied.
     ObjectPtr do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
-                        Json object, const std::string& subresource, bool from_patch);
+                        Json object, const std::string& subresource, bool from_patch,
+                        bool spec_unchanged = false);
     // Through the scale subresource: nullptr, and the Scale in `*scale`.
     ObjectPtr do_patch(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
                        PatchType type, Json patch, const std::string& subresource,

@@ -1,13 +1,18 @@
 #include "sim/kube/object_meta.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace sim::kube::meta {
 namespace {
 
+// Keys as string_views: nlohmann compares a const char* key with strlen at every step of the
+// tree's descent, and these run for every object a controller looks at.
+using namespace std::string_view_literals;
+
 const Json& metadata(const Json& object) {
     static const Json empty = Json::object();
-    const auto it = object.find("metadata");
+    const auto it = object.find("metadata"sv);
     return it != object.end() && it->is_object() ? *it : empty;
 }
 
@@ -17,10 +22,15 @@ Json& metadata(Json& object) {
     return object["metadata"];
 }
 
-std::string text(const Json& object, const char* key) {
-    const Json& m = metadata(object);
+// metadata[key] in place when it is a string, else "".
+std::string_view view(const Json& m, std::string_view key) {
     const auto it = m.find(key);
-    return it != m.end() && it->is_string() ? it->get<std::string>() : std::string{};
+    return it != m.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                            : std::string_view{};
+}
+
+std::string text(const Json& object, std::string_view key) {
+    return std::string(view(metadata(object), key));
 }
 
 }  // namespace
@@ -57,7 +67,7 @@ void set_label(Json& object, const std::string& key, const std::string& value) {
 
 std::optional<std::string> annotation(const Json& object, const std::string& key) {
     const Json& m = metadata(object);
-    const auto a = m.find("annotations");
+    const auto a = m.find("annotations"sv);
     if (a == m.end() || !a->is_object()) return std::nullopt;
     const auto it = a->find(key);
     if (it == a->end() || !it->is_string()) return std::nullopt;
@@ -73,7 +83,7 @@ void set_annotation(Json& object, const std::string& key, const std::string& val
 
 bool has_finalizer(const Json& object, const std::string& finalizer) {
     const Json& m = metadata(object);
-    const auto f = m.find("finalizers");
+    const auto f = m.find("finalizers"sv);
     return f != m.end() && f->is_array() &&
            std::find(f->begin(), f->end(), Json(finalizer)) != f->end();
 }
@@ -108,7 +118,7 @@ Json controller_ref(const Json& owner) {
 
 std::optional<Json> controller_of(const Json& object) {
     const Json& m = metadata(object);
-    const auto refs = m.find("ownerReferences");
+    const auto refs = m.find("ownerReferences"sv);
     if (refs == m.end() || !refs->is_array()) return std::nullopt;
     for (const auto& r : *refs)
         if (r.value("controller", false)) return r;
@@ -133,8 +143,14 @@ void add_owner_reference(Json& object, const Json& reference) {
 }
 
 std::string key_of(const Json& object) {
-    const std::string ns = namespace_of(object);
-    return ns.empty() ? name(object) : ns + "/" + name(object);
+    const Json& m = metadata(object);
+    const std::string_view ns = view(m, "namespace");
+    const std::string_view object_name = view(m, "name");
+    std::string key;
+    key.reserve(ns.size() + 1 + object_name.size());
+    if (!ns.empty()) key.append(ns).append(1, '/');
+    key.append(object_name);
+    return key;
 }
 
 std::pair<std::string, std::string> split_key(const std::string& key) {
