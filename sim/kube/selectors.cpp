@@ -497,8 +497,47 @@ void FieldSelector::check_supported(const ResourceInfo& resource) const {
     }
 }
 
+namespace {
+
+// Where a dotted field path ("spec.nodeName") leads: its value, nothing (a member is absent:
+// value null), or a dead end (a step that is not an object). Steps are looked up by
+// string_view: no string is built.
+struct FieldAt {
+    const Json* value = nullptr;
+    bool dead_end = false;
+};
+FieldAt field_at(const Json& object, std::string_view field) {
+    const Json* at = &object;
+    std::size_t start = 0;
+    while (start <= field.size()) {
+        const auto dot = field.find('.', start);
+        const std::string_view part = field.substr(
+            start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        if (!at->is_object()) return {nullptr, true};
+        const auto it = at->find(part);
+        if (it == at->end()) return {};
+        at = &*it;
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+    }
+    return {at, false};
+}
+
+bool is_alias(std::string_view field) {
+    return field == "source" || field == "status.podIPs";
+}
+
+}  // namespace
+
 bool FieldSelector::matches(const Json& object) const {
     return std::all_of(requirements_.begin(), requirements_.end(), [&](const auto& r) {
+        // A string value (the common case: spec.nodeName, metadata.name) compares in place;
+        // anything else as selectable_field_value renders it.
+        if (!is_alias(r.field)) {
+            const FieldAt at = field_at(object, r.field);
+            if (at.value != nullptr && at.value->is_string())
+                return (at.value->template get_ref<const std::string&>() == r.value) == r.equals;
+        }
         return (selectable_field_value(object, r.field) == r.value) == r.equals;
     });
 }
@@ -506,31 +545,17 @@ bool FieldSelector::matches(const Json& object) const {
 std::string selectable_field_value(const Json& object, std::string_view field) {
     if (field == "source") return selectable_field_value(object, "source.component");
     if (field == "status.podIPs") return selectable_field_value(object, "status.podIP");
-    const Json* at = &object;
-    std::size_t start = 0;
-    while (start <= field.size()) {
-        const auto dot = field.find('.', start);
-        const std::string part(field.substr(
-            start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-        if (!at->is_object()) return "";
-        const auto it = at->find(part);
-        if (it == at->end()) {
-            at = nullptr;
-            break;
-        }
-        at = &*it;
-        if (dot == std::string_view::npos) break;
-        start = dot + 1;
-    }
-    if (at == nullptr || at->is_null()) {
+    const FieldAt at = field_at(object, field);
+    if (at.dead_end) return "";
+    if (at.value == nullptr || at.value->is_null()) {
         // Booleans that default to false select as "false" (conversion.go uses the typed value).
         if (field == "spec.hostNetwork" || field == "spec.unschedulable") return "false";
         if (field == "status.replicas") return "0";
         return "";
     }
-    if (at->is_string()) return at->get<std::string>();
-    if (at->is_boolean()) return at->get<bool>() ? "true" : "false";
-    return at->dump();
+    if (at.value->is_string()) return at.value->get<std::string>();
+    if (at.value->is_boolean()) return at.value->get<bool>() ? "true" : "false";
+    return at.value->dump();
 }
 
 Labels object_labels(const Json& object) {
