@@ -48,7 +48,7 @@ Json& meta(Json& object) {
     }
     auto& m = object.get_ref<Json::object_t&>();
     auto it = m.lower_bound("metadata"sv);
-    if (it == m.end() || it->first != "metadata")
+    if (it == m.end() || it->first != "metadata"sv)
         it = m.emplace_hint(it, "metadata", Json::object());
     else if (!it->second.is_object())
         it->second = Json::object();
@@ -69,7 +69,7 @@ std::string_view sv(const Json& object, std::string_view key) {
                : std::string_view{};
 }
 
-std::string str(const Json& object, const char* key) {
+std::string str(const Json& object, std::string_view key) {
     return std::string(sv(object, key));
 }
 
@@ -94,16 +94,21 @@ bool is_deleting(const Json& object) {
     return m.contains("deletionTimestamp") && !m["deletionTimestamp"].is_null();
 }
 
-void copy_or_erase(Json& to, const Json& from, const char* key) {
+// `to` is an object (do_update's next, or its metadata).
+void copy_or_erase(Json& to, const Json& from, std::string_view key) {
     const auto it = from.find(key);
     if (it == from.end()) {
-        to.erase(key);
+        erase_member(to, key);
         return;
     }
     // Comparing allocates nothing and usually finds them equal (a status update carries the
     // spec it read); copying a pod's spec allocates hundreds of nodes.
-    Json& target = to[key];
-    if (target != *it) target = *it;
+    auto& members = to.get_ref<Json::object_t&>();
+    const auto target = members.lower_bound(key);
+    if (target == members.end() || target->first != key)
+        members.emplace_hint(target, key, *it);
+    else if (target->second != *it)
+        target->second = *it;
 }
 
 // a == b, looking first at the member `likely` (what the write was about: a status update's
@@ -182,7 +187,7 @@ std::optional<std::uint64_t> parse_u64(std::string_view text) {
 // pkg/apis/core/v1/helper/qos: Guaranteed when every container limits cpu and memory and
 // requests equal limits; BestEffort when nothing requests or limits anything.
 // (Reads members in place: `value(key, {})` would copy the whole spec.)
-const Json& member_or(const Json& object, const char* key, const Json& empty) {
+const Json& member_or(const Json& object, std::string_view key, const Json& empty) {
     if (!object.is_object()) (void)object.value(key, empty);  // throws as value() does
     const auto it = object.find(key);
     return it != object.end() ? *it : empty;
@@ -656,7 +661,7 @@ ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Js
             object["spec"] = Json{{"finalizers", Json::array({"kubernetes"})}};
             break;
     }
-    if (r.kind == "Service") allocate_cluster_ip(object);
+    if (r.kind == "Service"sv) allocate_cluster_ip(object);
 
     const std::string generate_prefix(sv(md, "generateName"));
     const bool generated = sv(md, "name").empty() && !generate_prefix.empty();
@@ -932,9 +937,9 @@ ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
         } else {
             next = std::move(object);
             if (!spec_unchanged) copy_or_erase(next, old, "spec");
-            if (r.kind == "Deployment" || r.kind == "ReplicaSet")
+            if (r.kind == "Deployment"sv || r.kind == "ReplicaSet"sv)
                 copy_or_erase(meta(next), meta_of(old), "labels");
-            if (r.kind == "Pod") copy_or_erase(meta(next), meta_of(old), "ownerReferences");
+            if (r.kind == "Pod"sv) copy_or_erase(meta(next), meta_of(old), "ownerReferences");
         }
     } else {
         next = std::move(object);

@@ -199,17 +199,20 @@ void Bucket::visit(const std::string& ns, const std::optional<ObjectKey>& after,
             best_count = count;
         }
     }
-    if (best != nullptr) {
+    // The index helps when it is selective; from a quarter of the objects on, a scan in key
+    // order costs less than sorting the candidates.
+    if (best != nullptr && best_count * 4 < objects_.size()) {
         std::vector<const_iterator> candidates;
         candidates.reserve(best_count);
         for (const std::string& value : best->values)
             if (const KeySet* set = with_label(best->key, value))
-                candidates.insert(candidates.end(), set->begin(), set->end());
-        // Several values of an `in`: merge back into key order (an object has one value per key,
-        // so there are no duplicates).
-        if (best->values.size() > 1) std::sort(candidates.begin(), candidates.end(), ByKey{});
+                for (const const_iterator& it : *set)
+                    if (wanted(it->first)) candidates.push_back(it);
+        // The sets are hashed: key order (the scan's order) comes from sorting. An object has
+        // one value per key, so the values of an `in` give no duplicates.
+        std::sort(candidates.begin(), candidates.end(), ByKey{});
         for (const const_iterator& it : candidates)
-            if (wanted(it->first)) visitor(it->first, it->second.tree());
+            visitor(it->first, it->second.tree());
         return;
     }
     // A full scan, limited to the namespace's range of keys.

@@ -25,18 +25,21 @@ bool is_label(std::string_view s, bool alpha_first) {
     return std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
 }
 
+// Keys are string_views throughout: nlohmann compares a const char* key with a strlen at
+// every step down an object's tree, and validation runs on every write.
+
 // object.value(key, empty) without copying the member: the member itself, or `empty` when
 // absent (value() throws for a non-object, and so does this).
-const Json& member_or(const Json& object, const char* key, const Json& empty) {
+const Json& member_or(const Json& object, std::string_view key, const Json& empty) {
     if (!object.is_object()) (void)object.value(key, empty);
     const auto it = object.find(key);
     return it != object.end() ? *it : empty;
 }
-const Json& member_or_empty_object(const Json& object, const char* key) {
+const Json& member_or_empty_object(const Json& object, std::string_view key) {
     static const Json empty = Json::object();
     return member_or(object, key, empty);
 }
-const Json& member_or_empty_array(const Json& object, const char* key) {
+const Json& member_or_empty_array(const Json& object, std::string_view key) {
     static const Json empty = Json::array();
     return member_or(object, key, empty);
 }
@@ -48,7 +51,7 @@ std::string field_at(const std::string& base, std::size_t index) {
 // object.value(key, fallback) for a string member, read in place: the member's text, or
 // `fallback` when absent. A non-object or a member that is not a string throws the
 // type_error value() throws.
-std::string_view string_or(const Json& object, const char* key, std::string_view fallback) {
+std::string_view string_or(const Json& object, std::string_view key, std::string_view fallback) {
     if (!object.is_object()) (void)object.value(key, std::string{});
     const auto it = object.find(key);
     if (it == object.end()) return fallback;
@@ -83,9 +86,9 @@ bool is_plain_valid_label_key(std::string_view key) {
                        [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
-const Json* find_path(const Json& object, std::initializer_list<const char*> path) {
+const Json* find_path(const Json& object, std::initializer_list<std::string_view> path) {
     const Json* at = &object;
-    for (const char* key : path) {
+    for (const std::string_view key : path) {
         if (!at->is_object()) return nullptr;
         const auto it = at->find(key);
         if (it == at->end()) return nullptr;
@@ -95,7 +98,7 @@ const Json* find_path(const Json& object, std::initializer_list<const char*> pat
 }
 
 // `field` is `base` + `suffix`, built only for an error.
-void check_non_negative(const Json& spec, const char* key, std::string_view base,
+void check_non_negative(const Json& spec, std::string_view key, std::string_view base,
                         std::string_view suffix, FieldErrors& errs) {
     const auto it = spec.find(key);
     if (it == spec.end() || it->is_null()) return;
@@ -108,7 +111,7 @@ void check_non_negative(const Json& spec, const char* key, std::string_view base
 }
 
 void validate_containers(const Json& pod_spec, const std::string& base, FieldErrors& errs) {
-    const auto it = pod_spec.find("containers");
+    const auto it = pod_spec.find(std::string_view("containers"));
     if (it == pod_spec.end() || !it->is_array() || it->empty()) {
         errs.push_back(required(base + ".containers"));
         return;
@@ -132,9 +135,10 @@ void validate_containers(const Json& pod_spec, const std::string& base, FieldErr
             names.push_back(name);
         }
         if (string_or(c, "image", "").empty()) errs.push_back(required(at() + ".image"));
-        if (c.contains("ports") && c["ports"].is_array())
-            for (std::size_t p = 0; p < c["ports"].size(); ++p) {
-                const Json& port = c["ports"][p];
+        const auto ports = c.is_object() ? c.find(std::string_view("ports")) : c.end();
+        if (ports != c.end() && ports->is_array())
+            for (std::size_t p = 0; p < ports->size(); ++p) {
+                const Json& port = (*ports)[p];
                 const long long n = port.value("containerPort", 0LL);
                 if (n < 1 || n > 65535)
                     errs.push_back(invalid(field_at(at() + ".ports", p) + ".containerPort",
@@ -272,19 +276,19 @@ void validate_seldon_schema(const Json& sdep, FieldErrors& errs) {
                                "must be greater than or equal to 0"));
 }
 
-void validate_label_map(const Json& meta, const char* key, FieldErrors& errs) {
-    const bool labels = std::string_view(key) == "labels";
+void validate_label_map(const Json& meta, std::string_view key, FieldErrors& errs) {
+    const bool labels = key == "labels";
     const auto it = meta.find(key);
     if (it == meta.end() || it->is_null()) return;
     if (!it->is_object()) {
-        errs.push_back(
-            invalid(std::string("metadata.") + key, render_value(*it), "must be a map of strings"));
+        errs.push_back(invalid(std::string("metadata.").append(key), render_value(*it),
+                               "must be a map of strings"));
         return;
     }
     for (const auto& [k, v] : it->items()) {
         if (!v.is_string()) {
-            errs.push_back(
-                invalid(std::string("metadata.") + key, render_value(v), "values must be strings"));
+            errs.push_back(invalid(std::string("metadata.").append(key), render_value(v),
+                                   "values must be strings"));
             continue;
         }
         if (!labels) continue;
@@ -474,9 +478,10 @@ FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& objec
     } else {
         // The checks first; the message only for an invalid name.
         std::string e;
-        if (resource.kind == "Service") {
+        const std::string_view kind = resource.kind;  // compared by size first, no strlen
+        if (kind == "Service") {
             if (!is_label(name, true)) e = dns1035_label_error(std::string(name));
-        } else if (resource.kind == "Namespace") {
+        } else if (kind == "Namespace") {
             if (!is_label(name, false)) e = dns1123_label_error(std::string(name));
         } else if (!is_dns1123_subdomain(name)) {
             e = dns1123_subdomain_error(std::string(name));
@@ -492,7 +497,7 @@ FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& objec
 
 FieldErrors validate_object(const ResourceInfo& resource, const Json& object, const Json* old) {
     FieldErrors errs;
-    const std::string& kind = resource.kind;
+    const std::string_view kind = resource.kind;  // compared by size first, no strlen
     if (kind == "Deployment" || kind == "ReplicaSet") {
         validate_workload(object, errs);
         // apps/v1 selectors are immutable (ValidateDeploymentUpdate / ValidateReplicaSetUpdate).
