@@ -65,7 +65,9 @@ void MetricsServer::Buckets::add(std::int64_t amount) {
 }
 
 std::int64_t MetricsServer::Buckets::amount(std::int64_t index) const {
-    if (index < 0 || index < latest_ - 2) return 0;  // dropped (or never reported)
+    // Dropped (or never reported). `index + 2 < latest_`, not `index < latest_ - 2`: latest_
+    // is kNone (the lowest int64) until the first report, and subtracting from it overflows.
+    if (index < 0 || index + 2 < latest_) return 0;
     const auto slot = static_cast<std::size_t>(index % 3);
     return index_[slot] == index ? amount_[slot] : 0;
 }
