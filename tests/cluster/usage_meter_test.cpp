@@ -70,6 +70,22 @@ TEST_CASE("metrics-server: a meter reports what the name-based call reports, win
     });
 }
 
+// A meter resolved by a first report of nothing holds no window yet; reading it must not
+// subtract from its "none yet" marker (the lowest int64): UBSan flagged that signed overflow
+// in `scripts/test --sanitize`, through the property above with a leading zero report.
+TEST_CASE("metrics-server: a meter that has reported nothing yet reads as no usage") {
+    World w;
+    running_pod(w, "a");
+    MetricsServer metrics(w.server);
+    CachedUsageMeter meter;
+    w.at(kSecond, [&] { meter.add_cpu(metrics, 0, "default", "a", "main", 0); });
+    w.loop.run_until(20 * kSecond);
+    const auto pods = metrics.objects("default");
+    REQUIRE(pods.size() == 1);
+    // The property's formula with no CPU in the window: the 2,000,000 nanocore floor alone.
+    CHECK(nanocores(pods.front()) == 2'000'000);
+}
+
 TEST_CASE("usage meters: a sink without meters is reported to by name; another sink re-resolves") {
     struct Recording final : sim::cluster::PodUsageSink {
         std::vector<std::string> calls;
