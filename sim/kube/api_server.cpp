@@ -555,8 +555,7 @@ Result<ObjectPtr> ApiServer::create_shared(const ResourceRef& ref, Json object) 
 Result<std::string> ApiServer::create_event(const ResourceRef& ref, const EventSpec& spec) {
     try {
         const ResourceInfo& r = resolve(ref, "create");
-        do_create_event(r, ref, spec);
-        return std::string(spec.name);
+        return do_create_event(r, ref, spec);
     } catch (const ApiError& e) {
         return e;
     }
@@ -567,16 +566,13 @@ Result<std::string> ApiServer::create_event(const ResourceRef& ref, const EventS
 // steps in the same order (the uid is drawn before the name is found taken, as there), the
 // Event stored compact. Anything else goes through do_create with the Event as JSON, which
 // answers what is wrong or stores what a hook made of it.
-void ApiServer::do_create_event(const ResourceInfo& r, const ResourceRef& ref,
-                                const EventSpec& spec) {
+std::string ApiServer::do_create_event(const ResourceInfo& r, const ResourceRef& ref,
+                                       const EventSpec& spec) {
     const bool plain = r.group.empty() && r.plural == "events" &&
                        ref.version == r.storage_version && !dry_run() &&
                        !admission_.concerns(r, Operation::Create) && !spec.ns.empty() &&
                        (ref.ns.empty() || ref.ns == spec.ns) && is_dns1123_subdomain(spec.name);
-    if (!plain) {
-        (void)do_create(r, ref, event_json(spec));
-        return;
-    }
+    if (!plain) return str(meta_of(*do_create(r, ref, event_json(spec))), "name");
     const std::string ns(spec.ns);
     check_namespace_usable(r, ns);
     const std::string uid = new_uid();
@@ -587,6 +583,7 @@ void ApiServer::do_create_event(const ResourceInfo& r, const ResourceRef& ref,
         std::make_shared<const CompactEvent>(spec, uid, now_rfc3339_ref(), std::to_string(rv));
     b.put(ns, spec.name, event);
     hub_.record(Change{rv, r.group_resource(), ns, WatchEventType::Added, std::move(event), {}});
+    return std::string(spec.name);
 }
 
 ObjectPtr ApiServer::shared_in(const ResourceInfo& r, ObjectPtr stored,

@@ -238,7 +238,9 @@ class ApiServer {
     // do_create, do_update and do_patch answer in storage version: the stored object (or in
     // a dry run the one that would have been stored, or the unchanged one for a no-op update).
     ObjectPtr do_create(const ResourceInfo& r, const ResourceRef& ref, Json object);
-    void do_create_event(const ResourceInfo& r, const ResourceRef& ref, const EventSpec& spec);
+    // Returns the stored Event's name.
+    std::string do_create_event(const ResourceInfo& r, const ResourceRef& ref,
+                                const EventSpec& spec);
     // spec_unchanged: `object` is the stored object with a patch that names no spec applied.
     ObjectPtr do_update(const ResourceInfo& r, const ResourceRef& ref, const std::string& name,
                         Json object, const std::string& subresource, bool from_patch,
