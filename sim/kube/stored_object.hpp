@@ -34,7 +34,7 @@ class CompactObject {
 
     // The object as JSON: made on the first call, then the same shared tree.
     const ObjectPtr& tree() const;
-    // Whether tree() has been called (for tests and for the memory accounting of benches).
+    // Whether tree() has been called (tests check that lookups never make the tree).
     bool materialized() const { return tree_ != nullptr; }
 
   protected:
