@@ -3,7 +3,7 @@
 // intstr.GetScaledValueFromIntOrPercent), over unstructured objects so tests can table them.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -12,7 +12,7 @@
 
 namespace sim::controller {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 inline constexpr const char* kRevisionAnnotation = "deployment.kubernetes.io/revision";
 inline constexpr const char* kRevisionHistoryAnnotation =

@@ -10,7 +10,7 @@ namespace {
 using sim::kernel::kSecond;
 using sim::kernel::Nanos;
 
-ScalingRules parse_rules(const nlohmann::json& rules, bool up) {
+ScalingRules parse_rules(const sim::Json& rules, bool up) {
     ScalingRules r;
     if (up) r.stabilization_window_seconds = 0;
     if (!rules.is_object()) {
@@ -23,11 +23,11 @@ ScalingRules parse_rules(const nlohmann::json& rules, bool up) {
         r.stabilization_window_seconds = rules["stabilizationWindowSeconds"].get<std::int32_t>();
     r.select_policy = rules.value("selectPolicy", "Max");
     if (rules.contains("policies") && rules["policies"].is_array()) {
-        for (const nlohmann::json& p : rules["policies"])
+        for (const sim::Json& p : rules["policies"])
             r.policies.push_back(
                 {p.value("type", ""), p.value("value", 0), p.value("periodSeconds", 0)});
     } else {
-        r.policies = parse_rules(nlohmann::json(), up).policies;
+        r.policies = parse_rules(sim::Json(), up).policies;
     }
     return r;
 }
@@ -65,9 +65,9 @@ void record(std::vector<ScaleEvent>& events, std::int32_t period_seconds, std::i
 
 }  // namespace
 
-Behavior parse_behavior(const nlohmann::json& behavior) {
+Behavior parse_behavior(const sim::Json& behavior) {
     Behavior b;
-    const nlohmann::json none;
+    const sim::Json none;
     b.scale_up = parse_rules(behavior.is_object() ? behavior.value("scaleUp", none) : none, true);
     b.scale_down =
         parse_rules(behavior.is_object() ? behavior.value("scaleDown", none) : none, false);

@@ -9,7 +9,7 @@
 //    selectPolicy Max/Min/Disabled), with the scale events stored per HPA.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -40,7 +40,7 @@ struct Behavior {
 // spec.behavior with the API defaults (pkg/apis/autoscaling/v2/defaults.go) filled in where
 // absent: scaleUp window 0, Max, Pods 4 / 15 s and Percent 100 / 15 s; scaleDown window nil
 // (the controller's 300 s), Max, Percent 100 / 15 s.
-Behavior parse_behavior(const nlohmann::json& behavior);
+Behavior parse_behavior(const sim::Json& behavior);
 
 struct Recommendation {
     std::int32_t replicas = 0;

@@ -8,7 +8,7 @@
 // answers the adapter would give (one sample per pod; one value per described object).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <string>
@@ -37,7 +37,7 @@ class CustomMetricsSource {
                                         const sim::kube::LabelSelector& selector) const = 0;
     // GetObjectMetric: `metric` describing one object (`described` is the HPA's
     // describedObject: apiVersion, kind, name) in `ns`.
-    virtual ObjectMetricAnswer object_metric(const std::string& ns, const nlohmann::json& described,
+    virtual ObjectMetricAnswer object_metric(const std::string& ns, const sim::Json& described,
                                              const std::string& metric) const = 0;
 };
 

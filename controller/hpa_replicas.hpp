@@ -5,7 +5,7 @@
 // fallbacks and the unready-pod rule on scale-up.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <map>
@@ -17,7 +17,7 @@
 
 namespace sim::controller::hpa {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 // One pod's sample: the metric in milli-units (millicores, milli-bytes, milli-requests per
 // second), when it was taken and over which window (PodMetrics timestamp and window).

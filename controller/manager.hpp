@@ -28,7 +28,7 @@
 
 namespace sim::controller {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 // What a reconcile asks of its queue (controller-runtime's reconcile.Result plus the error).
 struct ReconcileResult {

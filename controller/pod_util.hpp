@@ -2,7 +2,7 @@
 // pkg/controller/controller_utils.go), over unstructured pods.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -11,7 +11,7 @@
 
 namespace sim::controller {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 // Unix nanoseconds of a metav1.Time string; nullopt when absent or malformed.
 std::optional<std::int64_t> parse_time(const Json& value);

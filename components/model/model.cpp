@@ -2,14 +2,14 @@
 
 #include <cmath>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include "sim/kernel/json.hpp"
 
 namespace components::model {
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 
 // Where in the file a field lives, for error messages: "file: field `a.b[3]`: ...".
 struct Path {

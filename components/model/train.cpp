@@ -7,13 +7,13 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
 #include <span>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
+#include "sim/kernel/json.hpp"
 
 #include "components/model/lbfgs.hpp"
 #include "components/model/predictor.hpp"
@@ -384,7 +384,7 @@ Split stratified_split(const std::vector<std::size_t>& labels, std::size_t class
 }
 
 std::string json_number_or_null(double value) {
-    return std::isfinite(value) ? nlohmann::json(value).dump() : "null";
+    return std::isfinite(value) ? sim::Json(value).dump() : "null";
 }
 
 }  // namespace

@@ -1,22 +1,22 @@
 // Seldon protocol v1 messages as JSON (seldon-core v1.17.1 proto/prediction.proto and the
 // Python wrapper's JSON handling in python/seldon_core/utils.py and flask_utils.py).
 //
-// JSON values are nlohmann::json, whose objects keep keys sorted: serialised bodies come out
+// JSON values are sim::Json, whose objects keep keys sorted: serialised bodies come out
 // with sorted keys, as Flask 2's jsonify writes the wrapper's responses.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+#include "sim/kernel/json.hpp"
 
 namespace components::protocol {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 // ---- errors (flask_utils.py::SeldonMicroserviceException, executor client.go) ------------
 

@@ -13,7 +13,7 @@
 // There is no mutating webhook in 1.17.1: defaulting happens inside Reconcile (defaults.hpp).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 
@@ -31,14 +31,13 @@ inline constexpr const char* kWebhookName = "v1.vseldondeployment.kb.io";
 inline constexpr const char* kWebhookGroup = "machinelearing.seldon.io";
 
 // The structural-schema errors the sim/kube store does not check itself, in document order.
-kube::FieldErrors crd_schema_errors(const nlohmann::json& sdep);
+kube::FieldErrors crd_schema_errors(const sim::Json& sdep);
 
 // ValidateSeldonDeployment(spec): the field errors in the order the Go code appends them.
-kube::FieldErrors validate_seldon_spec(const nlohmann::json& spec,
-                                       const OperatorConfig& config = {});
+kube::FieldErrors validate_seldon_spec(const sim::Json& spec, const OperatorConfig& config = {});
 
 // The error the API server returns when the webhook denies `spec`.
-kube::ApiError webhook_denial(const nlohmann::json& spec, const kube::FieldErrors& errors);
+kube::ApiError webhook_denial(const sim::Json& spec, const kube::FieldErrors& errors);
 
 // Registers (1) as a mutating-stage hook (so it runs before the webhook, like the API server's
 // own schema validation) and (2) as a validating hook for seldondeployments on create/update.

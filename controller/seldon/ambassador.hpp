@@ -5,7 +5,7 @@
 // what the others leave), a shadow predictor's Mappings say `shadow: true`.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <vector>
 
@@ -22,8 +22,9 @@ inline constexpr const char* kGrpcRegexAmbassador =
 // `sdep` defaulted; `predictor_services` the predictor Services being created (their ports are
 // the predictors' external ports); `owner` the controller ownerReference to set.
 // Throws OperatorError for a non-numeric seldon.io/rest-timeout or seldon.io/ambassador-retries.
-std::vector<nlohmann::json> build_ambassador_mappings(
-    const nlohmann::json& sdep, const std::vector<nlohmann::json>& predictor_services,
-    const nlohmann::json& owner, const OperatorConfig& config);
+std::vector<sim::Json> build_ambassador_mappings(const sim::Json& sdep,
+                                                 const std::vector<sim::Json>& predictor_services,
+                                                 const sim::Json& owner,
+                                                 const OperatorConfig& config);
 
 }  // namespace sim::controller::seldon

@@ -15,28 +15,26 @@ SeldonController::SeldonController(OperatorConfig config, Observer observer)
 // informers are asked for in that order, so they list in that order when the manager starts.
 void SeldonController::setup() {
     reconciler_.emplace(client(), config_);
-    const auto enqueue_sdep = [this](const nlohmann::json& o) { enqueue(kube::meta::key_of(o)); };
+    const auto enqueue_sdep = [this](const sim::Json& o) { enqueue(kube::meta::key_of(o)); };
     informer(kube::refs::kSeldonDeployments)
-        .add_handlers(
-            {enqueue_sdep,
-             [enqueue_sdep](const nlohmann::json&, const nlohmann::json& o) { enqueue_sdep(o); },
-             enqueue_sdep});
+        .add_handlers({enqueue_sdep,
+                       [enqueue_sdep](const sim::Json&, const sim::Json& o) { enqueue_sdep(o); },
+                       enqueue_sdep});
     // With Istio enabled it also Owns(&istio.VirtualService{}).
     std::vector<kube::ResourceRef> owned_refs{kube::refs::kDeployments, kube::refs::kServices};
     if (config_.istio_enabled) owned_refs.push_back(kube::refs::kVirtualServices);
     if (config_.ambassador_enabled) owned_refs.push_back(kube::refs::kAmbassadorMappings);
     for (const kube::ResourceRef& owned : owned_refs) {
-        informer(owned).add_handlers(
-            {[this](const nlohmann::json& o) { enqueue_owner(o); },
-             [this](const nlohmann::json& old_object, const nlohmann::json& o) {
-                 enqueue_owner(old_object);
-                 enqueue_owner(o);
-             },
-             [this](const nlohmann::json& o) { enqueue_owner(o); }});
+        informer(owned).add_handlers({[this](const sim::Json& o) { enqueue_owner(o); },
+                                      [this](const sim::Json& old_object, const sim::Json& o) {
+                                          enqueue_owner(old_object);
+                                          enqueue_owner(o);
+                                      },
+                                      [this](const sim::Json& o) { enqueue_owner(o); }});
     }
 }
 
-void SeldonController::enqueue_owner(const nlohmann::json& owned) {
+void SeldonController::enqueue_owner(const sim::Json& owned) {
     const auto owner = kube::meta::controller_of(owned);
     if (!owner || owner->value("kind", "") != "SeldonDeployment") return;
     if (owner->value("apiVersion", "").rfind("machinelearning.seldon.io/", 0) != 0) return;

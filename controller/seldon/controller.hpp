@@ -45,7 +45,7 @@ class SeldonController : public sim::controller::Controller {
     std::size_t queue_length() { return queue().len(); }
 
   private:
-    void enqueue_owner(const nlohmann::json& owned);
+    void enqueue_owner(const sim::Json& owned);
 
     OperatorConfig config_;
     Observer observer_;

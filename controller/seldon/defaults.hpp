@@ -2,7 +2,7 @@
 // has no mutating webhook, so the stored object keeps what the user wrote.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include "controller/seldon/config.hpp"
 
@@ -14,13 +14,13 @@ inline constexpr int kFirstGrpcPort = 9500;
 inline constexpr int kFirstMetricsPort = 6000;
 
 // Defaults a whole SeldonDeployment (metadata.namespace, every predictor) in place.
-void default_seldon_deployment(nlohmann::json& sdep, const OperatorConfig& config = {});
+void default_seldon_deployment(sim::Json& sdep, const OperatorConfig& config = {});
 
 // The graph node called `name`, depth first (nullptr when none).
-nlohmann::json* find_unit(nlohmann::json& graph, const std::string& name);
-const nlohmann::json* find_unit(const nlohmann::json& graph, const std::string& name);
+sim::Json* find_unit(sim::Json& graph, const std::string& name);
+const sim::Json* find_unit(const sim::Json& graph, const std::string& name);
 
 // IsPrepack: an implementation outside the five the graph implements itself.
-bool is_prepack(const nlohmann::json& unit);
+bool is_prepack(const sim::Json& unit);
 
 }  // namespace sim::controller::seldon

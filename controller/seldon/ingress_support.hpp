@@ -3,7 +3,7 @@
 // the object's), Go's strconv.Atoi for numeric ones, and the predictor Services' ports.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace sim::controller::seldon {
 
-std::string sdep_annotation(const nlohmann::json& sdep, const std::string& key,
+std::string sdep_annotation(const sim::Json& sdep, const std::string& key,
                             const std::string& fallback);
 
 // strconv.Atoi with Go's error text; throws OperatorError.
@@ -19,7 +19,7 @@ int atoi_or_throw(const std::string& text);
 
 // The port at `index` (0 http, 1 grpc) of the predictor Service named `service` among
 // `services`, or `fallback` when it is not there.
-std::int64_t predictor_service_port(const std::vector<nlohmann::json>& services,
+std::int64_t predictor_service_port(const std::vector<sim::Json>& services,
                                     const std::string& service, std::size_t index,
                                     std::int64_t fallback);
 

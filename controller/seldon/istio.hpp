@@ -6,7 +6,7 @@
 // (its subset selects the predictor's `version` label).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 #include <vector>
@@ -25,15 +25,15 @@ inline constexpr const char* kGrpcRegexIstio = ".*tensorflow.*|.*seldon.protos.*
 inline constexpr const char* kIstioRetryOn = "gateway-error,connect-failure,refused-stream";
 
 struct IstioObjects {
-    std::vector<nlohmann::json> virtual_services;
-    std::vector<nlohmann::json> destination_rules;
+    std::vector<sim::Json> virtual_services;
+    std::vector<sim::Json> destination_rules;
 };
 
 // `sdep` defaulted; `predictor_services` the predictor Services being created (their ports are
 // the predictors' external ports); `owner` the controller ownerReference to set.
 // Throws OperatorError for a non-numeric seldon.io/istio-retries(-timeout) annotation.
-IstioObjects build_istio_objects(const nlohmann::json& sdep,
-                                 const std::vector<nlohmann::json>& predictor_services,
-                                 const nlohmann::json& owner, const OperatorConfig& config);
+IstioObjects build_istio_objects(const sim::Json& sdep,
+                                 const std::vector<sim::Json>& predictor_services,
+                                 const sim::Json& owner, const OperatorConfig& config);
 
 }  // namespace sim::controller::seldon

@@ -3,7 +3,7 @@
 // what is there, as Go's typed decoding would see zero values).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace sim::controller::seldon {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 inline const Json& null_json() {
     static const Json kNull;

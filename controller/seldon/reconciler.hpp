@@ -12,7 +12,7 @@
 // says readyReplicas > 0 and unavailableReplicas == 0 (the Deployment controller fills those).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <memory>
 #include <string>

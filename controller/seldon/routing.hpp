@@ -6,7 +6,7 @@
 // traffic, 100 % when 0).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 #include <vector>
@@ -24,6 +24,6 @@ struct PredictorRoute {
 };
 
 // Routes for a SeldonDeployment as stored (or defaulted), in predictor order.
-std::vector<PredictorRoute> routing_table(const nlohmann::json& sdep);
+std::vector<PredictorRoute> routing_table(const sim::Json& sdep);
 
 }  // namespace sim::controller::seldon

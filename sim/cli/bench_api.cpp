@@ -35,7 +35,7 @@ struct Clock {
         return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
     }
 };
-using nlohmann::json;
+using json = sim::Json;
 
 double seconds_since(Clock::time_point start) {
     return Clock::now() - start;

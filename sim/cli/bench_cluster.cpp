@@ -29,7 +29,7 @@ namespace sim::cli {
 namespace {
 
 using kernel::kSecond;
-using nlohmann::json;
+using json = sim::Json;
 
 std::optional<std::uint64_t> parse_positive(const std::string& text) {
     std::uint64_t n = 0;

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "sim/kernel/json.hpp"
 
 #include "components/model/model.hpp"
 #include "components/model/predictor.hpp"
@@ -30,7 +30,7 @@ void print_prediction(cm::SentimentPredictor& predictor, const std::string& text
     for (std::size_t c = 0; c < classes.size(); ++c)
         probs[classes[c]] = probabilities[c];
     line["probabilities"] = std::move(probs);
-    std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << line.dump(-1, ' ', false, sim::Json::error_handler_t::replace) << "\n";
 }
 
 // --bench: times the inference path itself (the one place a wall clock is allowed: it

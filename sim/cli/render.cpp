@@ -18,7 +18,7 @@
 namespace sim::cli {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 namespace kube = sim::kube;
 namespace seldon = sim::controller::seldon;
 

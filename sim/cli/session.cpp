@@ -3,8 +3,8 @@
 #include <array>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <sstream>
+#include "sim/kernel/json.hpp"
 
 #include "sim/kernel/sha256.hpp"
 #include "sim/scenario/loader.hpp"
@@ -164,26 +164,26 @@ struct LineError {
     std::string message;
 };
 
-const nlohmann::json& member(const nlohmann::json& line, const char* key) {
+const sim::Json& member(const sim::Json& line, const char* key) {
     const auto it = line.find(key);
     if (it == line.end()) throw LineError{std::string("missing key \"") + key + "\""};
     return *it;
 }
 
-std::string string_member(const nlohmann::json& line, const char* key) {
-    const nlohmann::json& v = member(line, key);
+std::string string_member(const sim::Json& line, const char* key) {
+    const sim::Json& v = member(line, key);
     if (!v.is_string()) throw LineError{std::string("\"") + key + "\" is not a string"};
     return v.get<std::string>();
 }
 
-kernel::Nanos time_of(const nlohmann::json& line) {
-    const nlohmann::json& t = member(line, "t");
+kernel::Nanos time_of(const sim::Json& line) {
+    const sim::Json& t = member(line, "t");
     if (!t.is_number_integer() || t.get<std::int64_t>() < 0)
         throw LineError{"\"t\" is not a non-negative integer"};
     return t.get<kernel::Nanos>();
 }
 
-SessionStart read_start(const nlohmann::json& line) {
+SessionStart read_start(const sim::Json& line) {
     if (line.value("kind", "") != "run.start") throw LineError{"the first line is not run.start"};
     if (!line.contains("session") || line["session"] != kServeSession) {
         throw LineError{
@@ -192,14 +192,14 @@ SessionStart read_start(const nlohmann::json& line) {
     }
     SessionStart start;
     start.scenario_file = string_member(line, "scenarioFile");
-    const nlohmann::json& speed = member(line, "speed");
+    const sim::Json& speed = member(line, "speed");
     if (!speed.is_number()) throw LineError{"\"speed\" is not a number"};
     start.speed = speed.get<double>();
     const auto gateway = line.find("gateway");
     if (gateway != line.end() && !gateway->is_boolean())
         throw LineError{"\"gateway\" is not a boolean"};
     start.gateway = gateway != line.end() && gateway->get<bool>();
-    const nlohmann::json& seed = member(line, "seed");
+    const sim::Json& seed = member(line, "seed");
     if (!seed.is_number_unsigned()) throw LineError{"\"seed\" is not a non-negative integer"};
     start.seed = seed.get<std::uint64_t>();
     const auto start_time = kernel::parse_rfc3339_unix_nanos(string_member(line, "startTime"));
@@ -208,7 +208,7 @@ SessionStart read_start(const nlohmann::json& line) {
     return start;
 }
 
-SessionInput read_input(const nlohmann::json& line, std::size_t number) {
+SessionInput read_input(const sim::Json& line, std::size_t number) {
     SessionInput in;
     in.t = time_of(line);
     in.line = number;
@@ -303,10 +303,10 @@ std::optional<Session> read_session(const std::filesystem::path& trace, std::ost
         while (std::getline(lines, text)) {
             ++number;
             if (ended) throw LineError{"a line after run.end"};
-            nlohmann::json line;
+            sim::Json line;
             try {
-                line = nlohmann::json::parse(text);
-            } catch (const nlohmann::json::exception& e) {
+                line = sim::Json::parse(text);
+            } catch (const sim::Json::exception& e) {
                 throw LineError{std::string("not a JSON object: ") + e.what()};
             }
             if (!line.is_object()) throw LineError{"not a JSON object"};

@@ -12,7 +12,7 @@
 namespace sim::cluster {
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 
 // endpointslice/util ShouldPodBeInEndpoints.
 bool should_include(const json& pod, bool publish_not_ready) {

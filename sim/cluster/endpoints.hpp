@@ -8,7 +8,7 @@
 // "endpoint-controller".
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 #include <vector>
@@ -18,8 +18,7 @@
 namespace sim::cluster {
 
 // The Endpoints subsets a Service's selected pods give (pure; sorted, deterministic).
-nlohmann::json endpoints_subsets(const nlohmann::json& service,
-                                 const std::vector<nlohmann::json>& pods);
+sim::Json endpoints_subsets(const sim::Json& service, const std::vector<sim::Json>& pods);
 
 class EndpointsController : public ServiceController {
   public:

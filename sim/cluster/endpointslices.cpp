@@ -11,7 +11,7 @@
 namespace sim::cluster {
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 
 // The labels a managed slice carries (reconciler.go setEndpointSliceLabels).
 json slice_labels(const json& service) {

@@ -12,7 +12,7 @@
 // placeholder slice with none. Events under component "endpoint-slice-controller".
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <functional>
 #include <memory>
@@ -29,8 +29,8 @@ inline constexpr const char* kManagedByEndpointSliceController = "endpointslice-
 
 // The desired slices' bodies (endpoints and ports only) for a Service and its selected pods
 // (pure; sorted, deterministic). `zone_of(node)` gives a node's zone ("" when none).
-std::vector<nlohmann::json> desired_slices(
-    const nlohmann::json& service, const std::vector<nlohmann::json>& pods,
+std::vector<sim::Json> desired_slices(
+    const sim::Json& service, const std::vector<sim::Json>& pods,
     const std::function<std::string(const std::string&)>& zone_of = {});
 
 class EndpointSliceController : public ServiceController {

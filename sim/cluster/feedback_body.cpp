@@ -1,11 +1,11 @@
 #include "sim/cluster/feedback_body.hpp"
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 namespace sim::cluster {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 std::optional<FeedbackBodies::Response> read_response(const std::string& body) {
     Json response;

@@ -2,7 +2,7 @@
 //
 // A feedback body is the JSON object {request, response, reward} (seldon-v1.md §Feedback). The
 // request path used to parse the request and the response and dump the object for every call;
-// nlohmann::json dumps objects with their keys sorted and compactly, so the body is
+// sim::Json dumps objects with their keys sorted and compactly, so the body is
 //   {"request":R,"response":S,"reward":W}
 // with R and S the canonical dumps (parse, then dump) of the two bodies and W the reward's
 // dump. A traffic source sends the same few texts over and over and a model's answers repeat,
@@ -35,7 +35,7 @@ class FeedbackBodies {
     const std::string& request(const std::string& body);
 
     // The feedback body {"request":..,"response":..,"reward":..} from canonical dumps: equal to
-    // nlohmann::json{{"request", parse(request)}, {"response", parse(response)},
+    // sim::Json{{"request", parse(request)}, {"response", parse(response)},
     // {"reward", reward}}.dump().
     static std::string body(std::string_view canonical_request, std::string_view canonical_response,
                             double reward);

@@ -13,7 +13,7 @@ namespace {
 
 using kernel::kSecond;
 using kernel::Nanos;
-using nlohmann::json;
+using json = sim::Json;
 
 // kubelet.go backOffPeriod / MaxContainerBackOff; flowcontrol.Backoff expiry at 2 × max.
 constexpr Nanos kInitialBackoff = 10 * kSecond;

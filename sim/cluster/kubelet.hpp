@@ -17,7 +17,7 @@
 // killed at G (exit 137); then the terminal status and the final DELETE with grace 0.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <array>
 #include <cstdint>
@@ -101,7 +101,7 @@ class Kubelet {
   private:
     struct Probe {
         std::string kind;  // "Readiness", "Liveness", "Startup"
-        nlohmann::json spec;
+        sim::Json spec;
         int successes = 0;
         int failures = 0;
     };
@@ -119,7 +119,7 @@ class Kubelet {
         kernel::Nanos finished_at = 0;
         int exit_code = 0;
         std::string terminated_reason;
-        nlohmann::json last_state = nlohmann::json::object();
+        sim::Json last_state = sim::Json::object();
         bool ready = false;
         bool started = false;
         int restart_count = 0;
@@ -141,7 +141,7 @@ class Kubelet {
         std::string ns, name, uid;
         // Set only when the cache moved on to another pod of the same name (a new uid already
         // terminal) while this run goes on: the last object this run saw.
-        std::optional<nlohmann::json> detached;
+        std::optional<sim::Json> detached;
         std::string ip;
         kernel::Nanos start_time = 0;
         std::vector<Container> containers;  // init containers first
@@ -164,13 +164,13 @@ class Kubelet {
     void post_node_status();
     struct Previous {  // what a pod's containers were when the node went down
         std::string uid;
-        std::map<std::string, std::pair<int, nlohmann::json>> restarts;  // name -> count, lastState
+        std::map<std::string, std::pair<int, sim::Json>> restarts;  // name -> count, lastState
     };
-    void on_pod(const nlohmann::json& pod, const nlohmann::json* old_pod);
+    void on_pod(const sim::Json& pod, const sim::Json* old_pod);
     // The run's pod as the informer last delivered it (by reference: no copy).
-    const nlohmann::json& pod_of(const PodRun& run) const;
-    void on_pod_deleted(const nlohmann::json& pod);
-    void admit(const nlohmann::json& pod);
+    const sim::Json& pod_of(const PodRun& run) const;
+    void on_pod_deleted(const sim::Json& pod);
+    void admit(const sim::Json& pod);
     void start_next(const std::string& key);
     void pull_then_start(const std::string& key, std::size_t index);
     void start_container(const std::string& key, std::size_t index);
@@ -183,11 +183,11 @@ class Kubelet {
     void finish_termination(const std::string& key);
     void mark_dirty(const std::string& key);
     void write_status(const std::string& key);
-    nlohmann::json build_status(PodRun& run);
+    sim::Json build_status(PodRun& run);
     enum class Condition { ReadyToStartContainers, Initialized, Ready, ContainersReady };
-    nlohmann::json condition(PodRun& run, Condition type, bool status, const char* reason,
-                             const std::string& message);
-    nlohmann::json container_status(const PodRun& run, const Container& c);
+    sim::Json condition(PodRun& run, Condition type, bool status, const char* reason,
+                        const std::string& message);
+    sim::Json container_status(const PodRun& run, const Container& c);
     std::string allocate_ip();
     void release_ip(const std::string& ip);
     void event(const PodRun& run, const std::string& type, const std::string& reason,

@@ -8,7 +8,7 @@
 namespace sim::cluster {
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 namespace refs = kube::refs;
 
 constexpr const char* kGroupResource = "pods.metrics.k8s.io";

@@ -18,7 +18,7 @@
 //  - requests_per_second of a pod = requests it answered in the window / window seconds.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <array>
 #include <cstdint>
@@ -61,14 +61,14 @@ class MetricsServer final : public PodUsageSink,
     UsageMeter* requests_meter(std::string_view ns, std::string_view pod) override;
 
     // AggregatedApi: the PodMetrics of every pod with metrics in `ns` ("" = all).
-    std::vector<nlohmann::json> objects(const std::string& ns) const override;
+    std::vector<sim::Json> objects(const std::string& ns) const override;
 
     // CustomMetricsSource: `requests_per_second` only.
     controller::hpa::PodMetricsAnswer pod_metric(
         const std::string& ns, const std::string& metric,
         const kube::LabelSelector& selector) const override;
     controller::hpa::ObjectMetricAnswer object_metric(const std::string& ns,
-                                                      const nlohmann::json& described,
+                                                      const sim::Json& described,
                                                       const std::string& metric) const override;
 
     const MetricsServerOptions& options() const { return options_; }
@@ -97,8 +97,8 @@ class MetricsServer final : public PodUsageSink,
     // The last complete window at the current instant: its index and end (the scrape time).
     std::int64_t last_window() const;
     std::int64_t per_second(std::int64_t amount) const;
-    bool has_metrics(const nlohmann::json& pod, kernel::Nanos window_start) const;
-    std::vector<nlohmann::json> pods_with_metrics(const std::string& ns) const;
+    bool has_metrics(const sim::Json& pod, kernel::Nanos window_start) const;
+    std::vector<sim::Json> pods_with_metrics(const std::string& ns) const;
     std::int64_t requests_milli_per_second(const std::string& ns, const std::string& pod,
                                            std::int64_t window) const;
 

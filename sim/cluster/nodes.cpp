@@ -20,8 +20,8 @@ std::string uuid_of(std::string hex) {
            hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
 
-nlohmann::json condition(const char* type, const char* status, const char* reason,
-                         const char* message, const std::string& now) {
+sim::Json condition(const char* type, const char* status, const char* reason, const char* message,
+                    const std::string& now) {
     return {{"type", type},
             {"status", status},
             {"lastHeartbeatTime", now},
@@ -32,33 +32,33 @@ nlohmann::json condition(const char* type, const char* status, const char* reaso
 
 }  // namespace
 
-nlohmann::json node_object(const NodeSpec& spec) {
+sim::Json node_object(const NodeSpec& spec) {
     // The labels every kubelet sets on its node (kubelet_node_status.go, well-known labels).
-    nlohmann::json labels = {{"kubernetes.io/hostname", spec.name},
-                             {"kubernetes.io/os", "linux"},
-                             {"kubernetes.io/arch", "amd64"},
-                             {"beta.kubernetes.io/os", "linux"},
-                             {"beta.kubernetes.io/arch", "amd64"}};
+    sim::Json labels = {{"kubernetes.io/hostname", spec.name},
+                        {"kubernetes.io/os", "linux"},
+                        {"kubernetes.io/arch", "amd64"},
+                        {"beta.kubernetes.io/os", "linux"},
+                        {"beta.kubernetes.io/arch", "amd64"}};
     for (const auto& [key, value] : spec.labels)
         labels[key] = value;
-    nlohmann::json taints = nlohmann::json::array();
+    sim::Json taints = sim::Json::array();
     for (const NodeTaint& t : spec.taints) {
-        nlohmann::json taint = {{"key", t.key}, {"effect", t.effect}};
+        sim::Json taint = {{"key", t.key}, {"effect", t.effect}};
         if (!t.value.empty()) taint["value"] = t.value;
         taints.push_back(std::move(taint));
     }
-    nlohmann::json node = {{"apiVersion", "v1"},
-                           {"kind", "Node"},
-                           {"metadata", {{"name", spec.name}, {"labels", labels}}},
-                           {"spec", nlohmann::json::object()}};
+    sim::Json node = {{"apiVersion", "v1"},
+                      {"kind", "Node"},
+                      {"metadata", {{"name", spec.name}, {"labels", labels}}},
+                      {"spec", sim::Json::object()}};
     if (!taints.empty()) node["spec"]["taints"] = std::move(taints);
     return node;
 }
 
-nlohmann::json node_status(const NodeSpec& spec, const std::string& now) {
-    const nlohmann::json resources = {{"cpu", kube::format_quantity(spec.cpu, false)},
-                                      {"memory", kube::format_quantity(spec.memory, true)},
-                                      {"pods", kube::format_quantity(spec.pods, false)}};
+sim::Json node_status(const NodeSpec& spec, const std::string& now) {
+    const sim::Json resources = {{"cpu", kube::format_quantity(spec.cpu, false)},
+                                 {"memory", kube::format_quantity(spec.memory, true)},
+                                 {"pods", kube::format_quantity(spec.pods, false)}};
     const std::string address = "10.0.0." + std::to_string(spec.ordinal + 1);
     // Condition reasons and messages as the kubelet writes them (kubelet/nodestatus/setters.go).
     return {{"capacity", resources},

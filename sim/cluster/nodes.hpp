@@ -3,10 +3,10 @@
 // controller keep them current once those arrive; here they start Ready.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+#include "sim/kernel/json.hpp"
 
 #include "sim/kube/quantity.hpp"
 
@@ -32,8 +32,8 @@ struct NodeSpec {
 inline constexpr std::string_view kKubeletVersion = "v1.32.0";
 
 // The Node as created (metadata + spec).
-nlohmann::json node_object(const NodeSpec& spec);
+sim::Json node_object(const NodeSpec& spec);
 // Its status as the kubelet first posts it: Ready, no pressure, capacity == allocatable.
-nlohmann::json node_status(const NodeSpec& spec, const std::string& now_rfc3339);
+sim::Json node_status(const NodeSpec& spec, const std::string& now_rfc3339);
 
 }  // namespace sim::cluster

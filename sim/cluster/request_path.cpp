@@ -1,6 +1,6 @@
 #include "sim/cluster/request_path.hpp"
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <algorithm>
 #include <array>
@@ -26,7 +26,7 @@ namespace sim::cluster {
 using components::HttpReply;
 using components::Method;
 using kernel::Nanos;
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 namespace {
 

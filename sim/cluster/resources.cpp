@@ -9,7 +9,7 @@
 namespace sim::cluster {
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 
 // A quantity in milli-units from a resources map, or nullopt when absent or unparsable.
 std::optional<std::int64_t> quantity_milli(const json& map, const char* name) {

@@ -5,7 +5,7 @@
 // sets no request).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <string>
@@ -24,9 +24,9 @@ inline constexpr std::int64_t kDefaultMemoryRequest = 200LL * 1024 * 1024;
 
 // The pod's effective requests (requests; a limit stands in for a missing request, as the
 // API server's defaulting copies limits into requests).
-Resources pod_requests(const nlohmann::json& pod);
+Resources pod_requests(const sim::Json& pod);
 // The same with each container's missing cpu/memory request counted as the defaults above.
-Resources pod_non_zero_requests(const nlohmann::json& pod);
+Resources pod_non_zero_requests(const sim::Json& pod);
 
 // Node allocatable (status.allocatable, falling back to capacity): cpu, memory, pods.
 struct Allocatable {
@@ -35,6 +35,6 @@ struct Allocatable {
     std::int64_t pods = 0;
     bool operator==(const Allocatable&) const = default;
 };
-Allocatable node_allocatable(const nlohmann::json& node);
+Allocatable node_allocatable(const sim::Json& node);
 
 }  // namespace sim::cluster

@@ -11,7 +11,7 @@
 namespace sim::cluster {
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 
 // framework.MaxNodeScore.
 constexpr std::int64_t kMaxNodeScore = 100;

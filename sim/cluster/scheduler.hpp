@@ -20,7 +20,7 @@
 // 10 s per attempt), or until 5 min have passed (podMaxInUnschedulablePodsDuration).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -43,8 +43,8 @@ namespace sim::cluster {
 // What the filters and scores need to know about a node.
 struct SchedNode {
     std::string name;
-    nlohmann::json labels = nlohmann::json::object();
-    nlohmann::json taints = nlohmann::json::array();
+    sim::Json labels = sim::Json::object();
+    sim::Json taints = sim::Json::array();
     bool unschedulable = false;
     Allocatable allocatable;
     Resources requested;           // Σ requests of pods on the node
@@ -63,7 +63,7 @@ struct SchedNode {
     mutable ScoreMemo score_memo;
 };
 
-SchedNode sched_node_from(const nlohmann::json& node);
+SchedNode sched_node_from(const sim::Json& node);
 
 // What the filters and scores read of a pod, worked out once per scheduling attempt (the
 // framework's PreFilter / PreScore state) rather than once per node.
@@ -71,16 +71,15 @@ SchedNode sched_node_from(const nlohmann::json& node);
 // unchanged for the attempt): copying them cost more than filtering a node. pod_facts sets
 // every view, to an empty value when the pod has none.
 struct PodFacts {
-    const nlohmann::json* tolerations = nullptr;                  // an array
-    nlohmann::json prefer_tolerations = nlohmann::json::array();  // effect "" or PreferNoSchedule
-    const nlohmann::json* node_selector = nullptr;                // an object
-    const nlohmann::json* required_affinity =
-        nullptr;  // requiredDuringScheduling...: null when absent
-    const nlohmann::json* preferred_affinity = nullptr;  // an array
+    const sim::Json* tolerations = nullptr;             // an array
+    sim::Json prefer_tolerations = sim::Json::array();  // effect "" or PreferNoSchedule
+    const sim::Json* node_selector = nullptr;           // an object
+    const sim::Json* required_affinity = nullptr;   // requiredDuringScheduling...: null when absent
+    const sim::Json* preferred_affinity = nullptr;  // an array
     Resources requests;
     Resources non_zero_requests;
 };
-PodFacts pod_facts(const nlohmann::json& pod);
+PodFacts pod_facts(const sim::Json& pod);
 
 // One node's filter result: empty when the pod fits, else the reasons (several only from
 // NodeResourcesFit) and whether preemption could help (false: UnschedulableAndUnresolvable).
@@ -88,21 +87,21 @@ struct FilterResult {
     std::vector<std::string> reasons;
     bool resolvable_by_preemption = false;
 };
-FilterResult filter_node(const SchedNode& node, const nlohmann::json& pod);
+FilterResult filter_node(const SchedNode& node, const sim::Json& pod);
 FilterResult filter_node(const SchedNode& node, const PodFacts& pod);
 // NodeAffinity alone (nodeSelector and required node affinity).
 bool node_affinity_matches(const SchedNode& node, const PodFacts& pod);
 
 // Weighted sum of the scoring plugins (LeastAllocated + BalancedAllocation, weight 1 each).
-std::int64_t least_allocated_score(const SchedNode& node, const nlohmann::json& pod);
-std::int64_t balanced_allocation_score(const SchedNode& node, const nlohmann::json& pod);
-std::int64_t score_node(const SchedNode& node, const nlohmann::json& pod);
+std::int64_t least_allocated_score(const SchedNode& node, const sim::Json& pod);
+std::int64_t balanced_allocation_score(const SchedNode& node, const sim::Json& pod);
+std::int64_t score_node(const SchedNode& node, const sim::Json& pod);
 std::int64_t score_node(const SchedNode& node, const PodFacts& pod);
 // The final scores of the feasible nodes, in the given order: score_node plus the normalized
 // plugins, TaintToleration (weight 3: PreferNoSchedule taints the pod does not tolerate,
 // fewer is better) and NodeAffinity (weight 2: Σ weights of matching preferred terms).
 std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
-                                       const nlohmann::json& pod);
+                                       const sim::Json& pod);
 // The same from precomputed facts, plus `spread` (PodTopologySpread, weight 2; empty: none).
 std::vector<std::int64_t> total_scores(const std::vector<const SchedNode*>& feasible,
                                        const PodFacts& pod,
@@ -119,7 +118,7 @@ std::string fit_error_message(std::size_t node_count, const std::vector<FilterRe
                               bool preemption_never);
 
 // Toleration matching (v1 helper ToleratesTaint).
-bool tolerates(const nlohmann::json& tolerations, const nlohmann::json& taint);
+bool tolerates(const sim::Json& tolerations, const sim::Json& taint);
 
 struct SchedulerOptions {
     std::string scheduler_name = "default-scheduler";
@@ -153,14 +152,14 @@ class Scheduler {
         bool moving = false;  // a backoff-expiry event is pending
     };
 
-    void on_pod(const nlohmann::json& pod);
-    void on_pod_deleted(const nlohmann::json& pod);
-    void on_node(const nlohmann::json* old_node, const nlohmann::json& node);
-    void on_node_deleted(const nlohmann::json& node);
+    void on_pod(const sim::Json& pod);
+    void on_pod_deleted(const sim::Json& pod);
+    void on_node(const sim::Json* old_node, const sim::Json& node);
+    void on_node_deleted(const sim::Json& node);
 
-    void assign(const std::string& key, const std::string& node, const nlohmann::json& pod);
+    void assign(const std::string& key, const std::string& node, const sim::Json& pod);
     // The same with the requests already worked out (a scheduling attempt's PodFacts).
-    void assign(const std::string& key, const std::string& node, const nlohmann::json& pod,
+    void assign(const std::string& key, const std::string& node, const sim::Json& pod,
                 const Assigned& requests);
     void unassign(const std::string& key);
     void enqueue(const std::string& key);
@@ -170,10 +169,10 @@ class Scheduler {
     void schedule_drain();
     void drain();
     void schedule_one(const std::string& key);
-    void record_failure(const nlohmann::json& pod, const std::string& message);
+    void record_failure(const sim::Json& pod, const std::string& message);
     kernel::Nanos backoff_for(int attempts) const;
     void apply_usage(SchedNode& node) const;
-    SpreadSelector spread_selector(const nlohmann::json& pod) const;
+    SpreadSelector spread_selector(const sim::Json& pod) const;
 
     kube::Client& client_;
     SchedulerOptions options_;

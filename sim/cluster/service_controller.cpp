@@ -5,7 +5,7 @@
 
 namespace sim::cluster {
 
-using nlohmann::json;
+using json = sim::Json;
 
 ServiceController::ServiceController(kube::Client& client, const char* component,
                                      const char* queue_name)

@@ -43,8 +43,8 @@ class ServiceController {
     std::unique_ptr<kube::Informer> pods_;
 
   private:
-    void enqueue_service(const nlohmann::json& service);
-    void enqueue_for_pod(const nlohmann::json& pod);
+    void enqueue_service(const sim::Json& service);
+    void enqueue_for_pod(const sim::Json& pod);
     void drain();
 
     std::uint64_t syncs_ = 0;

@@ -6,7 +6,7 @@
 
 namespace sim::cluster {
 
-using nlohmann::json;
+using json = sim::Json;
 
 bool service_selects(const json& selector, const json& pod) {
     const auto meta = pod.find("metadata");

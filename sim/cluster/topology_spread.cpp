@@ -25,7 +25,7 @@ std::optional<std::string> label_of(const SchedNode& node, const char* key) {
     return it->get<std::string>();
 }
 
-kube::Labels to_labels(const nlohmann::json& labels) {
+kube::Labels to_labels(const sim::Json& labels) {
     kube::Labels out;
     if (!labels.is_object()) return out;
     for (auto it = labels.begin(); it != labels.end(); ++it)
@@ -43,8 +43,8 @@ bool SpreadSelector::matches(const kube::Labels& labels) const {
     return !replica_set || replica_set->matches(labels);
 }
 
-void SpreadIndex::add(const std::string& pod_key, const std::string& ns,
-                      const nlohmann::json& labels, const std::string& node) {
+void SpreadIndex::add(const std::string& pod_key, const std::string& ns, const sim::Json& labels,
+                      const std::string& node) {
     remove(pod_key);
     const std::string group = labels.is_object() ? labels.dump() : "{}";
     Group& g = groups_[ns][group];

@@ -19,7 +19,7 @@
 // every pod.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <map>
@@ -47,7 +47,7 @@ struct SpreadSelector {
 class SpreadIndex {
   public:
     // A pod counts on `node` (assigned, not terminating). Re-adding moves it.
-    void add(const std::string& pod_key, const std::string& ns, const nlohmann::json& labels,
+    void add(const std::string& pod_key, const std::string& ns, const sim::Json& labels,
              const std::string& node);
     void remove(const std::string& pod_key);
     // Matching pods per node name, for pods in `ns` that `selector` matches.

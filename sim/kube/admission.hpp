@@ -5,7 +5,7 @@
 //   -> built-in validation -> validating hooks -> storage.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <functional>
 #include <string>
@@ -23,9 +23,9 @@ struct AdmissionRequest {
     std::string subresource;  // "", "status", "scale"
     std::string ns;
     std::string name;
-    nlohmann::json* object =
+    sim::Json* object =
         nullptr;  // the incoming object (storage version); mutable for mutating hooks
-    const nlohmann::json* old = nullptr;  // the stored object on update and delete
+    const sim::Json* old = nullptr;  // the stored object on update and delete
 };
 
 // A hook rejects by throwing ApiError (e.g. invalid_object(...) for a 422 with causes, or an

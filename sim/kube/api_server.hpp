@@ -11,7 +11,7 @@
 // namespace (ResourceRef). Objects come in and go out in the requested version.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <map>
@@ -33,7 +33,7 @@
 
 namespace sim::kube {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 struct ResourceRef {
     std::string group;
@@ -285,7 +285,7 @@ class ApiServer {
     ServerOptions options_;
     Registry registry_;
     AdmissionChain admission_;
-    std::map<std::string, Bucket> store_;  // by group_resource
+    std::map<std::string, Bucket, BytesLess> store_;  // by group_resource
     std::uint64_t revision_ = 0;
     std::uint64_t invalid_client_writes_ = 0;
     std::uint32_t next_cluster_ip_;

@@ -3,7 +3,7 @@
 // ApiServer, so the same controller code could later talk to the HTTP face.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 #include "sim/kube/compact_event.hpp"
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <initializer_list>
 
@@ -9,7 +9,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 Json text(std::string_view s) {
     return Json(std::string(s));

@@ -2,7 +2,7 @@
 // API server stores it in (stored_object.hpp says why).
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include "sim/kernel/json_fwd.hpp"
 
 #include <array>
 #include <cstdint>
@@ -36,7 +36,7 @@ struct EventSpec {
 };
 
 // The Event the recorder sends (what a create request carries).
-nlohmann::json event_json(const EventSpec& spec);
+sim::Json event_json(const EventSpec& spec);
 
 // A created Event: its spec and the metadata the server gave it (uid, creationTimestamp,
 // resourceVersion), all packed in one string. Materializes to exactly the object a create of
@@ -49,7 +49,7 @@ class CompactEvent final : public CompactObject {
     EventSpec spec() const;  // views into this object
 
   protected:
-    nlohmann::json to_json() const override;
+    sim::Json to_json() const override;
 
   private:
     enum Field : std::uint8_t {

@@ -3,7 +3,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 bool is_cpu_utilization(const Json& metric) {
     return metric.value("type", "") == "Resource" && metric.contains("resource") &&

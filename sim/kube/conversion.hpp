@@ -5,7 +5,7 @@
 // not representable in v1 and is dropped on the way out.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string_view>
 
@@ -13,9 +13,9 @@
 
 namespace sim::kube {
 
-nlohmann::json to_storage_version(const ResourceInfo& resource, nlohmann::json object,
-                                  std::string_view from_version);
-nlohmann::json from_storage_version(const ResourceInfo& resource, nlohmann::json object,
-                                    std::string_view to_version);
+sim::Json to_storage_version(const ResourceInfo& resource, sim::Json object,
+                             std::string_view from_version);
+sim::Json from_storage_version(const ResourceInfo& resource, sim::Json object,
+                               std::string_view to_version);
 
 }  // namespace sim::kube

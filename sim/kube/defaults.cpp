@@ -3,7 +3,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 using Object = Json::object_t;
 
 // Where `key` is in `m`: its member, or the position it would be inserted at. One descent of

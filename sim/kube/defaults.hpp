@@ -3,23 +3,23 @@
 // DefaultTolerationSeconds admission plugin add. Works on storage-version JSON.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string_view>
 
 namespace sim::kube {
 
 // Applies the defaults for `kind` in place (kinds without defaults are left alone).
-void apply_defaults(std::string_view kind, nlohmann::json& object);
+void apply_defaults(std::string_view kind, sim::Json& object);
 
 // The pieces, for tests and for controllers that build templates.
-void default_pod_spec(nlohmann::json& spec);
-void default_container(nlohmann::json& container);
-void default_probe(nlohmann::json& probe);
-void default_tolerations_seconds(nlohmann::json& pod_spec);  // DefaultTolerationSeconds
-void default_deployment(nlohmann::json& deployment);
-void default_replica_set(nlohmann::json& replica_set);
-void default_service(nlohmann::json& service);
-void default_hpa_v2(nlohmann::json& hpa);
+void default_pod_spec(sim::Json& spec);
+void default_container(sim::Json& container);
+void default_probe(sim::Json& probe);
+void default_tolerations_seconds(sim::Json& pod_spec);  // DefaultTolerationSeconds
+void default_deployment(sim::Json& deployment);
+void default_replica_set(sim::Json& replica_set);
+void default_service(sim::Json& service);
+void default_hpa_v2(sim::Json& hpa);
 
 }  // namespace sim::kube

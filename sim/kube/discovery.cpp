@@ -6,7 +6,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 Json resource_entry(const ResourceInfo& r) {
     Json e{{"name", r.plural},

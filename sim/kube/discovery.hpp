@@ -3,7 +3,7 @@
 // are; kubectl's plain (non-aggregated) discovery works from these.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 #include <string_view>
@@ -13,13 +13,13 @@
 namespace sim::kube {
 
 // GET /api: {"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[...]}
-nlohmann::json api_versions(std::string_view server_address);
+sim::Json api_versions(std::string_view server_address);
 // GET /apis: every named group, versions in priority order, the first preferred.
-nlohmann::json api_group_list(const Registry& registry);
+sim::Json api_group_list(const Registry& registry);
 // GET /api/v1 or /apis/<group>/<version>. Built-in lists are sorted by name (with
 // subresources after their resource); CRD lists keep apiextensions' order (resource,
 // status, scale). Returns null when nothing is served at that group-version.
-nlohmann::json api_resource_list(const Registry& registry, std::string_view group,
-                                 std::string_view version);
+sim::Json api_resource_list(const Registry& registry, std::string_view group,
+                            std::string_view version);
 
 }  // namespace sim::kube

@@ -11,7 +11,7 @@
 //    a filtered event is not written.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <limits>
 #include <list>

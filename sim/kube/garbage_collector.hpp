@@ -11,7 +11,7 @@
 // "Owner gone" is checked with a live GET (uid compared), as the real one verifies absence.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <map>
 #include <set>

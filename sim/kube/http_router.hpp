@@ -8,7 +8,7 @@
 // OpenAPI v3 of §2.3, Table responses (§2.4) and watch streams.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <condition_variable>
 #include <cstdint>

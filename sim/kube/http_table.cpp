@@ -11,7 +11,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 struct Column {
     const char* name;

@@ -3,7 +3,7 @@
 // (Name, Age), with PartialObjectMetadata row objects.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <string>
@@ -19,7 +19,7 @@ std::string human_duration(std::int64_t nanos);
 bool accepts_table(const std::string& accept);
 
 // A Table of one object or of a List's items; now_unix_nanos computes the Age cells.
-nlohmann::json to_table(const ResourceInfo& resource, const nlohmann::json& object_or_list,
-                        std::int64_t now_unix_nanos);
+sim::Json to_table(const ResourceInfo& resource, const sim::Json& object_or_list,
+                   std::int64_t now_unix_nanos);
 
 }  // namespace sim::kube

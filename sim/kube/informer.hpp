@@ -4,7 +4,7 @@
 // informer relists and reports the differences as add/update/delete, as a reflector does.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <functional>
 #include <map>

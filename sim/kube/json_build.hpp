@@ -1,7 +1,7 @@
 // Building an object member by member, on hot paths (Events, pod status, bindings).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string_view>
 
@@ -12,8 +12,8 @@ namespace sim::kube {
 // placed with one key comparison, where emplace or operator[] search the tree (a const char*
 // key also pays a strlen per comparison). So callers put members in key order; one out of
 // order still lands in its place, after one more comparison.
-inline nlohmann::json& put(nlohmann::json& object, std::string_view key, nlohmann::json value) {
-    auto& members = object.get_ref<nlohmann::json::object_t&>();
+inline sim::Json& put(sim::Json& object, std::string_view key, sim::Json value) {
+    auto& members = object.get_ref<sim::Json::object_t&>();
     return members.emplace_hint(members.end(), key, std::move(value))->second;
 }
 

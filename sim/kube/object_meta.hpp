@@ -2,7 +2,7 @@
 // metav1.Object accessors and metav1.NewControllerRef give a controller).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <optional>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace sim::kube::meta {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 std::string name(const Json& object);
 std::string namespace_of(const Json& object);

@@ -3,12 +3,12 @@
 // object; nobody changes it (copy the Json to make a changed version).
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include "sim/kernel/json_fwd.hpp"
 
 #include <memory>
 
 namespace sim::kube {
 
-using ObjectPtr = std::shared_ptr<const nlohmann::json>;
+using ObjectPtr = std::shared_ptr<const sim::Json>;
 
 }  // namespace sim::kube

@@ -7,7 +7,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 using Props = std::vector<std::pair<std::string, Json>>;
 
 const std::string kMeta = "io.k8s.apimachinery.pkg.apis.meta.v1.";

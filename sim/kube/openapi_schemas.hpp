@@ -11,7 +11,7 @@
 // v1 CRD (seldon-v1.md §2a), inlined as apiextensions publishes CRD schemas.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 
@@ -21,7 +21,7 @@ namespace sim::kube {
 
 // components.schemas for one group-version: the schemas of its kinds and everything they
 // reference (by "#/components/schemas/<name>").
-nlohmann::json openapi_component_schemas(const Registry& registry, const std::string& group,
-                                         const std::string& version);
+sim::Json openapi_component_schemas(const Registry& registry, const std::string& group,
+                                    const std::string& version);
 
 }  // namespace sim::kube

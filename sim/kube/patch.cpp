@@ -8,7 +8,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 std::string last_segment(std::string_view path) {
     const auto dot = path.rfind('.');
@@ -245,7 +245,7 @@ Json apply_json_patch(const Json& target, const Json& patch) {
     }
     try {
         return target.patch(patch);
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const sim::Json::exception& e) {
         // patch.go: NewGenericServerResponse(422, ...) with the library's message.
         Json s{{"kind", "Status"},
                {"apiVersion", "v1"},

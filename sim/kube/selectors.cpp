@@ -6,7 +6,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 using Op = LabelRequirement::Op;
 
 // ---- validation of keys and values (apimachinery/pkg/util/validation/validation.go) ----

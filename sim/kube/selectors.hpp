@@ -2,7 +2,7 @@
 // k8s.io/apimachinery/pkg/fields/selector.go; k8s-semantics.md §1.11).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <map>
 #include <string>
@@ -48,10 +48,10 @@ class LabelSelector {
     static LabelSelector parse(std::string_view text);
     // metav1.LabelSelector (matchLabels + matchExpressions); null matches nothing, {} all.
     // Throws ApiError 400 on an unknown operator or malformed values.
-    static LabelSelector from_json(const nlohmann::json& selector);
+    static LabelSelector from_json(const sim::Json& selector);
 
     bool matches(const Labels& labels) const;
-    bool matches_object(const nlohmann::json& object) const;
+    bool matches_object(const sim::Json& object) const;
     bool empty() const { return !nothing_ && requirements_.empty(); }
     bool is_nothing() const { return nothing_; }
     // Requirements sorted by key, joined by "," (labels.internalSelector.String()).
@@ -77,7 +77,7 @@ class FieldSelector {
     // Checks every field is supported by `resource` (metadata.name, metadata.namespace plus
     // the per-kind labels); 400 `field label not supported: <f>` otherwise.
     void check_supported(const ResourceInfo& resource) const;
-    bool matches(const nlohmann::json& object) const;
+    bool matches(const sim::Json& object) const;
     bool empty() const { return requirements_.empty(); }
     const std::vector<FieldRequirement>& requirements() const { return requirements_; }
 
@@ -87,9 +87,9 @@ class FieldSelector {
 
 // The value a field selector compares for `field` of `object` (numbers and booleans as text,
 // absent as ""; Event `source` is source.component).
-std::string selectable_field_value(const nlohmann::json& object, std::string_view field);
+std::string selectable_field_value(const sim::Json& object, std::string_view field);
 
 // metadata.labels of an object as a map (absent or null: empty).
-Labels object_labels(const nlohmann::json& object);
+Labels object_labels(const sim::Json& object);
 
 }  // namespace sim::kube

@@ -12,7 +12,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 using TriePath = std::vector<std::string>;  // trie keys: "f:spec", "k:{...}", "v:...", "."
 
 // Metadata the server owns or that identifies the object: never part of a field set.

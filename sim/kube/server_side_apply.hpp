@@ -18,7 +18,7 @@
 // are always granular (no atomic structs).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 
@@ -44,16 +44,16 @@ struct UpdateManager {
 
 // Records an ordinary write of `old` into `next` in next's managedFields (nothing when it has
 // none).
-void record_update(nlohmann::json& next, const nlohmann::json& old, const UpdateManager& manager,
+void record_update(sim::Json& next, const sim::Json& old, const UpdateManager& manager,
                    const ApplyContext& context);
 
 // The FieldsV1 trie of the fields an applied configuration sets (identity and server-managed
 // metadata left out).
-nlohmann::json applied_fields(const nlohmann::json& config, const ApplyContext& context);
+sim::Json applied_fields(const sim::Json& config, const ApplyContext& context);
 
 // The object the apply makes of `live` (nullptr: the object does not exist yet), with its
 // managedFields updated. Throws ApiError 409 on conflicts without force.
-nlohmann::json server_side_apply(const nlohmann::json* live, const nlohmann::json& config,
-                                 const ApplyOptions& options, const ApplyContext& context);
+sim::Json server_side_apply(const sim::Json* live, const sim::Json& config,
+                            const ApplyOptions& options, const ApplyContext& context);
 
 }  // namespace sim::kube

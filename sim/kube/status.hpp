@@ -6,7 +6,7 @@
 // `Error from server (<reason>): <message>`.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -17,7 +17,7 @@
 
 namespace sim::kube {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 // A group and a resource or kind, as schema.GroupResource / schema.GroupKind.
 struct GroupName {

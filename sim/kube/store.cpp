@@ -6,7 +6,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 // metadata.labels when it is an object, else nullptr (as LabelSelector::matches_object reads
 // it). A compact object has none (stored_object.hpp): its tree is not made to find that out.

@@ -18,7 +18,7 @@
 // sorted by key before anyone sees them, and the other hash tables serve lookups only.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/kernel/byte_order.hpp"
 #include "sim/kube/object_ptr.hpp"
 #include "sim/kube/selectors.hpp"
 #include "sim/kube/stored_object.hpp"
@@ -41,9 +42,19 @@ namespace sim::kube {
 
 using ObjectKey = std::pair<std::string, std::string>;  // namespace ("" if cluster-scoped), name
 
+// The order of std::pair's operator< on the two strings, with one inlined comparison per
+// string instead of up to three calls to memcmp per step down the map.
+struct ObjectKeyLess {
+    bool operator()(const ObjectKey& a, const ObjectKey& b) const noexcept {
+        const int by_namespace = compare_bytes(a.first, b.first);
+        if (by_namespace != 0) return by_namespace < 0;
+        return compare_bytes(a.second, b.second) < 0;
+    }
+};
+
 class Bucket {
   public:
-    using Map = std::map<ObjectKey, StoredObject>;
+    using Map = std::map<ObjectKey, StoredObject, ObjectKeyLess>;
     using const_iterator = Map::const_iterator;
 
     Bucket() = default;

@@ -1,11 +1,11 @@
 #include "sim/kube/stored_object.hpp"
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 namespace sim::kube {
 
 const ObjectPtr& CompactObject::tree() const {
-    if (!tree_) tree_ = std::make_shared<const nlohmann::json>(to_json());
+    if (!tree_) tree_ = std::make_shared<const sim::Json>(to_json());
     return tree_;
 }
 

@@ -15,7 +15,7 @@
 // never asks them for any (compact_event.hpp makes only label-less Events).
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include "sim/kernel/json_fwd.hpp"
 
 #include <concepts>
 #include <memory>
@@ -38,7 +38,7 @@ class CompactObject {
     bool materialized() const { return tree_ != nullptr; }
 
   protected:
-    virtual nlohmann::json to_json() const = 0;
+    virtual sim::Json to_json() const = 0;
 
   private:
     mutable ObjectPtr tree_;

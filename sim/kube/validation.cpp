@@ -9,7 +9,7 @@
 namespace sim::kube {
 namespace {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 bool lower_alnum(char c) {
     return std::islower(static_cast<unsigned char>(c)) ||

@@ -3,7 +3,7 @@
 // into a 422 Invalid Status (status.hpp invalid_object).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 #include <string_view>
@@ -15,11 +15,11 @@ namespace sim::kube {
 
 // ObjectMeta rules: name (or generateName) present and well-formed for the kind, labels and
 // annotations keys/values valid.
-FieldErrors validate_object_meta(const ResourceInfo& resource, const nlohmann::json& object);
+FieldErrors validate_object_meta(const ResourceInfo& resource, const sim::Json& object);
 
 // Kind-specific rules on create (old == nullptr) or update.
-FieldErrors validate_object(const ResourceInfo& resource, const nlohmann::json& object,
-                            const nlohmann::json* old);
+FieldErrors validate_object(const ResourceInfo& resource, const sim::Json& object,
+                            const sim::Json* old);
 
 // Name checks (apimachinery/pkg/util/validation): is_* says whether a name is valid; the
 // *_error functions return "" when it is, else the message.

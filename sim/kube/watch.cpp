@@ -4,7 +4,7 @@
 
 namespace sim::kube {
 
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 std::string to_string(WatchEventType type) {
     switch (type) {

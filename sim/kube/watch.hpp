@@ -4,7 +4,7 @@
 // never re-enter the writer.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -29,19 +29,19 @@ std::string to_string(WatchEventType type);  // "ADDED", ...
 // One event as a watcher sees it. The object is shared, not copied: every watcher that sees a
 // change in the storage version gets the same immutable object (and so does the history).
 struct WatchEvent {
-    WatchEvent(WatchEventType t, nlohmann::json o)
-        : type(t), shared(std::make_shared<const nlohmann::json>(std::move(o))), object(*shared) {}
-    WatchEvent(WatchEventType t, std::shared_ptr<const nlohmann::json> o)
+    WatchEvent(WatchEventType t, sim::Json o)
+        : type(t), shared(std::make_shared<const sim::Json>(std::move(o))), object(*shared) {}
+    WatchEvent(WatchEventType t, std::shared_ptr<const sim::Json> o)
         : type(t), shared(std::move(o)), object(*shared) {}
     WatchEvent(const WatchEvent& other) : type(other.type), shared(other.shared), object(*shared) {}
     WatchEvent& operator=(const WatchEvent&) = delete;
 
     WatchEventType type;
-    std::shared_ptr<const nlohmann::json> shared;
+    std::shared_ptr<const sim::Json> shared;
     // The object in the watcher's version, or a Status for ERROR (*shared).
-    const nlohmann::json& object;
+    const sim::Json& object;
     // {"type":"ADDED","object":{...}} as on the wire.
-    nlohmann::json to_json() const;
+    sim::Json to_json() const;
 };
 
 using WatchHandler = std::function<void(const WatchEvent&)>;
@@ -69,7 +69,7 @@ struct WatcherSpec {
     bool bookmarks = false;
     // Converts a storage object to what the watcher sees (its version). Empty when the watcher
     // sees the storage version: it then shares the stored object, no copy per watcher.
-    std::function<nlohmann::json(const nlohmann::json&)> present;
+    std::function<sim::Json(const sim::Json&)> present;
     // The watcher's {"kind","apiVersion"} for BOOKMARK objects.
     std::string kind;
     std::string api_version;
@@ -131,13 +131,13 @@ class WatchHub {
         bool stopped = false;
     };
 
-    bool matches(const Watcher& w, const nlohmann::json& object) const;
+    bool matches(const Watcher& w, const sim::Json& object) const;
     // The event a change means to a watcher (selector transitions), if any.
     // The watchers that see the storage version share the change's object.
     std::optional<WatchEvent> translate(const Watcher& w,
                                         const std::shared_ptr<const Change>& change) const;
-    static std::shared_ptr<const nlohmann::json> present(
-        const Watcher& w, const std::shared_ptr<const nlohmann::json>& stored);
+    static std::shared_ptr<const sim::Json> present(const Watcher& w,
+                                                    const std::shared_ptr<const sim::Json>& stored);
     void deliver(const std::shared_ptr<Watcher>& w, WatchEvent event);
 
     sim::kernel::EventLoop& loop_;

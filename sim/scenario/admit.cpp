@@ -13,11 +13,11 @@ std::vector<AdmissionVerdict> admit_objects(kube::Client& client,
             info && info->namespaced ? (m.namespace_.empty() ? "default" : m.namespace_) : "";
         AdmissionVerdict verdict;
         verdict.object = m.kind + "/" + (ns.empty() ? "" : ns + "/") + m.name;
-        nlohmann::json object = m.object;
+        sim::Json object = m.object;
         if (!ns.empty()) {
             object["metadata"]["namespace"] = ns;
             if (!client.get(kube::refs::kNamespaces, ns).ok()) {
-                client.create(nlohmann::json{
+                client.create(sim::Json{
                     {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
             }
         }

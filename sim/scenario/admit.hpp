@@ -13,9 +13,9 @@ namespace sim::scenario {
 struct AdmissionVerdict {
     std::string object;  // Kind/namespace/name
     bool accepted = false;
-    nlohmann::json created;  // the stored object, when accepted
-    std::string reason;      // the Status reason when refused (Invalid, BadRequest, ...)
-    std::string message;     // the Status message when refused
+    sim::Json created;    // the stored object, when accepted
+    std::string reason;   // the Status reason when refused (Invalid, BadRequest, ...)
+    std::string message;  // the Status message when refused
 };
 
 // Creates each object through `client`, in order. A namespaced object without a namespace goes

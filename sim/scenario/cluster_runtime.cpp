@@ -59,7 +59,8 @@ cluster::ImageTimings ClusterRuntime::image_timings(const std::string& image) {
     const ImageRule* rule = find_image_rule(s_.images, image);
     if (!rule && default_images_reported_.insert(image).second) {
         trace_.line(reader_.loop().now(), "image.default").str("image", image);
-        narrate_("image " + image + " matches no images: entry; it runs as echo with default timings");
+        narrate_("image " + image +
+                 " matches no images: entry; it runs as echo with default timings");
     }
     const ImageTimings timings = effective_timings(rule);
     cluster::ImageTimings out;
@@ -79,12 +80,17 @@ cluster::ImageTimings ClusterRuntime::image_timings(const std::string& image) {
 
 void ClusterRuntime::begin(std::size_t id, const Fault& fault) {
     std::visit(Overloaded{
-                   [&](const PodKillFault& f) { kill(f.namespace_, f.selector, f.count, false, "faults/podKill"); },
-                   [&](const OomKillFault& f) { kill(f.namespace_, f.selector, f.count, true, "faults/oomKill"); },
+                   [&](const PodKillFault& f) {
+                       kill(f.namespace_, f.selector, f.count, false, "faults/podKill");
+                   },
+                   [&](const OomKillFault& f) {
+                       kill(f.namespace_, f.selector, f.count, true, "faults/oomKill");
+                   },
                    [&](const NodeDownFault& f) {
                        if (cluster::Kubelet* k = kubelet_of(f.node)) {
                            k->stop();
-                           narrate_("node " + f.node + ": the kubelet stops (no heartbeats, pods stop answering)");
+                           narrate_("node " + f.node +
+                                    ": the kubelet stops (no heartbeats, pods stop answering)");
                        }
                    },
                    // crashLoop and imagePullError act through image_timings while active.
@@ -118,7 +124,7 @@ void ClusterRuntime::kill(const std::string& ns, const std::string& selector, in
     const auto list = reader_.list(kube::refs::kPods.in(ns), options);
     if (!list) return;
     std::vector<std::pair<std::string, std::string>> running;  // pod, node
-    for (const nlohmann::json& pod : (*list)["items"]) {
+    for (const sim::Json& pod : (*list)["items"]) {
         const std::string node = pod["spec"].value("nodeName", "");
         if (node.empty() || pod["metadata"].contains("deletionTimestamp")) continue;
         if (pod["status"].value("phase", "") != "Running") continue;

@@ -3,16 +3,16 @@
 namespace sim::scenario {
 namespace {
 
-std::string object_name(const nlohmann::json& ref) {
+std::string object_name(const sim::Json& ref) {
     const std::string ns = ref.value("namespace", "");
     return ref.value("kind", "") + "/" + (ns.empty() ? "" : ns + "/") + ref.value("name", "");
 }
 
 // "True" when the pod's Ready condition is True.
-bool is_ready(const nlohmann::json& pod) {
-    const nlohmann::json& conditions =
-        pod.value("status", nlohmann::json::object()).value("conditions", nlohmann::json::array());
-    for (const nlohmann::json& c : conditions) {
+bool is_ready(const sim::Json& pod) {
+    const sim::Json& conditions =
+        pod.value("status", sim::Json::object()).value("conditions", sim::Json::array());
+    for (const sim::Json& c : conditions) {
         if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
     }
     return false;
@@ -22,25 +22,26 @@ bool is_ready(const nlohmann::json& pod) {
 
 ClusterTrace::ClusterTrace(kube::Client& client, kernel::TraceWriter& trace, Narrate narrate)
     : client_(client), trace_(trace), narrate_(std::move(narrate)) {
-    events_ = client_.watch(kube::refs::kEvents, {}, [this](const kube::WatchEvent& e) {
-                         on_event(e);
-                     }).value();
-    pods_ = client_.watch(kube::refs::kPods, {}, [this](const kube::WatchEvent& e) {
-                       on_pod(e);
-                   }).value();
-    deployments_ = client_.watch(kube::refs::kDeployments, {}, [this](const kube::WatchEvent& e) {
-                              on_deployment(e);
-                          }).value();
+    events_ =
+        client_.watch(kube::refs::kEvents, {}, [this](const kube::WatchEvent& e) { on_event(e); })
+            .value();
+    pods_ = client_.watch(kube::refs::kPods, {}, [this](const kube::WatchEvent& e) { on_pod(e); })
+                .value();
+    deployments_ = client_
+                       .watch(kube::refs::kDeployments, {},
+                              [this](const kube::WatchEvent& e) { on_deployment(e); })
+                       .value();
 }
 
 void ClusterTrace::on_event(const kube::WatchEvent& change) {
-    if (change.type != kube::WatchEventType::Added && change.type != kube::WatchEventType::Modified) {
+    if (change.type != kube::WatchEventType::Added &&
+        change.type != kube::WatchEventType::Modified) {
         return;
     }
-    const nlohmann::json& e = change.object;
-    const nlohmann::json& source = e.value("source", nlohmann::json::object());
+    const sim::Json& e = change.object;
+    const sim::Json& source = e.value("source", sim::Json::object());
     const std::string component = source.value("component", e.value("reportingComponent", ""));
-    const std::string object = object_name(e.value("involvedObject", nlohmann::json::object()));
+    const std::string object = object_name(e.value("involvedObject", sim::Json::object()));
     trace_.line(client_.loop().now(), "event")
         .str("type", e.value("type", ""))
         .str("reason", e.value("reason", ""))
@@ -53,8 +54,8 @@ void ClusterTrace::on_event(const kube::WatchEvent& change) {
 }
 
 void ClusterTrace::on_pod(const kube::WatchEvent& change) {
-    const nlohmann::json& pod = change.object;
-    const nlohmann::json& metadata = pod.value("metadata", nlohmann::json::object());
+    const sim::Json& pod = change.object;
+    const sim::Json& metadata = pod.value("metadata", sim::Json::object());
     const std::string name = metadata.value("namespace", "") + "/" + metadata.value("name", "");
     if (change.type == kube::WatchEventType::Deleted) {
         pod_states_.erase(name);
@@ -62,13 +63,14 @@ void ClusterTrace::on_pod(const kube::WatchEvent& change) {
         narrate_("pod " + name + " is gone");
         return;
     }
-    if (change.type != kube::WatchEventType::Added && change.type != kube::WatchEventType::Modified) {
+    if (change.type != kube::WatchEventType::Added &&
+        change.type != kube::WatchEventType::Modified) {
         return;
     }
-    const nlohmann::json& status = pod.value("status", nlohmann::json::object());
+    const sim::Json& status = pod.value("status", sim::Json::object());
     const std::string phase = status.value("phase", "Pending");
     const bool ready = is_ready(pod);
-    const std::string node = pod.value("spec", nlohmann::json::object()).value("nodeName", "");
+    const std::string node = pod.value("spec", sim::Json::object()).value("nodeName", "");
     const bool terminating = metadata.contains("deletionTimestamp");
     const std::string state = phase + (ready ? " ready" : " not-ready") + " " + node +
                               (terminating ? " terminating" : "");
@@ -87,20 +89,21 @@ void ClusterTrace::on_pod(const kube::WatchEvent& change) {
 // One line per change of the counts `kubectl get deployments` shows; a deleted Deployment's
 // pods are traced as they go, so its deletion needs no line of its own.
 void ClusterTrace::on_deployment(const kube::WatchEvent& change) {
-    const nlohmann::json& d = change.object;
-    const nlohmann::json& metadata = d.value("metadata", nlohmann::json::object());
+    const sim::Json& d = change.object;
+    const sim::Json& metadata = d.value("metadata", sim::Json::object());
     const std::string name = metadata.value("namespace", "") + "/" + metadata.value("name", "");
     if (change.type == kube::WatchEventType::Deleted) {
         deployment_states_.erase(name);
         return;
     }
-    if (change.type != kube::WatchEventType::Added && change.type != kube::WatchEventType::Modified) {
+    if (change.type != kube::WatchEventType::Added &&
+        change.type != kube::WatchEventType::Modified) {
         return;
     }
-    const nlohmann::json& status = d.value("status", nlohmann::json::object());
+    const sim::Json& status = d.value("status", sim::Json::object());
     // spec.replicas defaults to 1 (k8s.io/api/apps/v1 types.go, DeploymentSpec.Replicas).
     const std::int64_t replicas =
-        d.value("spec", nlohmann::json::object()).value("replicas", std::int64_t{1});
+        d.value("spec", sim::Json::object()).value("replicas", std::int64_t{1});
     const std::int64_t current = status.value("replicas", std::int64_t{0});
     const std::int64_t updated = status.value("updatedReplicas", std::int64_t{0});
     const std::int64_t ready = status.value("readyReplicas", std::int64_t{0});

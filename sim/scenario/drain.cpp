@@ -5,7 +5,7 @@
 namespace sim::scenario {
 
 namespace meta = kube::meta;
-using nlohmann::json;
+using json = sim::Json;
 
 namespace {
 

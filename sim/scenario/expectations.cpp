@@ -13,7 +13,7 @@ namespace {
 using kernel::Overloaded;
 
 // A number, or a string holding a number or a Kubernetes quantity ("500m", "2Gi").
-std::optional<double> as_number(const nlohmann::json& v) {
+std::optional<double> as_number(const sim::Json& v) {
     if (v.is_number()) return v.get<double>();
     if (v.is_string()) {
         if (const auto q = kube::parse_quantity(v.get<std::string>())) {
@@ -23,7 +23,7 @@ std::optional<double> as_number(const nlohmann::json& v) {
     return std::nullopt;
 }
 
-std::string render(const nlohmann::json& v) {
+std::string render(const sim::Json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
@@ -35,7 +35,7 @@ std::string number_text(double x) {
 
 }  // namespace
 
-bool satisfies(const Comparison& comparison, const nlohmann::json& observed, std::string* why) {
+bool satisfies(const Comparison& comparison, const sim::Json& observed, std::string* why) {
     const auto fail = [&](std::string message) {
         if (why) *why = std::move(message);
         return false;
@@ -48,7 +48,7 @@ bool satisfies(const Comparison& comparison, const nlohmann::json& observed, std
     return std::visit(
         Overloaded{
             [&](const EqualsComparison& c) {
-                const nlohmann::json expected = nlohmann::json::parse(c.json);
+                const sim::Json expected = sim::Json::parse(c.json);
                 const bool equal = (expected.is_number() && observed.is_number())
                                        ? expected.get<double>() == observed.get<double>()
                                        : expected == observed;

@@ -10,10 +10,10 @@
 #pragma once
 
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+#include "sim/kernel/json.hpp"
 
 #include "sim/kernel/trace.hpp"
 #include "sim/scenario/runner.hpp"
@@ -23,11 +23,11 @@ namespace sim::scenario {
 
 // What the cluster shows for an expectation's subject at one instant.
 struct Observation {
-    std::optional<nlohmann::json> value;  // absent: nothing there (see `missing`)
-    std::string missing;                  // "no value at status.state", or why it can't be seen
-    bool unavailable = false;             // this build cannot observe the subject at all
+    std::optional<sim::Json> value;  // absent: nothing there (see `missing`)
+    std::string missing;             // "no value at status.state", or why it can't be seen
+    bool unavailable = false;        // this build cannot observe the subject at all
 
-    static Observation of(nlohmann::json v) { return {std::move(v), {}, false}; }
+    static Observation of(sim::Json v) { return {std::move(v), {}, false}; }
     static Observation none(std::string why) { return {std::nullopt, std::move(why), false}; }
     static Observation cannot(std::string why) { return {std::nullopt, std::move(why), true}; }
 };
@@ -36,7 +36,7 @@ struct Observation {
 using Observer = std::function<Observation(const Subject& subject, const When& when)>;
 
 // Whether an observed value satisfies a comparison; `why` says how it does not.
-bool satisfies(const Comparison& comparison, const nlohmann::json& observed, std::string* why);
+bool satisfies(const Comparison& comparison, const sim::Json& observed, std::string* why);
 
 class ExpectationTracker {
   public:

@@ -11,10 +11,10 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <system_error>
+#include "sim/kernel/json.hpp"
 
 #include "sim/scenario/field_names.hpp"
 #include "sim/scenario/glob.hpp"
@@ -451,8 +451,7 @@ std::optional<ObjectRef> read_object_ref(Context& ctx, const YAML::Node& node,
 // ---------------------------------------------------------------------------------------------
 // YAML -> JSON with YAML 1.2 core-schema typing of plain scalars.
 
-std::optional<nlohmann::json> to_json(Context& ctx, const YAML::Node& node,
-                                      const std::string& path) {
+std::optional<sim::Json> to_json(Context& ctx, const YAML::Node& node, const std::string& path) {
     return yaml_to_json(node, path,
                         [&](const YAML::Node& at, const std::string& field,
                             const std::string& message) { ctx.error(at, field, message); });
@@ -1410,10 +1409,9 @@ class Loader {
         if (c.key == "equals") {
             if (numeric) {
                 if (const auto n = read_number(ctx_, c.value, path)) {
-                    out = EqualsComparison{nlohmann::json(*n).dump()};
+                    out = EqualsComparison{sim::Json(*n).dump()};
                     if (std::trunc(*n) == *n && std::abs(*n) < 9e15) {
-                        out =
-                            EqualsComparison{nlohmann::json(static_cast<std::int64_t>(*n)).dump()};
+                        out = EqualsComparison{sim::Json(static_cast<std::int64_t>(*n)).dump()};
                     }
                 }
                 return;

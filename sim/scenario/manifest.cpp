@@ -15,7 +15,7 @@ SourceLocation location_of(const std::filesystem::path& path, const YAML::Mark& 
 }
 
 // Checks one object's identity fields; reports problems against the document.
-void add_object(const SourceLocation& where, nlohmann::json object, const std::string& field,
+void add_object(const SourceLocation& where, sim::Json object, const std::string& field,
                 ManifestLoad& out) {
     const auto problem = [&](const std::string& sub, const std::string& message) {
         out.diagnostics.push_back({where, field.empty() ? sub : field + "." + sub, message});
@@ -24,7 +24,7 @@ void add_object(const SourceLocation& where, nlohmann::json object, const std::s
         problem("", "expected a Kubernetes object (a mapping with apiVersion, kind, metadata)");
         return;
     }
-    const auto text = [&](const nlohmann::json& parent, const char* key) -> std::string {
+    const auto text = [&](const sim::Json& parent, const char* key) -> std::string {
         const auto it = parent.find(key);
         return it != parent.end() && it->is_string() ? it->get<std::string>() : std::string{};
     };
@@ -108,7 +108,7 @@ ManifestLoad load_manifest(const std::filesystem::path& path) {
         if (!json) continue;
         const SourceLocation where = location_of(path, shift(document.Mark()));
         if (json->is_object() && json->value("kind", "") == "List" && json->contains("items")) {
-            const nlohmann::json& items = (*json)["items"];
+            const sim::Json& items = (*json)["items"];
             for (std::size_t i = 0; i < items.size(); ++i) {
                 add_object(where, items[i], "items[" + std::to_string(i) + "]", out);
             }

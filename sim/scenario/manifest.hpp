@@ -5,16 +5,16 @@
 
 #include <filesystem>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+#include "sim/kernel/json.hpp"
 
 #include "sim/scenario/loader.hpp"
 
 namespace sim::scenario {
 
 struct ManifestObject {
-    nlohmann::json object;
+    sim::Json object;
     std::string api_version;
     std::string kind;
     std::string namespace_;  // as written; empty when the manifest leaves it to the default

@@ -9,7 +9,7 @@ namespace {
 
 using kernel::Overloaded;
 
-std::string as_text(const nlohmann::json& v) {
+std::string as_text(const sim::Json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
@@ -36,10 +36,10 @@ Observation observe_count(const kube::Client& client, const CountSubject& subjec
     return Observation::of(static_cast<std::int64_t>((*list)["items"].size()));
 }
 
-bool event_matches(const nlohmann::json& event, const EventSubject& subject) {
+bool event_matches(const sim::Json& event, const EventSubject& subject) {
     if (subject.reason && event.value("reason", "") != *subject.reason) return false;
     if (subject.object) {
-        const nlohmann::json& involved = event.value("involvedObject", nlohmann::json::object());
+        const sim::Json& involved = event.value("involvedObject", sim::Json::object());
         if (involved.value("kind", "") != subject.object->kind ||
             involved.value("namespace", "") != subject.object->namespace_ ||
             involved.value("name", "") != subject.object->name) {
@@ -53,7 +53,7 @@ Observation observe_events(const kube::Client& client, const EventSubject& subje
     const auto list = client.list(kube::refs::kEvents);
     if (!list) return Observation::none("cannot list Events: " + list.error().message());
     std::int64_t count = 0;
-    for (const nlohmann::json& event : (*list)["items"]) {
+    for (const sim::Json& event : (*list)["items"]) {
         // An aggregated Event stands for `count` occurrences (client-go's event correlator).
         if (event_matches(event, subject)) count += event.value("count", std::int64_t{1});
     }
@@ -83,8 +83,8 @@ kube::ResourceRef resource_ref(const kube::ResourceInfo& info, std::string names
                              info.namespaced ? std::move(namespace_name) : std::string{}};
 }
 
-std::optional<nlohmann::json> resolve_field(const nlohmann::json& object, const FieldPath& path) {
-    const nlohmann::json* at = &object;
+std::optional<sim::Json> resolve_field(const sim::Json& object, const FieldPath& path) {
+    const sim::Json* at = &object;
     for (const FieldPathSegment& segment : path.segments) {
         switch (segment.kind) {
             case FieldPathSegment::Kind::Key: {
@@ -101,8 +101,8 @@ std::optional<nlohmann::json> resolve_field(const nlohmann::json& object, const 
             }
             case FieldPathSegment::Kind::Match: {
                 if (!at->is_array()) return std::nullopt;
-                const nlohmann::json* found = nullptr;
-                for (const nlohmann::json& element : *at) {
+                const sim::Json* found = nullptr;
+                for (const sim::Json& element : *at) {
                     if (!element.is_object()) continue;
                     const auto it = element.find(segment.key);
                     if (it != element.end() && as_text(*it) == segment.match_value) {

@@ -1,9 +1,9 @@
 // How expectations look at the cluster: through the same API client a controller uses.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include "sim/kernel/json.hpp"
 
 #include "sim/kube/client.hpp"
 #include "sim/scenario/expectations.hpp"
@@ -17,7 +17,7 @@ const kube::ResourceInfo* find_kind(std::string_view kind);
 kube::ResourceRef resource_ref(const kube::ResourceInfo& info, std::string namespace_name = "");
 
 // The value at `path` in `object`, or nullopt ("no value at <path>").
-std::optional<nlohmann::json> resolve_field(const nlohmann::json& object, const FieldPath& path);
+std::optional<sim::Json> resolve_field(const sim::Json& object, const FieldPath& path);
 
 // Observes object fields, object counts and Events through `client`. Metrics are not
 // observable yet (they come with the request path).

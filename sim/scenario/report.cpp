@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <vector>
+#include "sim/kernel/json.hpp"
 
 #include "sim/kernel/trace.hpp"
 #include "sim/scenario/report_svg.hpp"
@@ -16,7 +16,7 @@
 namespace sim::scenario {
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 using report::Band;
 using report::clock;
 using report::Dot;

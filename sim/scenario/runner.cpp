@@ -3,9 +3,9 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <variant>
+#include "sim/kernel/json.hpp"
 
 #include "controller/deployment.hpp"
 #include "controller/disruption.hpp"
@@ -279,7 +279,7 @@ class Run {
                 auto created = client_.create(kube::refs::kNodes, cluster::node_object(spec));
                 record(registered, "create", "Node/" + spec.name, created);
                 if (created) {
-                    nlohmann::json node = std::move(created).value();
+                    sim::Json node = std::move(created).value();
                     node["status"] = cluster::node_status(spec, client_.now_rfc3339());
                     record(registered, "update", "Node/" + spec.name + "/status",
                            client_.update_status(kube::refs::kNodes, node));

@@ -3,7 +3,7 @@
 // everything that can be checked without running; the runner only reads them.
 //
 // JSON values (a `patch.merge` body, an `equals` value) are carried as compact JSON text so this
-// header stays free of nlohmann/json; parse them with nlohmann::json::parse where needed. YAML
+// header stays free of nlohmann/json; parse them with sim::Json::parse where needed. YAML
 // plain scalars keep their YAML 1.2 core type (1 -> number, true -> bool, null/~ -> null),
 // quoted scalars are strings.
 #pragma once

@@ -17,10 +17,10 @@ std::string describe_object(std::string_view kind, const std::string& ns, const 
 
 // Records one call's result; a 4xx answer makes the step refused.
 void record(StepOutcome& out, std::string verb, std::string object,
-            const kube::Result<nlohmann::json>& result) {
+            const kube::Result<sim::Json>& result) {
     ApiCall call{std::move(verb), std::move(object), result.code(), {}, {}, {}, {}};
     if (result) {
-        const nlohmann::json& metadata = result->value("metadata", nlohmann::json::object());
+        const sim::Json& metadata = result->value("metadata", sim::Json::object());
         call.resource_version = metadata.value("resourceVersion", "");
         if (call.verb == "create") {
             call.code = 201;  // Created, as the real API server answers a create
@@ -71,7 +71,7 @@ StepOutcome apply_objects(kube::Client& client, const std::vector<ManifestObject
             unknown_kind(out, m.kind, what);
             continue;
         }
-        nlohmann::json desired = m.object;
+        sim::Json desired = m.object;
         if (info->namespaced) desired["metadata"]["namespace"] = ns;
         desired["metadata"]["annotations"][std::string(kLastApplied)] = m.object.dump();
         const kube::ResourceRef ref{info->group, kube::split_api_version(m.api_version).second,
@@ -96,7 +96,7 @@ StepOutcome patch_object(kube::Client& client, const PatchStep& step) {
     if (!info) return out;
     record(out, "patch", what,
            client.patch(resource_ref(*info, step.target.namespace_), step.target.name,
-                        kube::PatchType::Merge, nlohmann::json::parse(step.merge_json)));
+                        kube::PatchType::Merge, sim::Json::parse(step.merge_json)));
     return out;
 }
 
@@ -111,7 +111,7 @@ StepOutcome scale_object(kube::Client& client, const ScaleStep& step) {
         record(out, "get", what + "/scale", scale);
         return out;
     }
-    nlohmann::json desired = std::move(scale).value();
+    sim::Json desired = std::move(scale).value();
     desired["spec"]["replicas"] = step.replicas;
     record(out, "update", what + "/scale", client.update_scale(ref, step.target.name, desired));
     return out;
@@ -139,7 +139,7 @@ StepOutcome delete_objects(kube::Client& client, const DeleteStep& step, kernel:
         return out;
     }
     std::vector<std::pair<std::string, std::string>> victims;  // namespace, name; key order
-    for (const nlohmann::json& item : (*list)["items"]) {
+    for (const sim::Json& item : (*list)["items"]) {
         // Objects already being deleted are not deleted again (kubectl would just wait).
         if (item["metadata"].contains("deletionTimestamp")) continue;
         victims.emplace_back(item["metadata"].value("namespace", ""),

@@ -32,7 +32,7 @@ struct StepOutcome {
 
 // Appends `result` to `out` as a call; a 4xx answer makes the step refused.
 void record(StepOutcome& out, std::string verb, std::string object,
-            const kube::Result<nlohmann::json>& result);
+            const kube::Result<sim::Json>& result);
 
 // kubectl apply, approximated: create when absent (with the
 // kubectl.kubernetes.io/last-applied-configuration annotation kubectl writes), otherwise an

@@ -1,7 +1,7 @@
 #include "sim/scenario/traffic_runtime.hpp"
 
 #include <map>
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include "components/model/csv.hpp"
 #include "components/model/model.hpp"
@@ -16,7 +16,7 @@ namespace {
 
 using kernel::Nanos;
 using kernel::Overloaded;
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 std::vector<cluster::RatePiece> rate_pieces(const TrafficSource& t) {
     return std::visit(

@@ -33,58 +33,58 @@ std::optional<double> plain_float(const std::string& text) {
     return value;
 }
 
-std::optional<nlohmann::json> scalar_to_json(const YAML::Node& node, const std::string& field,
-                                             const YamlErrorSink& on_error) {
+std::optional<sim::Json> scalar_to_json(const YAML::Node& node, const std::string& field,
+                                        const YamlErrorSink& on_error) {
     const std::string& text = node.Scalar();
     const std::string& tag = node.Tag();
-    if (tag == "!" || tag == "tag:yaml.org,2002:str") return nlohmann::json(text);
+    if (tag == "!" || tag == "tag:yaml.org,2002:str") return sim::Json(text);
     if (tag != "?" && tag != "tag:yaml.org,2002:int" && tag != "tag:yaml.org,2002:float" &&
         tag != "tag:yaml.org,2002:bool" && tag != "tag:yaml.org,2002:null") {
         on_error(node, field, "unsupported YAML tag " + in_quotes(tag));
         return std::nullopt;
     }
     if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
-        return nlohmann::json(nullptr);
+        return sim::Json(nullptr);
     }
-    if (text == "true" || text == "True" || text == "TRUE") return nlohmann::json(true);
-    if (text == "false" || text == "False" || text == "FALSE") return nlohmann::json(false);
+    if (text == "true" || text == "True" || text == "TRUE") return sim::Json(true);
+    if (text == "false" || text == "False" || text == "FALSE") return sim::Json(false);
     if (looks_like_int(text)) {
         std::int64_t value = 0;
         const char* first = text.data() + (text[0] == '+' ? 1 : 0);
         const auto [end, ec] = std::from_chars(first, text.data() + text.size(), value);
-        if (ec == std::errc{} && end == text.data() + text.size()) return nlohmann::json(value);
+        if (ec == std::errc{} && end == text.data() + text.size()) return sim::Json(value);
     }
     if (text == ".inf" || text == "-.inf" || text == "+.inf" || text == ".Inf" || text == "-.Inf" ||
         text == ".nan" || text == ".NaN") {
         on_error(node, field, "JSON has no infinities or NaN: " + text);
         return std::nullopt;
     }
-    if (const auto number = plain_float(text)) return nlohmann::json(*number);
-    return nlohmann::json(text);
+    if (const auto number = plain_float(text)) return sim::Json(*number);
+    return sim::Json(text);
 }
 
 }  // namespace
 
-std::optional<nlohmann::json> yaml_to_json(const YAML::Node& node, const std::string& field,
-                                           const YamlErrorSink& on_error) {
+std::optional<sim::Json> yaml_to_json(const YAML::Node& node, const std::string& field,
+                                      const YamlErrorSink& on_error) {
     switch (node.Type()) {
         case YAML::NodeType::Null:
         case YAML::NodeType::Undefined:
-            return nlohmann::json(nullptr);
+            return sim::Json(nullptr);
         case YAML::NodeType::Scalar:
             return scalar_to_json(node, field, on_error);
         case YAML::NodeType::Sequence: {
-            nlohmann::json array = nlohmann::json::array();
+            sim::Json array = sim::Json::array();
             bool ok = true;
             for (std::size_t i = 0; i < node.size(); ++i) {
                 auto element = yaml_to_json(node[i], item_field(field, i), on_error);
                 ok = ok && element.has_value();
                 if (element) array.push_back(std::move(*element));
             }
-            return ok ? std::optional<nlohmann::json>(std::move(array)) : std::nullopt;
+            return ok ? std::optional<sim::Json>(std::move(array)) : std::nullopt;
         }
         case YAML::NodeType::Map: {
-            nlohmann::json object = nlohmann::json::object();
+            sim::Json object = sim::Json::object();
             bool ok = true;
             for (auto it = node.begin(); it != node.end(); ++it) {
                 if (!it->first.IsScalar()) {
@@ -104,7 +104,7 @@ std::optional<nlohmann::json> yaml_to_json(const YAML::Node& node, const std::st
                 ok = ok && value.has_value();
                 if (value) object[key] = std::move(*value);
             }
-            return ok ? std::optional<nlohmann::json>(std::move(object)) : std::nullopt;
+            return ok ? std::optional<sim::Json>(std::move(object)) : std::nullopt;
         }
     }
     return std::nullopt;

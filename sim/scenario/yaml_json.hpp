@@ -5,9 +5,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include "sim/kernel/json.hpp"
 
 namespace sim::scenario {
 
@@ -17,7 +17,7 @@ using YamlErrorSink = std::function<void(const YAML::Node& node, const std::stri
 
 // Converts `node`; nullopt when any part could not be converted (each problem reported).
 // `field` is the dotted path of `node` itself, for messages.
-std::optional<nlohmann::json> yaml_to_json(const YAML::Node& node, const std::string& field,
-                                           const YamlErrorSink& on_error);
+std::optional<sim::Json> yaml_to_json(const YAML::Node& node, const std::string& field,
+                                      const YamlErrorSink& on_error);
 
 }  // namespace sim::scenario

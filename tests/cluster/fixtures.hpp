@@ -1,7 +1,7 @@
 // Shared helpers for the sim/cluster tests: a server on its own loop, nodes and pods.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <functional>
 #include <string>
@@ -15,7 +15,7 @@
 
 namespace cluster_test {
 
-using nlohmann::json;
+using json = sim::Json;
 
 struct World {
     explicit World(std::uint64_t seed = 7)

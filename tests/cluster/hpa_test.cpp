@@ -15,7 +15,7 @@
 
 namespace {
 
-using nlohmann::json;
+using json = sim::Json;
 using sim::kernel::kMillisecond;
 using sim::kernel::kMinute;
 using sim::kernel::kSecond;

@@ -2,7 +2,7 @@
 
 #include "sim/cluster/json_view.hpp"
 
-using nlohmann::json;
+using json = sim::Json;
 using namespace sim::cluster;
 
 TEST_CASE("json_view reads members in place, as json::value would answer") {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include "components/model/lbfgs.hpp"
 #include "components/model/model.hpp"
@@ -13,7 +13,7 @@
 #include "components/model/train.hpp"
 
 using namespace components::model;
-using nlohmann::json;
+using json = sim::Json;
 
 namespace {
 

@@ -9,7 +9,7 @@ namespace {
 
 using namespace sim::controller::hpa;
 using sim::kernel::kSecond;
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 History started_at(std::int32_t current) {
     History h;

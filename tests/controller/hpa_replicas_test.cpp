@@ -12,7 +12,7 @@ using sim::controller::hpa::PodMetric;
 using sim::controller::hpa::PodMetrics;
 using sim::kernel::kMinute;
 using sim::kernel::kSecond;
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 const std::int64_t kNow = 1'735'689'600LL * kSecond + 3600 * kSecond;  // an hour after origin
 

@@ -3,7 +3,7 @@
 #include "controller/seldon/admission.hpp"
 #include "seldon_test_support.hpp"
 
-using nlohmann::json;
+using json = sim::Json;
 using sim::controller::seldon::validate_seldon_spec;
 using sim::test::minimal_sdep;
 using sim::test::SeldonCluster;

@@ -12,7 +12,7 @@
 #include "sim/scenario/runner.hpp"
 
 namespace seldon = sim::controller::seldon;
-using nlohmann::json;
+using json = sim::Json;
 
 namespace {
 

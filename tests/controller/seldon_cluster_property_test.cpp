@@ -21,7 +21,7 @@
 
 namespace kube = sim::kube;
 namespace seldon = sim::controller::seldon;
-using nlohmann::json;
+using json = sim::Json;
 using sim::test::gen::gen_predictor;
 using sim::test::gen::gen_sdep;
 using sim::test::gen::gen_traffic;

@@ -8,7 +8,7 @@
 
 namespace kube = sim::kube;
 namespace seldon = sim::controller::seldon;
-using nlohmann::json;
+using json = sim::Json;
 
 namespace {
 

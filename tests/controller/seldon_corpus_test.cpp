@@ -11,7 +11,7 @@
 #include "sim/scenario/manifest.hpp"
 
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = sim::Json;
 
 namespace {
 

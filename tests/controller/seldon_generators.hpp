@@ -5,7 +5,7 @@
 
 #include <rapidcheck.h>
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 #include <utility>
@@ -13,7 +13,7 @@
 
 namespace sim::test::gen {
 
-using nlohmann::json;
+using json = sim::Json;
 
 inline const std::vector<std::string> kTypes{"MODEL", "TRANSFORMER", "OUTPUT_TRANSFORMER", "ROUTER",
                                              "COMBINER"};

@@ -15,7 +15,7 @@
 namespace fs = std::filesystem;
 namespace kube = sim::kube;
 namespace seldon = sim::controller::seldon;
-using nlohmann::json;
+using json = sim::Json;
 using sim::test::mark_deployments_available;
 using sim::test::SeldonCluster;
 

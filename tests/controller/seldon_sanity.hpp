@@ -8,7 +8,7 @@
 //  - every predictor's entry Service has ready endpoints.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <algorithm>
 #include <set>
@@ -25,8 +25,7 @@ namespace sim::test {
 
 class SanityCheck {
   public:
-    SanityCheck(kube::Client& client, const nlohmann::json& stored)
-        : client_(client), sdep_(stored) {
+    SanityCheck(kube::Client& client, const sim::Json& stored) : client_(client), sdep_(stored) {
         ns_ = kube::meta::namespace_of(sdep_);
         sim::controller::seldon::default_seldon_deployment(sdep_);
         deployments_ = owned(kube::refs::kDeployments);
@@ -36,20 +35,20 @@ class SanityCheck {
     std::vector<std::string> problems() {
         for (const auto& ref : {kube::refs::kDeployments, kube::refs::kServices, kube::refs::kHpas,
                                 kube::refs::kPodDisruptionBudgets})
-            for (const nlohmann::json& o : owned(ref))
+            for (const sim::Json& o : owned(ref))
                 check_names(ref.resource, o);
         if (deployments_.empty()) problem("no Deployment is owned by the SeldonDeployment");
-        for (const nlohmann::json& d : deployments_)
+        for (const sim::Json& d : deployments_)
             check_selector(d);
-        for (const nlohmann::json& s : services_)
+        for (const sim::Json& s : services_)
             check_service(s);
-        for (const nlohmann::json& p : sdep_["spec"]["predictors"])
+        for (const sim::Json& p : sdep_["spec"]["predictors"])
             check_predictor(p);
         return problems_;
     }
 
   private:
-    using Json = nlohmann::json;
+    using Json = sim::Json;
 
     void problem(const std::string& what) { problems_.push_back(what); }
 

@@ -9,7 +9,7 @@
 // rule "*" makes every image an echo with fast pulls and startups.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <memory>
 #include <optional>
@@ -64,12 +64,12 @@ class SimCluster {
     void ensure_namespace(const std::string& ns) {
         if (client_.get(kube::refs::kNamespaces, ns).ok()) return;
         client_
-            .create(nlohmann::json{
+            .create(sim::Json{
                 {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}})
             .value();
     }
 
-    std::optional<nlohmann::json> sdep(const std::string& ns, const std::string& name) {
+    std::optional<sim::Json> sdep(const std::string& ns, const std::string& name) {
         const auto r = client_.get(kube::refs::kSeldonDeployments.in(ns), name);
         if (!r.ok()) return std::nullopt;
         return r.value();
@@ -94,7 +94,7 @@ class SimCluster {
             [&] {
                 const auto s = sdep(ns, name);
                 if (!s) return false;
-                const nlohmann::json status = s->value("status", nlohmann::json::object());
+                const sim::Json status = s->value("status", sim::Json::object());
                 return status.value("state", "") == "Available" &&
                        status.value("observedGeneration", std::int64_t{-1}) ==
                            (*s)["metadata"].value("generation", std::int64_t{0});
@@ -132,7 +132,7 @@ class SimCluster {
                                              group.capacity.pods,
                                              {},
                                              {}};
-                nlohmann::json node = client_.create(cluster::node_object(spec)).value();
+                sim::Json node = client_.create(cluster::node_object(spec)).value();
                 node["status"] = cluster::node_status(spec, client_.now_rfc3339());
                 client_.update_status(kube::refs::kNodes, node).value();
             }

@@ -1,7 +1,7 @@
 // A fresh API server with the Seldon admission installed, for the controller tests.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include "controller/seldon/admission.hpp"
 #include "sim/kernel/event_loop.hpp"
@@ -27,30 +27,30 @@ struct SeldonCluster {
     void ensure_namespace(const std::string& ns) {
         if (client.get(sim::kube::refs::kNamespaces, ns).ok()) return;
         client
-            .create(nlohmann::json{
+            .create(sim::Json{
                 {"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}})
             .value();
     }
 };
 
 // The smallest valid v1 SeldonDeployment: one predictor, one MODEL node with its container.
-inline nlohmann::json minimal_sdep(const std::string& name = "m") {
-    return nlohmann::json::parse(R"({
+inline sim::Json minimal_sdep(const std::string& name = "m") {
+    return sim::Json::parse(R"({
       "apiVersion": "machinelearning.seldon.io/v1", "kind": "SeldonDeployment",
       "metadata": {"name": "NAME", "namespace": "default"},
       "spec": {"predictors": [{
         "name": "default",
         "componentSpecs": [{"spec": {"containers": [{"name": "classifier", "image": "img:1"}]}}],
         "graph": {"name": "classifier", "type": "MODEL"}}]}})")
-        .patch(nlohmann::json::array(
-            {{{"op", "replace"}, {"path", "/metadata/name"}, {"value", name}}}));
+        .patch(
+            sim::Json::array({{{"op", "replace"}, {"path", "/metadata/name"}, {"value", name}}}));
 }
 
 // Stands in for the Deployment controller and kubelets: every Deployment in `ns` reports all
 // its replicas ready and available.
 inline void mark_deployments_available(sim::kube::Client& client, const std::string& ns) {
     const auto listed = client.list(sim::kube::refs::kDeployments.in(ns));
-    for (nlohmann::json d : listed.value()["items"]) {
+    for (sim::Json d : listed.value()["items"]) {
         const std::int64_t replicas = d["spec"].value("replicas", 1);
         d["apiVersion"] = "apps/v1";
         d["kind"] = "Deployment";

@@ -3,7 +3,7 @@
 // readiness through the client (the real kubelet is another issue's).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include <string>
 #include <vector>

@@ -8,7 +8,7 @@
 #include "sim/kernel/time.hpp"
 
 using namespace sim::controller;
-using nlohmann::json;
+using json = sim::Json;
 
 TEST_CASE("SafeEncodeString maps decimal digits through the real alphabet") {
     // '0' is byte 48, 48 % 27 = 21 -> '4'; '6' is 54 % 27 = 0 -> 'b'.

@@ -117,7 +117,7 @@ TEST_CASE("Pod defaults fill only what is absent or null", "[create-path]") {
     CHECK(bare["spec"]["restartPolicy"] == "Always");
     Json bad_container = pod("p");
     bad_container["spec"]["containers"][0]["image"] = 5;
-    CHECK_THROWS_AS(apply_defaults("Pod", bad_container), nlohmann::json::type_error);
+    CHECK_THROWS_AS(apply_defaults("Pod", bad_container), sim::Json::type_error);
 }
 
 TEST_CASE("created objects carry a version-4 uid and the instant's RFC 3339 time",

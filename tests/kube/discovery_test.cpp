@@ -5,7 +5,7 @@
 #include "sim/kube/discovery.hpp"
 
 using namespace sim::kube;
-using Json = nlohmann::json;
+using Json = sim::Json;
 
 namespace {
 Json entry(const Json& list, const std::string& name) {

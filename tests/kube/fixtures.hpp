@@ -1,7 +1,7 @@
 // Shared helpers for the sim/kube tests: a server on its own loop and a few manifests.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include "sim/kernel/event_loop.hpp"
 #include "sim/kernel/random.hpp"

@@ -1,6 +1,6 @@
 // A scenario using every field of the contract loads into the expected typed values.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
+#include "sim/kernel/json.hpp"
 
 #include "sim/scenario/loader.hpp"
 
@@ -185,7 +185,7 @@ TEST_CASE("full scenario: apply, patch, scale, delete, drain steps") {
     CHECK(patch.target.namespace_ == "seldon");
     CHECK(patch.target.name == "sentiment-classifier");
     // Plain scalars keep their YAML type; quoted ones stay strings.
-    const auto merge = nlohmann::json::parse(patch.merge_json);
+    const auto merge = sim::Json::parse(patch.merge_json);
     CHECK(merge["spec"]["replicas"] == 2);
     CHECK(merge["spec"]["replicas"].is_number_integer());
     CHECK(merge["spec"]["paused"] == false);

@@ -30,16 +30,17 @@ std::vector<std::string> messages(const ManifestLoad& load) {
 }  // namespace
 
 TEST_CASE("manifests: several documents, comments, empty documents and Lists") {
-    const fs::path path = write_temp("multi.yaml",
-                                     "# leading comment\n"
-                                     "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"
-                                     "---\n"
-                                     "# only a comment\n"
-                                     "---\n"
-                                     "apiVersion: v1\nkind: List\nitems:\n"
-                                     "- {apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: x}}\n"
-                                     "- {apiVersion: v1, kind: ConfigMap, metadata: {name: d}}\n"
-                                     "...\n");
+    const fs::path path =
+        write_temp("multi.yaml",
+                   "# leading comment\n"
+                   "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"
+                   "---\n"
+                   "# only a comment\n"
+                   "---\n"
+                   "apiVersion: v1\nkind: List\nitems:\n"
+                   "- {apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: x}}\n"
+                   "- {apiVersion: v1, kind: ConfigMap, metadata: {name: d}}\n"
+                   "...\n");
     const ManifestLoad load = load_manifest(path);
     REQUIRE(load.ok());
     REQUIRE(load.objects.size() == 3);
@@ -51,12 +52,13 @@ TEST_CASE("manifests: several documents, comments, empty documents and Lists") {
 }
 
 TEST_CASE("manifests: YAML typing follows the core schema") {
-    const fs::path path = write_temp("typed.yaml",
-                                     "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n"
-                                     "data: {a: \"1\", b: 'true'}\nspec: {n: 3, f: 1.5, b: true, z: null}\n");
+    const fs::path path =
+        write_temp("typed.yaml",
+                   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: t}\n"
+                   "data: {a: \"1\", b: 'true'}\nspec: {n: 3, f: 1.5, b: true, z: null}\n");
     const ManifestLoad load = load_manifest(path);
     REQUIRE(load.ok());
-    const nlohmann::json& o = load.objects[0].object;
+    const sim::Json& o = load.objects[0].object;
     CHECK(o["data"]["a"] == "1");
     CHECK(o["data"]["b"] == "true");
     CHECK(o["spec"]["n"] == 3);
@@ -77,8 +79,9 @@ TEST_CASE("manifests: problems point at the document, line numbers count across 
     const std::vector<std::string> got = messages(load);
     REQUIRE(got.size() == 3);
     CHECK(got[0] == "bad.yaml:5:1: kind: required: the object's kind");
-    CHECK(got[1] == "bad.yaml:5:1: metadata.name: required (kubectl apply needs a name; "
-                    "generateName is for create)");
+    CHECK(got[1] ==
+          "bad.yaml:5:1: metadata.name: required (kubectl apply needs a name; "
+          "generateName is for create)");
     // The unterminated flow sequence of document 3, found at the end of the file.
     CHECK(got[2] == "bad.yaml:12:1: YAML syntax: end of sequence flow not found");
 }
