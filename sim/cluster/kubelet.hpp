@@ -17,6 +17,7 @@
 // killed at G (exit 137); then the terminal status and the final DELETE with grace 0.
 #pragma once
 
+#include "sim/kernel/byte_order.hpp"
 #include "sim/kernel/json.hpp"
 
 #include <array>
@@ -207,9 +208,9 @@ class Kubelet {
     KubeletOptions options_;
     kube::EventRecorder recorder_;
     std::unique_ptr<kube::Informer> informer_;
-    std::map<std::string, PodRun> pods_;          // by "ns/name"
-    std::map<std::string, kernel::Nanos> cache_;  // image -> present from
-    std::map<std::string, std::string> digests_;  // image -> imageID
+    std::map<std::string, PodRun, BytesLess> pods_;  // by "ns/name"
+    std::map<std::string, kernel::Nanos> cache_;     // image -> present from
+    std::map<std::string, std::string> digests_;     // image -> imageID
     kernel::Nanos puller_free_at_ = 0;
     kernel::Nanos last_status_report_ = 0;
     std::uint64_t heartbeats_ = 0;

@@ -20,6 +20,7 @@
 // 10 s per attempt), or until 5 min have passed (podMaxInUnschedulablePodsDuration).
 #pragma once
 
+#include "sim/kernel/byte_order.hpp"
 #include "sim/kernel/json.hpp"
 
 #include <cstdint>
@@ -183,18 +184,19 @@ class Scheduler {
     std::unique_ptr<kube::Informer> replicasets_informer_;
     SpreadIndex spread_;
 
-    std::map<std::string, SchedNode> nodes_;  // by name: iteration order is the tie-break
+    std::map<std::string, SchedNode, BytesLess>
+        nodes_;  // by name: iteration order is the tie-break
     struct Usage {
         Resources requested;
         Resources non_zero;
         std::int64_t pods = 0;
     };
-    std::map<std::string, Usage> usage_;        // by node name; outlives a node's removal
-    std::map<std::string, Assigned> assigned_;  // pod key -> where it counts
+    std::map<std::string, Usage, BytesLess> usage_;  // by node name; outlives a node's removal
+    std::map<std::string, Assigned, BytesLess> assigned_;  // pod key -> where it counts
     std::deque<std::string> active_;
-    std::set<std::string> in_active_;
-    std::map<std::string, int> attempts_by_pod_;
-    std::map<std::string, Unschedulable> unschedulable_;
+    std::set<std::string, BytesLess> in_active_;
+    std::map<std::string, int, BytesLess> attempts_by_pod_;
+    std::map<std::string, Unschedulable, BytesLess> unschedulable_;
     bool drain_pending_ = false;
     // Filtering visits nodes from a rotating start and stops after numFeasibleNodesToFind
     // feasible ones (schedule_one.go findNodesThatPassFilters, nextStartNodeIndex).

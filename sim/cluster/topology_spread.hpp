@@ -19,6 +19,7 @@
 // every pod.
 #pragma once
 
+#include "sim/kernel/byte_order.hpp"
 #include "sim/kernel/json.hpp"
 
 #include <cstdint>
@@ -63,7 +64,7 @@ class SpreadIndex {
         std::string ns, group, node;
     };
     std::map<std::string, std::map<std::string, Group>> groups_;  // ns -> label set -> group
-    std::map<std::string, Member> members_;                       // pod key -> where
+    std::map<std::string, Member, BytesLess> members_;            // pod key -> where
 };
 
 // Normalized PodTopologySpread scores for `feasible` (0..100 each). `counted` are the nodes

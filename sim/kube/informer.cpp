@@ -33,7 +33,7 @@ void Informer::relist() {
                                       });
         return;
     }
-    std::map<std::string, ObjectPtr> fresh;
+    InformerItems::Map fresh;
     for (ObjectPtr& item : listed.value().items) {
         std::string key = meta::key_of(*item);
         fresh.emplace(std::move(key), std::move(item));
@@ -43,7 +43,7 @@ void Informer::relist() {
     client_.loop().schedule_after(
         0, [this, alive = std::weak_ptr<bool>(alive_), fresh = std::move(fresh), rv] {
             if (alive.expired() || !running_) return;
-            std::map<std::string, ObjectPtr> old = std::move(cache_);
+            InformerItems::Map old = std::move(cache_);
             cache_ = fresh;
             last_rv_ = rv;
             for (const auto& [key, object] : old)

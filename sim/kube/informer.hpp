@@ -4,6 +4,7 @@
 // informer relists and reports the differences as add/update/delete, as a reflector does.
 #pragma once
 
+#include "sim/kernel/byte_order.hpp"
 #include "sim/kernel/json.hpp"
 
 #include <functional>
@@ -19,7 +20,7 @@ namespace sim::kube {
 // The informer's cache as (key, object) pairs in key order, read-only: what items() returns.
 class InformerItems {
   public:
-    using Map = std::map<std::string, ObjectPtr>;
+    using Map = std::map<std::string, ObjectPtr, BytesLess>;
     class iterator {
       public:
         using value_type = std::pair<const std::string&, const Json&>;
@@ -99,7 +100,7 @@ class Informer {
     ResourceRef ref_;
     ListOptions selectors_;
     std::vector<InformerHandlers> handlers_;
-    std::map<std::string, ObjectPtr> cache_;
+    InformerItems::Map cache_;
     WatchHandle watch_;
     std::string last_rv_;
     bool running_ = false;

@@ -11,9 +11,9 @@ namespace {
 
 using Json = sim::Json;
 
+// ASCII only, as the real validation's regular expressions ([a-z0-9]); no locale, no call.
 bool lower_alnum(char c) {
-    return std::islower(static_cast<unsigned char>(c)) ||
-           std::isdigit(static_cast<unsigned char>(c));
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
 bool is_label(std::string_view s, bool alpha_first) {

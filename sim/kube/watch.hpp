@@ -4,6 +4,7 @@
 // never re-enter the writer.
 #pragma once
 
+#include "sim/kernel/byte_order.hpp"
 #include "sim/kernel/json.hpp"
 
 #include <cstdint>
@@ -150,8 +151,8 @@ class WatchHub {
     // thousand kubelets each watch pods): by group_resource, except pod watchers whose field
     // selector pins spec.nodeName (kubelets), which are found by that node. Deliveries still
     // go in registration (id) order.
-    std::map<std::string, std::set<std::uint64_t>> by_resource_;
-    std::map<std::string, std::set<std::uint64_t>> pods_by_node_;
+    std::map<std::string, std::set<std::uint64_t>, BytesLess> by_resource_;
+    std::map<std::string, std::set<std::uint64_t>, BytesLess> pods_by_node_;
     static std::optional<std::string> pinned_node(const WatcherSpec& spec);
     std::vector<std::uint64_t> candidates(const Change& change) const;
     // Shared with the delivery events, which may outlive a stopped watcher.
