@@ -35,7 +35,7 @@ TEST_CASE("byte order: compare_bytes orders as std::string::compare", "[kernel][
 
 TEST_CASE("byte order: every length up to 24 against every single-byte difference",
           "[kernel][byte_order]") {
-    // Exhaustive over the positions the word loads split at (1-3, 4-7, 8, 9-16, 17-24 bytes).
+    // Exhaustive over lengths around the word boundaries (0-7 bytes alone, 8, 9-16, 17-24).
     for (std::size_t n = 0; n <= 24; ++n) {
         const std::string base(n, 'k');
         for (std::size_t at = 0; at < n; ++at)
