@@ -3,12 +3,12 @@
 // intstr.GetScaledValueFromIntOrPercent), over unstructured objects so tests can table them.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller {
 

@@ -9,13 +9,12 @@
 //    selectPolicy Max/Min/Disabled), with the scale events stored per HPA.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/time.hpp"
 
 namespace sim::controller::hpa {

@@ -8,12 +8,11 @@
 // answers the adapter would give (one sample per pod; one value per described object).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <string>
 
 #include "controller/hpa_replicas.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kube/selectors.hpp"
 
 namespace sim::controller::hpa {

@@ -5,14 +5,13 @@
 // fallbacks and the unready-pod rule on scale-up.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/time.hpp"
 
 namespace sim::controller::hpa {

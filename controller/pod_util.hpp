@@ -2,12 +2,12 @@
 // pkg/controller/controller_utils.go), over unstructured pods.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller {
 

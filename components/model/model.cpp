@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+
 #include "sim/kernel/json.hpp"
 
 namespace components::model {

@@ -13,12 +13,12 @@
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
-#include "sim/kernel/json.hpp"
 
 #include "components/model/lbfgs.hpp"
 #include "components/model/predictor.hpp"
 #include "components/model/text.hpp"
 #include "sim/kernel/det_math.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/random.hpp"
 
 namespace components::model {

@@ -13,11 +13,10 @@
 // There is no mutating webhook in 1.17.1: defaulting happens inside Reconcile (defaults.hpp).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 
 #include "controller/seldon/config.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kube/status.hpp"
 
 namespace sim::kube {

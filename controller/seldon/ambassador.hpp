@@ -5,11 +5,10 @@
 // what the others leave), a shadow predictor's Mappings say `shadow: true`.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <vector>
 
 #include "controller/seldon/config.hpp"
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller::seldon {
 

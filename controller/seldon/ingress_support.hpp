@@ -3,11 +3,11 @@
 // the object's), Go's strconv.Atoi for numeric ones, and the predictor Services' ports.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller::seldon {
 

@@ -6,12 +6,11 @@
 // (its subset selects the predictor's `version` label).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <vector>
 
 #include "controller/seldon/config.hpp"
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller::seldon {
 

@@ -3,11 +3,11 @@
 // what is there, as Go's typed decoding would see zero values).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller::seldon {
 

@@ -4,14 +4,13 @@
 // controllers/seldondeployment_engine.go for the executor container).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "controller/seldon/config.hpp"
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller::seldon {
 

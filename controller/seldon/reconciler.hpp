@@ -12,13 +12,12 @@
 // says readyReplicas > 0 and unavailableReplicas == 0 (the Deployment controller fills those).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "controller/seldon/config.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/time.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/kube/events.hpp"

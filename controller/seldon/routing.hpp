@@ -6,10 +6,10 @@
 // traffic, 100 % when 0).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <vector>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::controller::seldon {
 

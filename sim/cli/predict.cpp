@@ -8,11 +8,11 @@
 #include <memory>
 #include <string>
 #include <vector>
-#include "sim/kernel/json.hpp"
 
 #include "components/model/model.hpp"
 #include "components/model/predictor.hpp"
 #include "sim/cli/command.hpp"
+#include "sim/kernel/json.hpp"
 
 namespace sim::cli {
 namespace {

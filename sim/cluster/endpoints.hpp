@@ -8,12 +8,11 @@
 // "endpoint-controller".
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <vector>
 
 #include "sim/cluster/service_controller.hpp"
+#include "sim/kernel/json.hpp"
 
 namespace sim::cluster {
 

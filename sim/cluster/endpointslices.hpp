@@ -12,14 +12,13 @@
 // placeholder slice with none. Events under component "endpoint-slice-controller".
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "sim/cluster/service_controller.hpp"
+#include "sim/kernel/json.hpp"
 
 namespace sim::cluster {
 

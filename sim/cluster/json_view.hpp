@@ -4,10 +4,10 @@
 // copies were a large part of the cluster layer's cost (docs/performance.md, "Cluster layer").
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <string_view>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::cluster {
 

@@ -18,8 +18,6 @@
 //  - requests_per_second of a pod = requests it answered in the window / window seconds.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -30,6 +28,7 @@
 
 #include "controller/hpa_metrics.hpp"
 #include "sim/cluster/pod_usage.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/time.hpp"
 #include "sim/kube/api_server.hpp"
 

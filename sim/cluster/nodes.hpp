@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include "sim/kernel/json.hpp"
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/quantity.hpp"
 
 namespace sim::cluster {

@@ -1,7 +1,5 @@
 #include "sim/cluster/request_path.hpp"
 
-#include "sim/kernel/json.hpp"
-
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -18,6 +16,7 @@
 #include "sim/cluster/prometheus_metrics.hpp"
 #include "sim/cluster/service_draws.hpp"
 #include "sim/kernel/det_math.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/informer.hpp"
 

@@ -5,10 +5,10 @@
 // sets no request).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <string>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::cluster {
 

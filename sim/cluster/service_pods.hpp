@@ -3,13 +3,12 @@
 // port a Service port reaches on a pod.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/informer.hpp"
 
 namespace sim::cluster {

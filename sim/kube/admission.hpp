@@ -5,12 +5,11 @@
 //   -> built-in validation -> validating hooks -> storage.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/registry.hpp"
 
 namespace sim::kube {

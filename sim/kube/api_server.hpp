@@ -11,8 +11,6 @@
 // namespace (ResourceRef). Objects come in and go out in the requested version.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -21,6 +19,7 @@
 #include <vector>
 
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kube/admission.hpp"
 #include "sim/kube/compact_event.hpp"

@@ -3,10 +3,9 @@
 // ApiServer, so the same controller code could later talk to the HTTP face.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/api_server.hpp"
 
 namespace sim::kube {

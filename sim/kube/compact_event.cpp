@@ -1,9 +1,8 @@
 #include "sim/kube/compact_event.hpp"
 
-#include "sim/kernel/json.hpp"
-
 #include <initializer_list>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/json_build.hpp"
 
 namespace sim::kube {

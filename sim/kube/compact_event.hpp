@@ -2,13 +2,12 @@
 // API server stores it in (stored_object.hpp says why).
 #pragma once
 
-#include "sim/kernel/json_fwd.hpp"
-
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "sim/kernel/json_fwd.hpp"
 #include "sim/kube/stored_object.hpp"
 
 namespace sim::kube {

@@ -5,10 +5,9 @@
 // not representable in v1 and is dropped on the way out.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string_view>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/registry.hpp"
 
 namespace sim::kube {

@@ -3,9 +3,9 @@
 // DefaultTolerationSeconds admission plugin add. Works on storage-version JSON.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string_view>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::kube {
 

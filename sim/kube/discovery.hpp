@@ -3,11 +3,10 @@
 // are; kubectl's plain (non-aggregated) discovery works from these.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <string_view>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/registry.hpp"
 
 namespace sim::kube {

@@ -11,8 +11,6 @@
 //    a filtered event is not written.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <limits>
 #include <list>
 #include <optional>
@@ -21,6 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/kube/rfc3339_cache.hpp"
 #include "sim/kube/workqueue.hpp"

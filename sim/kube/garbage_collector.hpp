@@ -11,13 +11,12 @@
 // "Owner gone" is checked with a live GET (uid compared), as the real one verifies absence.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/client.hpp"
 
 namespace sim::kube {

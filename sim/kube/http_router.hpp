@@ -8,8 +8,6 @@
 // OpenAPI v3 of §2.3, Table responses (§2.4) and watch streams.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -22,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/api_server.hpp"
 
 namespace sim::kube {

@@ -3,11 +3,10 @@
 // (Name, Age), with PartialObjectMetadata row objects.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstdint>
 #include <string>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/registry.hpp"
 
 namespace sim::kube {

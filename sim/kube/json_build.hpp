@@ -1,9 +1,9 @@
 // Building an object member by member, on hot paths (Events, pod status, bindings).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string_view>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::kube {
 

@@ -2,11 +2,10 @@
 // metav1.Object accessors and metav1.NewControllerRef give a controller).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <optional>
 #include <string>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/selectors.hpp"
 
 namespace sim::kube::meta {

@@ -3,9 +3,9 @@
 // object; nobody changes it (copy the Json to make a changed version).
 #pragma once
 
-#include "sim/kernel/json_fwd.hpp"
-
 #include <memory>
+
+#include "sim/kernel/json_fwd.hpp"
 
 namespace sim::kube {
 

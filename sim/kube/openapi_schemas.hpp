@@ -11,10 +11,9 @@
 // v1 CRD (seldon-v1.md §2a), inlined as apiextensions publishes CRD schemas.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/registry.hpp"
 
 namespace sim::kube {

@@ -2,10 +2,10 @@
 // and strategic merge patch for built-in kinds with the merge keys of k8s.io/api types.go.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <string_view>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::kube {
 

@@ -2,13 +2,12 @@
 // k8s.io/apimachinery/pkg/fields/selector.go; k8s-semantics.md §1.11).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/registry.hpp"
 #include "sim/kube/status.hpp"
 

@@ -18,9 +18,9 @@
 // are always granular (no atomic structs).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::kube {
 

@@ -6,14 +6,14 @@
 // `Error from server (<reason>): <message>`.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::kube {
 

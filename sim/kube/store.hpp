@@ -18,8 +18,6 @@
 // sorted by key before anyone sees them, and the other hash tables serve lookups only.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -34,6 +32,7 @@
 #include <vector>
 
 #include "sim/kernel/byte_order.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kube/object_ptr.hpp"
 #include "sim/kube/selectors.hpp"
 #include "sim/kube/stored_object.hpp"

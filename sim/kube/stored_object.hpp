@@ -15,12 +15,11 @@
 // never asks them for any (compact_event.hpp makes only label-less Events).
 #pragma once
 
-#include "sim/kernel/json_fwd.hpp"
-
 #include <concepts>
 #include <memory>
 #include <utility>
 
+#include "sim/kernel/json_fwd.hpp"
 #include "sim/kube/object_ptr.hpp"
 
 namespace sim::kube {

@@ -3,11 +3,10 @@
 // into a 422 Invalid Status (status.hpp invalid_object).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <string_view>
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/registry.hpp"
 #include "sim/kube/status.hpp"
 

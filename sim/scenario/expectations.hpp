@@ -13,8 +13,8 @@
 #include <optional>
 #include <string>
 #include <vector>
-#include "sim/kernel/json.hpp"
 
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/trace.hpp"
 #include "sim/scenario/runner.hpp"
 #include "sim/scenario/scenario.hpp"

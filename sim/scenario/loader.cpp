@@ -14,8 +14,8 @@
 #include <set>
 #include <sstream>
 #include <system_error>
-#include "sim/kernel/json.hpp"
 
+#include "sim/kernel/json.hpp"
 #include "sim/scenario/field_names.hpp"
 #include "sim/scenario/glob.hpp"
 #include "sim/scenario/yaml_json.hpp"

@@ -7,8 +7,8 @@
 #include <map>
 #include <string>
 #include <vector>
-#include "sim/kernel/json.hpp"
 
+#include "sim/kernel/json.hpp"
 #include "sim/scenario/loader.hpp"
 
 namespace sim::scenario {

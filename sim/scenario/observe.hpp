@@ -3,8 +3,8 @@
 
 #include <optional>
 #include <string>
-#include "sim/kernel/json.hpp"
 
+#include "sim/kernel/json.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/scenario/expectations.hpp"
 #include "sim/scenario/scenario.hpp"

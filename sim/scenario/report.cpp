@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 #include <vector>
-#include "sim/kernel/json.hpp"
 
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/trace.hpp"
 #include "sim/scenario/report_svg.hpp"
 #include "sim/scenario/runner.hpp"

@@ -5,7 +5,6 @@
 #include <map>
 #include <sstream>
 #include <variant>
-#include "sim/kernel/json.hpp"
 
 #include "controller/deployment.hpp"
 #include "controller/disruption.hpp"
@@ -18,6 +17,7 @@
 #include "sim/cluster/metrics_server.hpp"
 #include "sim/cluster/nodes.hpp"
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/overloaded.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kernel/trace.hpp"

@@ -1,10 +1,10 @@
 #include "sim/scenario/traffic_runtime.hpp"
 
 #include <map>
-#include "sim/kernel/json.hpp"
 
 #include "components/model/csv.hpp"
 #include "components/model/model.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/overloaded.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/selectors.hpp"

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+
 #include "sim/kernel/json.hpp"
 
 namespace sim::scenario {

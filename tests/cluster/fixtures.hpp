@@ -1,14 +1,13 @@
 // Shared helpers for the sim/cluster tests: a server on its own loop, nodes and pods.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "sim/cluster/nodes.hpp"
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include "sim/kernel/json.hpp"
 
 #include "components/model/lbfgs.hpp"
 #include "components/model/model.hpp"
@@ -11,6 +10,7 @@
 #include "components/model/reviews.hpp"
 #include "components/model/stop_words.hpp"
 #include "components/model/train.hpp"
+#include "sim/kernel/json.hpp"
 
 using namespace components::model;
 using json = sim::Json;

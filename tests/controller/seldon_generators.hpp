@@ -5,11 +5,11 @@
 
 #include <rapidcheck.h>
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "sim/kernel/json.hpp"
 
 namespace sim::test::gen {
 

@@ -8,8 +8,6 @@
 //  - every predictor's entry Service has ready endpoints.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <algorithm>
 #include <set>
 #include <string>
@@ -17,6 +15,7 @@
 
 #include "controller/seldon/defaults.hpp"
 #include "controller/seldon/names.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
 #include "sim/kube/object_meta.hpp"

@@ -9,8 +9,6 @@
 // rule "*" makes every image an echo with fast pulls and startups.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +20,7 @@
 #include "controller/seldon/controller.hpp"
 #include "sim/cluster/nodes.hpp"
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kernel/trace.hpp"
 #include "sim/kube/api_server.hpp"

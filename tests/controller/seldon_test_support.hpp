@@ -1,10 +1,9 @@
 // A fresh API server with the Seldon admission installed, for the controller tests.
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include "controller/seldon/admission.hpp"
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"

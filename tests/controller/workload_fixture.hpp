@@ -3,8 +3,6 @@
 // readiness through the client (the real kubelet is another issue's).
 #pragma once
 
-#include "sim/kernel/json.hpp"
-
 #include <string>
 #include <vector>
 
@@ -13,6 +11,7 @@
 #include "controller/pod_util.hpp"
 #include "controller/replicaset.hpp"
 #include "sim/kernel/event_loop.hpp"
+#include "sim/kernel/json.hpp"
 #include "sim/kernel/random.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"

@@ -1,7 +1,7 @@
 // A scenario using every field of the contract loads into the expected typed values.
 #include <catch2/catch.hpp>
-#include "sim/kernel/json.hpp"
 
+#include "sim/kernel/json.hpp"
 #include "sim/scenario/loader.hpp"
 
 namespace fs = std::filesystem;
