@@ -184,8 +184,8 @@ class Scheduler {
     std::unique_ptr<kube::Informer> replicasets_informer_;
     SpreadIndex spread_;
 
-    std::map<std::string, SchedNode, BytesLess>
-        nodes_;  // by name: iteration order is the tie-break
+    // By name: iteration order is the tie-break.
+    std::map<std::string, SchedNode, BytesLess> nodes_;
     struct Usage {
         Resources requested;
         Resources non_zero;
