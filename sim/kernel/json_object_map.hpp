@@ -1,0 +1,340 @@
+#pragma once
+// The members of a sim::Json object: each member allocated on its own, and a sorted array of
+// pointers to them as the index.
+//
+// Why not std::map (what nlohmann::json uses): a tree node per member is 80 bytes (three
+// pointers and a colour besides the key and the value) and walking it is a pointer chase per
+// level. Here a member is its key and value alone (48 bytes, allocated once and never moved),
+// and the index is one array of 8-byte pointers in key order: lookups are a binary search over
+// it, iteration walks it. Objects are small (a pod's largest has a dozen members), so inserting
+// in the middle moves a few pointers.
+//
+// What std::map promises that this keeps: a reference or pointer to a member stays valid until
+// that member is erased (members never move), and iteration is in key order (BytesLess: the
+// order of std::string::compare), so dumps are the same bytes. What it does not keep: an
+// iterator is a position in the index, so any insert or erase in the same object invalidates
+// the object's iterators. Built with SIM_JSON_CHECKED (the sanitizer builds), every insert and
+// erase moves the index to a new array and frees the old one, so AddressSanitizer reports any
+// iterator used after a change.
+
+#include <algorithm>
+#include <compare>
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "sim/kernel/byte_order.hpp"
+
+namespace sim {
+
+template <class Key, class Value>
+class JsonMembers {
+  public:
+    using key_type = Key;
+    using mapped_type = Value;
+    using value_type = std::pair<const Key, Value>;
+    using size_type = std::size_t;
+    using difference_type = std::ptrdiff_t;
+    using key_compare = BytesLess;
+    using reference = value_type&;
+    using const_reference = const value_type&;
+    using pointer = value_type*;
+    using const_pointer = const value_type*;
+    using allocator_type = std::allocator<value_type>;
+
+  private:
+    using Owned = std::unique_ptr<value_type>;
+
+    template <bool Const>
+    class basic_iterator {
+      public:
+        using iterator_category = std::random_access_iterator_tag;
+        using value_type = JsonMembers::value_type;
+        using difference_type = std::ptrdiff_t;
+        using pointer = std::conditional_t<Const, const value_type*, value_type*>;
+        using reference = std::conditional_t<Const, const value_type&, value_type&>;
+
+        basic_iterator() = default;
+        explicit basic_iterator(const Owned* at) : at_(at) {}
+        template <bool C = Const, class = std::enable_if_t<C>>
+        basic_iterator(const basic_iterator<false>& other)  // NOLINT: iterator to const_iterator
+            : at_(other.at_) {}
+
+        reference operator*() const { return **at_; }
+        pointer operator->() const { return at_->get(); }
+        reference operator[](difference_type n) const { return *at_[n]; }
+        basic_iterator& operator++() {
+            ++at_;
+            return *this;
+        }
+        basic_iterator operator++(int) { return basic_iterator(at_++); }
+        basic_iterator& operator--() {
+            --at_;
+            return *this;
+        }
+        basic_iterator operator--(int) { return basic_iterator(at_--); }
+        basic_iterator& operator+=(difference_type n) {
+            at_ += n;
+            return *this;
+        }
+        basic_iterator& operator-=(difference_type n) {
+            at_ -= n;
+            return *this;
+        }
+        friend basic_iterator operator+(basic_iterator it, difference_type n) { return it += n; }
+        friend basic_iterator operator+(difference_type n, basic_iterator it) { return it += n; }
+        friend basic_iterator operator-(basic_iterator it, difference_type n) { return it -= n; }
+        friend difference_type operator-(const basic_iterator& a, const basic_iterator& b) {
+            return a.at_ - b.at_;
+        }
+        friend bool operator==(const basic_iterator& a, const basic_iterator& b) {
+            return a.at_ == b.at_;
+        }
+        friend auto operator<=>(const basic_iterator& a, const basic_iterator& b) {
+            return a.at_ <=> b.at_;
+        }
+
+      private:
+        friend class JsonMembers;
+        template <bool>
+        friend class basic_iterator;
+        const Owned* at_ = nullptr;
+    };
+
+  public:
+    using iterator = basic_iterator<false>;
+    using const_iterator = basic_iterator<true>;
+
+    JsonMembers() = default;
+    JsonMembers(const JsonMembers& other) { copy_from(other); }
+    JsonMembers(JsonMembers&& other) noexcept : index_(std::move(other.index_)) {}
+    template <class InputIt>
+    JsonMembers(InputIt first, InputIt last) {
+        insert(first, last);
+    }
+    JsonMembers(std::initializer_list<value_type> members) { insert(members.begin(), members.end()); }
+    JsonMembers& operator=(const JsonMembers& other) {
+        if (this != &other) {
+            JsonMembers copy(other);
+            swap(copy);
+        }
+        return *this;
+    }
+    JsonMembers& operator=(JsonMembers&& other) noexcept {
+        index_ = std::move(other.index_);
+        return *this;
+    }
+    ~JsonMembers() = default;
+
+    void swap(JsonMembers& other) noexcept { index_.swap(other.index_); }
+
+    iterator begin() noexcept { return iterator(index_.data()); }
+    iterator end() noexcept { return iterator(index_.data() + index_.size()); }
+    const_iterator begin() const noexcept { return const_iterator(index_.data()); }
+    const_iterator end() const noexcept { return const_iterator(index_.data() + index_.size()); }
+    const_iterator cbegin() const noexcept { return begin(); }
+    const_iterator cend() const noexcept { return end(); }
+
+    bool empty() const noexcept { return index_.empty(); }
+    size_type size() const noexcept { return index_.size(); }
+    size_type max_size() const noexcept { return index_.max_size(); }
+
+    void clear() noexcept { index_.clear(); }
+
+    // The first member whose key is not less than `key`.
+    template <class K>
+    iterator lower_bound(const K& key) {
+        return iterator(lower(key));
+    }
+    template <class K>
+    const_iterator lower_bound(const K& key) const {
+        return const_iterator(lower(key));
+    }
+
+    template <class K>
+    iterator find(const K& key) {
+        return iterator(locate(view(key)));
+    }
+    template <class K>
+    const_iterator find(const K& key) const {
+        return const_iterator(locate(view(key)));
+    }
+    template <class K>
+    size_type count(const K& key) const {
+        return locate(view(key)) != end_ptr() ? 1 : 0;
+    }
+    template <class K>
+    bool contains(const K& key) const {
+        return locate(view(key)) != end_ptr();
+    }
+
+    template <class K>
+    Value& at(const K& key) {
+        const auto it = find(key);
+        if (it == end()) throw std::out_of_range("key not found");
+        return it->second;
+    }
+    template <class K>
+    const Value& at(const K& key) const {
+        const auto it = find(key);
+        if (it == end()) throw std::out_of_range("key not found");
+        return it->second;
+    }
+
+    Value& operator[](const Key& key) { return emplace(key).first->second; }
+    Value& operator[](Key&& key) { return emplace(std::move(key)).first->second; }
+    template <class K>
+    Value& operator[](K&& key) {
+        return emplace(std::forward<K>(key)).first->second;
+    }
+
+    // Adds (key, Value(args...)) unless `key` is present; as std::map::emplace.
+    template <class K, class... Args>
+    std::pair<iterator, bool> emplace(K&& key, Args&&... args) {
+        const Owned* at = lower(key);
+        if (matches(at, key)) return {iterator(at), false};
+        return {insert_at(at - index_.data(), std::forward<K>(key), std::forward<Args>(args)...),
+                true};
+    }
+    std::pair<iterator, bool> insert(const value_type& member) {
+        return emplace(member.first, member.second);
+    }
+    std::pair<iterator, bool> insert(value_type&& member) {
+        return emplace(member.first, std::move(member.second));
+    }
+    template <class InputIt>
+    void insert(InputIt first, InputIt last) {
+        for (; first != last; ++first)
+            emplace(first->first, first->second);
+    }
+
+    // As emplace, trying `hint` first: right when the key sorts just before it (members added
+    // in key order, with end() as the hint, take one comparison).
+    template <class K, class... Args>
+    iterator emplace_hint(const_iterator hint, K&& key, Args&&... args) {
+        const Owned* at = hint.at_;
+        const Owned* first = index_.data();
+        const Owned* last = first + index_.size();
+        const bool fits = (at == last || key_compare{}(key, (*at)->first)) &&
+                          (at == first || key_compare{}((*(at - 1))->first, key));
+        if (!fits) return emplace(std::forward<K>(key), std::forward<Args>(args)...).first;
+        return insert_at(at - first, std::forward<K>(key), std::forward<Args>(args)...);
+    }
+
+    iterator erase(const_iterator position) {
+        const std::size_t i = static_cast<std::size_t>(position.at_ - index_.data());
+        index_.erase(index_.begin() + static_cast<difference_type>(i));
+        relocate();
+        return iterator(index_.data() + i);
+    }
+    iterator erase(iterator position) { return erase(const_iterator(position)); }
+    iterator erase(const_iterator first, const_iterator last) {
+        const std::size_t from = static_cast<std::size_t>(first.at_ - index_.data());
+        const std::size_t to = static_cast<std::size_t>(last.at_ - index_.data());
+        index_.erase(index_.begin() + static_cast<difference_type>(from),
+                     index_.begin() + static_cast<difference_type>(to));
+        relocate();
+        return iterator(index_.data() + from);
+    }
+    template <class K>
+    size_type erase(const K& key) {
+        const auto it = find(key);
+        if (it == end()) return 0;
+        erase(it);
+        return 1;
+    }
+
+    friend bool operator==(const JsonMembers& a, const JsonMembers& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end());
+    }
+    friend bool operator<(const JsonMembers& a, const JsonMembers& b) {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+    }
+
+  private:
+    static std::string_view view(std::string_view key) { return key; }
+
+    const Owned* end_ptr() const { return index_.data() + index_.size(); }
+
+    // The member with key `k`, or end_ptr(). A small object is scanned: most keys differ from
+    // `k` in length, which rejects them in one comparison, where a binary search compares
+    // bytes at every step.
+    [[gnu::always_inline]] const Owned* locate(std::string_view k) const {
+        const Owned* const last = end_ptr();
+        if (index_.size() <= kScanned) {
+            for (const Owned* at = index_.data(); at != last; ++at) {
+                const std::string& name = (*at)->first;
+                if (name.size() == k.size() && compare_bytes(name, k) == 0) return at;
+            }
+            return last;
+        }
+        const Owned* at = lower(k);
+        return at != last && !key_compare{}(k, (*at)->first) ? at : last;
+    }
+
+    template <class K>
+    [[gnu::always_inline]] const Owned* lower(const K& key) const {
+        const std::string_view k = view(key);
+        const Owned* first = index_.data();
+        std::size_t count = index_.size();
+        while (count > 0) {  // std::lower_bound, with the comparison inlined
+            const std::size_t half = count / 2;
+            if (key_compare{}(first[half]->first, k)) {
+                first += half + 1;
+                count -= half + 1;
+            } else {
+                count = half;
+            }
+        }
+        return first;
+    }
+    // Whether the member at `at`, which lower() found (so its key is not less than `key`),
+    // has the key: one more inlined comparison, no call to memcmp.
+    template <class K>
+    bool matches(const Owned* at, const K& key) const {
+        return at != end_ptr() && !key_compare{}(view(key), (*at)->first);
+    }
+
+    template <class K, class... Args>
+    iterator insert_at(std::size_t i, K&& key, Args&&... args) {
+        auto member = std::make_unique<value_type>(
+            std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
+            std::forward_as_tuple(std::forward<Args>(args)...));
+        if (index_.capacity() == 0) index_.reserve(kFirstCapacity);
+        index_.insert(index_.begin() + static_cast<difference_type>(i), std::move(member));
+        relocate();
+        return iterator(index_.data() + i);
+    }
+
+    // SIM_JSON_CHECKED: a new array after every change, so a stale iterator reads freed memory.
+    void relocate() {
+#ifdef SIM_JSON_CHECKED
+        std::vector<Owned> moved;
+        moved.reserve(index_.capacity());
+        for (Owned& member : index_)
+            moved.push_back(std::move(member));
+        index_.swap(moved);
+#endif
+    }
+
+    void copy_from(const JsonMembers& other) {
+        index_.reserve(other.size());
+        for (const Owned& member : other.index_)
+            index_.push_back(std::make_unique<value_type>(*member));
+    }
+
+    // Objects up to this size are scanned by locate() rather than searched.
+    static constexpr std::size_t kScanned = 8;
+    // Most objects have a handful of members; four spares the first few regrowths.
+    static constexpr std::size_t kFirstCapacity = 4;
+
+    std::vector<Owned> index_;  // the members, in key order
+};
+
+}  // namespace sim
