@@ -118,7 +118,9 @@ class JsonMembers {
     JsonMembers(InputIt first, InputIt last) {
         insert(first, last);
     }
-    JsonMembers(std::initializer_list<value_type> members) { insert(members.begin(), members.end()); }
+    JsonMembers(std::initializer_list<value_type> members) {
+        insert(members.begin(), members.end());
+    }
     JsonMembers& operator=(const JsonMembers& other) {
         if (this != &other) {
             JsonMembers copy(other);

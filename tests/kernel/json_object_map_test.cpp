@@ -104,7 +104,7 @@ TEST_CASE("json object map: a member stays where it is while others come and go"
     const int* address = &b;
     for (char c = 'c'; c <= 'z'; ++c)
         members[std::string(1, c)] = c;  // after "b": grows the index past its first array
-    members["a"] = 0;                   // before "b": shifts it in the index
+    members["a"] = 0;                    // before "b": shifts it in the index
     members.erase("c");
     REQUIRE(&members.at("b") == address);
     REQUIRE(b == 1);
