@@ -255,8 +255,9 @@ class JsonMembers {
     friend bool operator==(const JsonMembers& a, const JsonMembers& b) {
         return std::equal(a.begin(), a.end(), b.begin(), b.end());
     }
-    friend bool operator<(const JsonMembers& a, const JsonMembers& b) {
-        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+    // Member by member, as std::map's: what JSON's <=> on two objects uses.
+    friend auto operator<=>(const JsonMembers& a, const JsonMembers& b) {
+        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
     }
 
   private:

@@ -90,10 +90,8 @@ Json api_resource_list(const Registry& registry, std::string_view group, std::st
     }
     if (resources.empty()) return Json();
     if (!custom)
-        std::stable_sort(resources.begin(), resources.end(), [](const Json& a, const Json& b) {
-            return a["name"].get_ref<const std::string&>() <
-                   b["name"].get_ref<const std::string&>();
-        });
+        std::stable_sort(resources.begin(), resources.end(),
+                         [](const Json& a, const Json& b) { return a["name"] < b["name"]; });
     const std::string gv =
         group.empty() ? std::string(version) : std::string(group) + "/" + std::string(version);
     return Json{{"kind", "APIResourceList"},

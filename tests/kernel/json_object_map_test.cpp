@@ -135,3 +135,17 @@ TEST_CASE("json object map: sim::Json reads, writes and dumps as nlohmann::json 
     REQUIRE(copy.value("apiVersion", "") == "v1");
     REQUIRE(sim::Json(sim::Json::object()).dump() == "{}");
 }
+
+TEST_CASE("json object map: sim::Json objects order as nlohmann::json's", "[kernel][json]") {
+    // JSON's < on two objects compares them member by member (std::map's <=>); discovery sorts
+    // with it. Prefixes, other keys, other values, other types, the empty object.
+    const std::vector<std::string> texts = {R"({"a":1})",          R"({"a":2})", R"({"b":0})",
+                                            R"({"a":1,"b":2})",    R"({})",      R"({"a":null})",
+                                            R"({"a":"x","c":[]})", R"({"é":1})"};
+    for (const std::string& x : texts)
+        for (const std::string& y : texts) {
+            INFO(x << " < " << y);
+            REQUIRE((sim::Json::parse(x) < sim::Json::parse(y)) ==
+                    (nlohmann::json::parse(x) < nlohmann::json::parse(y)));
+        }
+}
