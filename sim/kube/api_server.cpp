@@ -489,14 +489,14 @@ ObjectPtr ApiServer::write(const ResourceInfo& r, Json object, const Json* previ
     if (dry_run()) {
         // dryrun.go: a created object has no resourceVersion yet; an update keeps the old one.
         if (previous == nullptr) meta(object).erase("resourceVersion");
-        return std::make_shared<const Json>(std::move(object));
+        return make_object(std::move(object));
     }
     const std::uint64_t rv = next_revision();
     set_member(meta(object), "resourceVersion", std::to_string(rv));
     const WatchEventType type = previous ? WatchEventType::Modified : WatchEventType::Added;
     // One immutable object shared by the store and the history; the replaced object (the one
     // `previous` refers to) becomes the change's previous state, no copy of either.
-    auto stored = std::make_shared<const Json>(std::move(object));
+    auto stored = make_object(std::move(object));
     const Json& m = meta_of(*stored);
     const std::string_view ns = sv(m, "namespace");
     StoredObject old = bucket(r).put(ns, sv(m, "name"), stored);
@@ -512,7 +512,7 @@ void ApiServer::erase(const ResourceInfo& r, const std::string& ns, const std::s
     Json last = *previous.tree();
     meta(last)["resourceVersion"] = std::to_string(rv);  // watcher.go: the delete revision
     hub_.record(Change{rv, r.group_resource(), ns, WatchEventType::Deleted,
-                       std::make_shared<const Json>(std::move(last)), std::move(previous)});
+                       make_object(std::move(last)), std::move(previous)});
     if (!ns.empty()) finish_namespace_if_empty(ns);
 }
 
@@ -589,7 +589,7 @@ std::string ApiServer::do_create_event(const ResourceInfo& r, const ResourceRef&
 ObjectPtr ApiServer::shared_in(const ResourceInfo& r, ObjectPtr stored,
                                const std::string& version) const {
     if (version == r.storage_version) return stored;
-    return std::make_shared<const Json>(from_storage_version(r, *stored, version));
+    return make_object(from_storage_version(r, *stored, version));
 }
 
 ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Json object) {
@@ -768,7 +768,7 @@ Result<SharedList> ApiServer::list_shared(const ResourceRef& ref,
         SharedList listed = list_objects(r, ref, options);
         if (ref.version != r.storage_version && !aggregated(r))
             for (ObjectPtr& object : listed.items)
-                object = std::make_shared<const Json>(present(r, *object, ref.version));
+                object = make_object(present(r, *object, ref.version));
         return listed;
     } catch (const ApiError& e) {
         return e;
@@ -784,7 +784,7 @@ SharedList ApiServer::list_objects(const ResourceInfo& r, const ResourceRef& ref
     if (const AggregatedApi* api = aggregated(r)) {
         for (Json& object : api->objects(scoped_namespace(r, ref)))
             if (labels.matches_object(object) && fields.matches(object))
-                out.items.push_back(std::make_shared<const Json>(std::move(object)));
+                out.items.push_back(make_object(std::move(object)));
         return out;
     }
     std::uint64_t list_rv = revision_;
@@ -848,7 +848,7 @@ Result<ObjectPtr> ApiServer::get_shared(const ResourceRef& ref, const std::strin
             return existing_ptr(r, scoped_namespace(r, ref), name);  // the stored object itself
         Result<Json> object = get(ref, name);
         if (!object) return object.error();
-        return ObjectPtr(std::make_shared<const Json>(std::move(object).value()));
+        return ObjectPtr(make_object(std::move(object).value()));
     } catch (const ApiError& e) {
         return e;
     }
@@ -883,7 +883,7 @@ Result<ObjectPtr> ApiServer::update_shared(const ResourceRef& ref, const std::st
     try {
         const ResourceInfo& r = resolve(ref, "update");
         if (subresource == "scale" && r.scale)
-            return ObjectPtr(std::make_shared<const Json>(update_scale(r, ref, name, object)));
+            return ObjectPtr(make_object(update_scale(r, ref, name, object)));
         if (!subresource.empty() && !(subresource == "status" && r.has_status))
             throw unknown_path();
         return shared_in(r, do_update(r, ref, name, std::move(object), subresource, false),
@@ -975,7 +975,7 @@ ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
         erase(r, ns, name);
         Json last = old;
         meta(last)["resourceVersion"] = std::to_string(revision_);
-        return std::make_shared<const Json>(std::move(last));
+        return make_object(std::move(last));
     }
     return write(r, std::move(next), &old);
 }
@@ -1071,7 +1071,7 @@ Result<ObjectPtr> ApiServer::patch_shared(const ResourceRef& ref, const std::str
         Json scale;
         ObjectPtr stored =
             do_patch(r, ref, name, type, std::move(body), subresource, apply_options, &scale);
-        if (stored == nullptr) return ObjectPtr(std::make_shared<const Json>(std::move(scale)));
+        if (stored == nullptr) return ObjectPtr(make_object(std::move(scale)));
         return shared_in(r, std::move(stored), ref.version);
     } catch (const ApiError& e) {
         return e;

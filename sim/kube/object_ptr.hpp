@@ -11,4 +11,9 @@ namespace sim::kube {
 
 using ObjectPtr = std::shared_ptr<const sim::Json>;
 
+// `object`, moved into a new shared object. Make every ObjectPtr with this, not make_shared:
+// when the last holder lets go, the tree is taken apart by a walk from the leaves up
+// (object_ptr.cpp), which costs less than nlohmann's own teardown of a large tree.
+ObjectPtr make_object(sim::Json&& object);
+
 }  // namespace sim::kube

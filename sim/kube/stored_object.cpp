@@ -5,7 +5,7 @@
 namespace sim::kube {
 
 const ObjectPtr& CompactObject::tree() const {
-    if (!tree_) tree_ = std::make_shared<const sim::Json>(to_json());
+    if (!tree_) tree_ = make_object(to_json());
     return tree_;
 }
 

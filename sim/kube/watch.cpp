@@ -91,7 +91,7 @@ bool WatchHub::matches(const Watcher& w, const Json& object) const {
 std::shared_ptr<const Json> WatchHub::present(const Watcher& w,
                                               const std::shared_ptr<const Json>& stored) {
     if (!w.spec.present) return stored;
-    return std::make_shared<const Json>(w.spec.present(*stored));
+    return make_object(w.spec.present(*stored));
 }
 
 std::optional<WatchEvent> WatchHub::translate(const Watcher& w,
@@ -118,8 +118,7 @@ std::optional<WatchEvent> WatchHub::translate(const Watcher& w,
                 // cache_watcher.go: the old state with the new resourceVersion.
                 Json old = *previous;
                 old["metadata"]["resourceVersion"] = object->at("metadata").at("resourceVersion");
-                return WatchEvent{WatchEventType::Deleted,
-                                  present(w, std::make_shared<const Json>(std::move(old)))};
+                return WatchEvent{WatchEventType::Deleted, present(w, make_object(std::move(old)))};
             }
             return std::nullopt;
         default:

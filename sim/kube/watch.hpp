@@ -31,7 +31,7 @@ std::string to_string(WatchEventType type);  // "ADDED", ...
 // change in the storage version gets the same immutable object (and so does the history).
 struct WatchEvent {
     WatchEvent(WatchEventType t, sim::Json o)
-        : type(t), shared(std::make_shared<const sim::Json>(std::move(o))), object(*shared) {}
+        : type(t), shared(make_object(std::move(o))), object(*shared) {}
     WatchEvent(WatchEventType t, std::shared_ptr<const sim::Json> o)
         : type(t), shared(std::move(o)), object(*shared) {}
     WatchEvent(const WatchEvent& other) : type(other.type), shared(other.shared), object(*shared) {}

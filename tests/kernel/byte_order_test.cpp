@@ -60,8 +60,8 @@ TEST_CASE("byte order: the first of two differences decides, across overlapping 
         const std::string base(n, 'k');
         for (std::size_t first = 0; first < n; ++first)
             for (std::size_t second = first + 1; second < n; ++second)
-                for (const auto [c1, c2] : {std::pair{0x6a, 0xff}, std::pair{0xff, 0x00},
-                                            std::pair{0x80, 0x6a}, std::pair{0x00, 0x80}}) {
+                for (const auto& [c1, c2] : {std::pair{0x6a, 0xff}, std::pair{0xff, 0x00},
+                                             std::pair{0x80, 0x6a}, std::pair{0x00, 0x80}}) {
                     std::string other = base;
                     other[first] = static_cast<char>(c1);
                     other[second] = static_cast<char>(c2);
