@@ -26,8 +26,10 @@ std::int64_t num(const json& o, const char* key, std::int64_t fallback) {
     return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
 }
 
+// "ns/name": a pod always has its namespace (the API server sets it), so this is
+// cache.MetaNamespaceKeyFunc's key, built in one string (this runs for every pod event).
 std::string pod_key(const json& pod) {
-    return kube::meta::namespace_of(pod) + "/" + kube::meta::name(pod);
+    return kube::meta::key_of(pod);
 }
 
 std::string names_list(const std::vector<std::string>& names) {

@@ -23,8 +23,10 @@ constexpr kernel::Nanos kMaxInUnschedulable = 5 * kernel::kMinute;
 
 const char* const kUnschedulableTaintKey = "node.kubernetes.io/unschedulable";
 
+// "ns/name": a pod always has its namespace (the API server sets it), so this is
+// cache.MetaNamespaceKeyFunc's key, built in one string (this runs for every pod event).
 std::string pod_key(const json& pod) {
-    return kube::meta::namespace_of(pod) + "/" + kube::meta::name(pod);
+    return kube::meta::key_of(pod);
 }
 
 bool is_terminal(const json& pod) {

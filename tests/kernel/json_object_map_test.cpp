@@ -15,7 +15,8 @@ using Model = std::map<std::string, int>;
 
 // One step of a random history: insert (hinted or not), assign through [], or erase.
 struct Step {
-    int op = 0;  // 0 emplace, 1 emplace_hint at end(), 2 operator[], 3 erase by key, 4 erase(find)
+    int op = 0;  // 0 emplace, 1 emplace_hint at end(), 2 operator[], 3 erase by key, 4 erase(find),
+                 // 5 move-assign a copy, 6 swap with a copy, 7 erase a leading range
     std::string key;
     int value = 0;
 };
@@ -50,6 +51,23 @@ void apply(Members& members, Model& model, const Step& s) {
         case 3:
             RC_ASSERT(members.erase(s.key) == model.erase(s.key));
             break;
+        case 5: {  // go on with a copy: its members live in one block
+            Members copy = members;
+            members = std::move(copy);
+            break;
+        }
+        case 6: {  // a copy swapped in; the old members (block and all) go with `copy`
+            Members copy(members);
+            members.swap(copy);
+            break;
+        }
+        case 7: {  // erase a leading range (block members and single ones alike)
+            const std::size_t n = std::min<std::size_t>(members.size(), s.key.size());
+            members.erase(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(n));
+            model.erase(model.begin(), std::next(model.begin(), static_cast<std::ptrdiff_t>(n)));
+            break;
+        }
+        case 4:
         default: {
             const auto it = members.find(s.key);
             const auto mit = model.find(s.key);
@@ -70,7 +88,7 @@ void apply(Members& members, Model& model, const Step& s) {
 TEST_CASE("json object map: behaves as std::map under any history", "[kernel][json]") {
     rc::prop("inserts, assignments and erases", [] {
         const auto steps = *rc::gen::container<std::vector<Step>>(rc::gen::build<Step>(
-            rc::gen::set(&Step::op, rc::gen::inRange(0, 5)), rc::gen::set(&Step::key, gen_key()),
+            rc::gen::set(&Step::op, rc::gen::inRange(0, 8)), rc::gen::set(&Step::key, gen_key()),
             rc::gen::set(&Step::value, rc::gen::arbitrary<int>())));
         Members members;
         Model model;
