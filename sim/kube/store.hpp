@@ -44,7 +44,7 @@ using ObjectKey = std::pair<std::string, std::string>;  // namespace ("" if clus
 // The order of std::pair's operator< on the two strings, with one inlined comparison per
 // string instead of up to three calls to memcmp per step down the map.
 struct ObjectKeyLess {
-    bool operator()(const ObjectKey& a, const ObjectKey& b) const noexcept {
+    [[gnu::always_inline]] bool operator()(const ObjectKey& a, const ObjectKey& b) const noexcept {
         const int by_namespace = compare_bytes(a.first, b.first);
         if (by_namespace != 0) return by_namespace < 0;
         return compare_bytes(a.second, b.second) < 0;
