@@ -26,12 +26,6 @@ std::int64_t num(const json& o, const char* key, std::int64_t fallback) {
     return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : fallback;
 }
 
-// "ns/name": a pod always has its namespace (the API server sets it), so this is
-// cache.MetaNamespaceKeyFunc's key, built in one string (this runs for every pod event).
-std::string pod_key(const json& pod) {
-    return kube::meta::key_of(pod);
-}
-
 std::string names_list(const std::vector<std::string>& names) {
     std::string out = "[";
     for (std::size_t i = 0; i < names.size(); ++i)
@@ -268,7 +262,7 @@ void Kubelet::release_ip(const std::string& ip) {
 void Kubelet::on_pod(const json& pod, const json* old_pod) {
     if (!running_) return;
     if (str(object_member(pod, "spec"), "nodeName") != node_) return;
-    const std::string key = pod_key(pod);
+    const std::string key = kube::meta::key_of(pod);
     const auto it = pods_.find(key);
     if (it == pods_.end() || it->second.uid != kube::meta::uid(pod)) {
         const std::string phase = str(object_member(pod, "status"), "phase");
@@ -290,7 +284,7 @@ void Kubelet::on_pod(const json& pod, const json* old_pod) {
 }
 
 void Kubelet::on_pod_deleted(const json& pod) {
-    const auto it = pods_.find(pod_key(pod));
+    const auto it = pods_.find(kube::meta::key_of(pod));
     if (it == pods_.end() || it->second.uid != kube::meta::uid(pod)) return;
     release_ip(it->second.ip);
     pods_.erase(it);  // its pending timers find no run and do nothing
@@ -298,7 +292,7 @@ void Kubelet::on_pod_deleted(const json& pod) {
 
 void Kubelet::admit(const json& pod) {
     PodRun run;
-    run.key = pod_key(pod);
+    run.key = kube::meta::key_of(pod);
     run.ns = kube::meta::namespace_of(pod);
     run.name = kube::meta::name(pod);
     run.uid = kube::meta::uid(pod);

@@ -23,12 +23,6 @@ constexpr kernel::Nanos kMaxInUnschedulable = 5 * kernel::kMinute;
 
 const char* const kUnschedulableTaintKey = "node.kubernetes.io/unschedulable";
 
-// "ns/name": a pod always has its namespace (the API server sets it), so this is
-// cache.MetaNamespaceKeyFunc's key, built in one string (this runs for every pod event).
-std::string pod_key(const json& pod) {
-    return kube::meta::key_of(pod);
-}
-
 bool is_terminal(const json& pod) {
     const std::string phase = str(object_member(pod, "status"), "phase");
     return phase == "Succeeded" || phase == "Failed";
@@ -502,7 +496,7 @@ void Scheduler::on_node_deleted(const json& node) {
 }
 
 void Scheduler::on_pod(const json& pod) {
-    const std::string key = pod_key(pod);
+    const std::string key = kube::meta::key_of(pod);
     const json& spec = object_member(pod, "spec");
     const std::string node = str(spec, "nodeName");
     if (!node.empty()) {
@@ -526,7 +520,7 @@ void Scheduler::on_pod(const json& pod) {
 }
 
 void Scheduler::on_pod_deleted(const json& pod) {
-    const std::string key = pod_key(pod);
+    const std::string key = kube::meta::key_of(pod);
     forget(key);
     unassign(key);
 }
