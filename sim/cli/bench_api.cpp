@@ -11,6 +11,7 @@
 //            through the event loop
 // Times are the process's CPU time (CLOCK_PROCESS_CPUTIME_ID), so the figures hold on a
 // shared, loaded machine; the clock measures the simulator, it never feeds it.
+#include <sys/resource.h>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -39,6 +40,15 @@ using json = sim::Json;
 
 double seconds_since(Clock::time_point start) {
     return Clock::now() - start;
+}
+
+// The system part of the process's CPU time: mostly first-touch page faults when a bench fills
+// fresh memory (docs/performance.md, "Where a create's time goes").
+double system_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_stime.tv_usec) * 1e-6;
 }
 
 // A small pod: one container, two labels; `app` takes 100 values (a selector on one matches
@@ -79,6 +89,7 @@ bool bench_creates(Fixture& f, std::uint64_t pods, bool shared) {
     manifests.reserve(pods);
     for (std::size_t i = 0; i < pods; ++i)
         manifests.push_back(small_pod(i));
+    const double system_start = system_seconds();
     const auto start = Clock::now();
     for (json& m : manifests) {
         const bool ok = shared ? f.server.create_shared(ref, std::move(m)).ok()
@@ -90,6 +101,7 @@ bool bench_creates(Fixture& f, std::uint64_t pods, bool shared) {
     }
     report(shared ? "create small pod (create_shared)" : "create small pod (create, copy)", pods,
            seconds_since(start), "creates/s");
+    std::printf("  of which system time (page faults) %8.3f s\n", system_seconds() - system_start);
     return true;
 }
 

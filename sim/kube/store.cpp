@@ -1,7 +1,7 @@
 #include "sim/kube/store.hpp"
 
 #include <algorithm>
-#include <bit>
+#include <cassert>
 
 namespace sim::kube {
 namespace {
@@ -41,76 +41,28 @@ bool indexable(const LabelRequirement& r) {
 
 // ------------------------------------------------------------------------------ key index
 
-std::uint64_t Bucket::KeyIndex::tag_of(std::string_view ns, std::string_view name) {
-    std::uint64_t h = std::hash<std::string_view>{}(ns)*0x9e3779b97f4a7c15ULL;
-    h ^= std::hash<std::string_view>{}(name);
-    // A final mix (MurmurHash3's fmix64) so every bit of both hashes reaches the high bits
-    // that pick the slot.
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h | 1;
-}
-
-std::size_t Bucket::KeyIndex::home(std::uint64_t tag) const {
-    return static_cast<std::size_t>((tag * 0x9e3779b97f4a7c15ULL) >> shift_);
+std::uint64_t Bucket::KeyIndex::hash_of(std::string_view ns, std::string_view name) {
+    // Every bit of both hashes reaches the high bits that pick the slot.
+    return mix64(std::hash<std::string_view>{}(ns)*0x9e3779b97f4a7c15ULL ^
+                 std::hash<std::string_view>{}(name));
 }
 
 const Bucket::Map::iterator* Bucket::KeyIndex::find(std::string_view ns,
                                                     std::string_view name) const {
-    if (size_ == 0) return nullptr;
-    const std::uint64_t tag = tag_of(ns, name);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = home(tag);; i = (i + 1) & mask) {
-        const Slot& slot = slots_[i];
-        if (slot.tag == 0) return nullptr;  // the table is never full
-        if (slot.tag == tag && slot.node->first.first == ns && slot.node->first.second == name)
-            return &slot.node;
-    }
-}
-
-void Bucket::KeyIndex::place(const Slot& slot) {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = home(slot.tag);
-    while (slots_[i].tag != 0)
-        i = (i + 1) & mask;
-    slots_[i] = slot;
-}
-
-void Bucket::KeyIndex::grow() {
-    std::vector<Slot> old = std::move(slots_);
-    const std::size_t capacity = old.empty() ? 16 : old.size() * 2;
-    slots_.assign(capacity, Slot{});
-    shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
-    for (const Slot& slot : old)
-        if (slot.tag != 0) place(slot);
+    return table_.find(hash_of(ns, name), [&](const Map::iterator& node) {
+        return node->first.first == ns && node->first.second == name;
+    });
 }
 
 void Bucket::KeyIndex::insert(Map::iterator node) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
-    place(Slot{tag_of(node->first.first, node->first.second), node});
-    ++size_;
+    table_.insert(hash_of(node->first.first, node->first.second), node);
 }
 
 void Bucket::KeyIndex::erase(Map::iterator node) {
-    const std::uint64_t tag = tag_of(node->first.first, node->first.second);
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t hole = home(tag);
-    while (slots_[hole].node != node)
-        hole = (hole + 1) & mask;
-    // Backward shift: move later entries of the probe run into the hole when their home slot
-    // is not after it, so every lookup still finds its key before the first empty slot.
-    for (std::size_t i = (hole + 1) & mask; slots_[i].tag != 0; i = (i + 1) & mask) {
-        const std::size_t h = home(slots_[i].tag);
-        const bool stays = hole <= i ? (hole < h && h <= i) : (hole < h || h <= i);
-        if (stays) continue;
-        slots_[hole] = slots_[i];
-        hole = i;
-    }
-    slots_[hole] = Slot{};
-    --size_;
+    const bool erased = table_.erase(hash_of(node->first.first, node->first.second),
+                                     [&](const Map::iterator& stored) { return stored == node; });
+    assert(erased);
+    (void)erased;
 }
 
 // ---------------------------------------------------------------------------------- bucket
@@ -206,8 +158,9 @@ void Bucket::visit(const std::string& ns, const std::optional<ObjectKey>& after,
         candidates.reserve(best_count);
         for (const std::string& value : best->values)
             if (const KeySet* set = with_label(best->key, value))
-                for (const const_iterator& it : *set)
+                set->for_each([&](const const_iterator& it) {
                     if (wanted(it->first)) candidates.push_back(it);
+                });
         // The sets are hashed: key order (the scan's order) comes from sorting. An object has
         // one value per key, so the values of an `in` give no duplicates.
         std::sort(candidates.begin(), candidates.end(), ByKey{});

@@ -3,8 +3,8 @@
 // (key=value -> its objects) so a list with a selective equality or `in` label selector
 // visits only the objects that can match.
 //
-// The hash index is a flat open-addressing table (linear probing, backward-shift deletion) of
-// 16-byte slots: the key's hash and the map node. A lookup reads one slot (usually one cache
+// The hash index is a flat open-addressing table (sim/kernel/tagged_hash_table.hpp) of 16-byte
+// slots: the key's hash and the map node. A lookup reads one slot (usually one cache
 // line) and then the map node, which holds both the key it compares and the object, instead
 // of a chained hash map's bucket array, chain node and map node.
 //
@@ -27,12 +27,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "sim/kernel/byte_order.hpp"
 #include "sim/kernel/json.hpp"
+#include "sim/kernel/tagged_hash_table.hpp"
 #include "sim/kube/object_ptr.hpp"
 #include "sim/kube/selectors.hpp"
 #include "sim/kube/stored_object.hpp"
@@ -99,21 +99,11 @@ class Bucket {
         void insert(Map::iterator node);
         // Removes `node`'s key (which must be indexed).
         void erase(Map::iterator node);
-        std::size_t size() const { return size_; }
+        std::size_t size() const { return table_.size(); }
 
       private:
-        struct Slot {
-            std::uint64_t tag = 0;  // the key's hash with its lowest bit set; 0 = empty
-            Map::iterator node{};
-        };
-        static std::uint64_t tag_of(std::string_view ns, std::string_view name);
-        std::size_t home(std::uint64_t tag) const;  // the slot a tag probes first
-        void grow();
-        void place(const Slot& slot);
-
-        std::vector<Slot> slots_;  // a power of two long, at most half full
-        std::size_t size_ = 0;
-        unsigned shift_ = 64;  // 64 - log2(slots_.size())
+        static std::uint64_t hash_of(std::string_view ns, std::string_view name);
+        TaggedHashTable<Map::iterator> table_;
     };
 
     // Map iterators ordered by their key.
@@ -123,14 +113,28 @@ class Bucket {
         }
     };
     // A label's objects, hashed by their map node's address: adding a pod to a label that
-    // 100,000 pods carry is one hash, where an ordered set compared keys down 17 levels of
-    // cold nodes. Never iterated into output: visit sorts the candidates by key first.
-    struct ByNode {
-        std::size_t operator()(const const_iterator& it) const {
-            return std::hash<const void*>{}(&*it);
+    // 100,000 pods carry writes one slot of a flat table, where an ordered set compared keys
+    // down 17 levels of cold nodes and a node-based hash set linked a new node through two
+    // others. Never iterated into output: visit sorts the candidates by key first.
+    class KeySet {
+      public:
+        void insert(const_iterator it) { table_.insert(hash_of(it), it); }
+        void erase(const_iterator it) {
+            table_.erase(hash_of(it), [&](const const_iterator& stored) { return stored == it; });
         }
+        std::size_t size() const { return table_.size(); }
+        bool empty() const { return table_.empty(); }
+        template <class Visit>
+        void for_each(Visit&& visit) const {
+            table_.for_each(visit);
+        }
+
+      private:
+        static std::uint64_t hash_of(const_iterator it) {
+            return mix64(reinterpret_cast<std::uintptr_t>(&*it));
+        }
+        TaggedHashTable<const_iterator> table_;
     };
-    using KeySet = std::unordered_set<const_iterator, ByNode>;
 
     void index_labels(const_iterator it, const StoredObject& object);
     void unindex_labels(const_iterator it, const StoredObject& object);
