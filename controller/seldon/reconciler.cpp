@@ -252,11 +252,13 @@ class Pass {
     void sync_objects() {
         ready_.services = apply_all(desired_.container_services);
         ready_.hpas = apply_all(desired_.hpas);
+        delete_dropped(kube::refs::kHpas, desired_.hpas, "hpaSpec");
         if (desired_.keda)
             decisions_.push_back({"skip", self_,
                                   "kedaSpec accepted: KEDA ScaledObjects are not emulated, so the "
                                   "Deployment's replicas are left to whoever scales it"});
         ready_.pdbs = apply_all(desired_.pdbs);
+        delete_dropped(kube::refs::kPodDisruptionBudgets, desired_.pdbs, "pdbSpec");
         for (std::size_t i = 0; i < desired_.deployments.size(); ++i)
             sync_deployment(desired_.deployments[i], i == 0);
         if (had_error_ || !ready_.deployments) return;
@@ -265,6 +267,38 @@ class Pass {
         sync_istio();
         sync_ambassador();
         delete_stale();
+    }
+
+    // createHpas / createPdbs: an HPA or PDB named like a Deployment the spec still calls for,
+    // but whose componentSpec no longer has the hpaSpec / pdbSpec, is deleted in the same pass
+    // (Foreground, no event), not after the Deployments are ready: a leftover HPA would keep
+    // scaling the Deployment against the replicas the operator now writes, and it would never
+    // become ready.
+    void delete_dropped(const kube::ResourceRef& ref, const std::vector<Json>& wanted_list,
+                        const std::string& field) {
+        std::set<std::string> wanted;
+        for (const Json& o : wanted_list)
+            wanted.insert(meta::name(o));
+        kube::DeleteOptions foreground;
+        foreground.propagation_policy = "Foreground";
+        for (const Json& d : desired_.deployments) {
+            const std::string dname = meta::name(d);
+            if (wanted.contains(dname)) continue;
+            const auto found = client_.get(ref.in(ns_), dname);
+            if (found.is_not_found()) continue;
+            if (!found.ok()) {
+                fail(found.error().message());
+                return;
+            }
+            const auto removed = client_.remove(ref.in(ns_), dname, foreground);
+            if (!removed.ok() && !removed.is_not_found()) {
+                fail(removed.error().message());
+                return;
+            }
+            decisions_.push_back({"delete",
+                                  kind_of_resource(ref.resource) + "/" + ns_ + "/" + dname,
+                                  "the componentSpec of its Deployment no longer has a " + field});
+        }
     }
 
     // createIstioServices: VirtualServices, then DestinationRules; ready when all existed
@@ -326,7 +360,10 @@ class Pass {
             const auto listed = client_.list(ref.in(ns_), by_id);
             if (!listed.ok()) continue;
             for (const Json& item : array(listed.value(), "items")) {
-                if (!meta::is_controlled_by(item, stored_)) continue;
+                // One already being deleted (in the foreground, waiting for its pods) is not
+                // deleted again on every pass.
+                if (!meta::is_controlled_by(item, stored_) || meta::is_being_deleted(item))
+                    continue;
                 Json o = item;
                 o["kind"] = kind_of_resource(ref.resource);
                 if (wanted.contains(describe(o))) continue;
@@ -335,8 +372,15 @@ class Pass {
         }
     }
 
+    // completeServiceCreation deletes old Deployments and their HPAs and PDBs in the
+    // foreground (client.PropagationPolicy(DeletePropagationForeground)); Services and
+    // ingress objects with the default policy.
     void remove(const kube::ResourceRef& ref, const Json& o) {
-        const auto removed = client_.remove(ref.in(ns_), meta::name(o));
+        kube::DeleteOptions options;
+        if (ref.resource == "deployments" || ref.resource == "horizontalpodautoscalers" ||
+            ref.resource == "poddisruptionbudgets")
+            options.propagation_policy = "Foreground";
+        const auto removed = client_.remove(ref.in(ns_), meta::name(o), options);
         if (!removed.ok() && !removed.is_not_found()) {
             fail(removed.error().message());
             return;

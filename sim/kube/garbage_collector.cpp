@@ -60,6 +60,7 @@ void GarbageCollector::observe(const ResourceInfo& resource, const Json& object)
     Node node;
     node.ref = ResourceRef{resource.group, resource.storage_version, resource.plural,
                            meta::namespace_of(object)};
+    node.kind = resource.kind;
     node.name = meta::name(object);
     const Json& m = object.value("metadata", Json::object());
     node.owners = m.value("ownerReferences", Json::array());
@@ -104,6 +105,9 @@ void GarbageCollector::process_deleting_owner(const std::string& uid) {
         for (const auto& d : dependents) {
             const auto it = nodes_.find(d);
             if (it == nodes_.end() || it->second.deleting) continue;
+            decide(
+                it->second, "delete (propagationPolicy Foreground)",
+                "its owner " + node.kind + " " + node.name + " is being deleted in the foreground");
             ++actions_;
             (void)client_.remove(ResourceRef(it->second.ref), it->second.name,
                                  {.propagation_policy = "Foreground", .precondition_uid = d});
@@ -169,6 +173,9 @@ void GarbageCollector::process_dependent(const std::string& uid) {
         std::string policy = "Background";
         if (node.orphan_finalizer) policy = "Orphan";
         if (node.foreground_finalizer || waiting > 0) policy = "Foreground";
+        decide(
+            node, "delete (propagationPolicy " + policy + ")",
+            waiting > 0 ? "its owners are being deleted in the foreground" : "its owners are gone");
         ++actions_;
         (void)client_.remove(ResourceRef(node.ref), node.name,
                              {.propagation_policy = policy, .precondition_uid = uid});
@@ -186,6 +193,9 @@ void GarbageCollector::remove_finalizer(const std::string& uid, const std::strin
     Json object = live.value();
     meta::remove_finalizer(object, finalizer);
     Json finalizers = object["metadata"].value("finalizers", Json::array());
+    decide(it->second, "remove finalizer " + finalizer,
+           finalizer == "orphan" ? "its dependents no longer name it as an owner"
+                                 : "no dependent blocks its deletion any more");
     ++actions_;
     (void)client_.patch(it->second.ref, it->second.name, PatchType::Merge,
                         Json{{"metadata",
@@ -194,9 +204,18 @@ void GarbageCollector::remove_finalizer(const std::string& uid, const std::strin
 }
 
 void GarbageCollector::set_owner_references(const Node& node, const Json& refs) {
+    decide(node, "remove ownerReferences to owners that are gone or orphaning",
+           "it keeps " + std::to_string(refs.size()) + " owner(s)");
     ++actions_;
     (void)client_.patch(node.ref, node.name, PatchType::Merge,
                         Json{{"metadata", {{"ownerReferences", refs.empty() ? Json() : refs}}}});
+}
+
+void GarbageCollector::decide(const Node& node, const std::string& what, const std::string& why) {
+    if (!on_decision_) return;
+    const std::string object =
+        node.kind + "/" + (node.ref.ns.empty() ? "" : node.ref.ns + "/") + node.name;
+    on_decision_(object, what, why);
 }
 
 }  // namespace sim::kube

@@ -11,6 +11,7 @@
 // "Owner gone" is checked with a live GET (uid compared), as the real one verifies absence.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -33,10 +34,16 @@ class GarbageCollector {
     void stop() { watches_.clear(); }
     // Deletions and patches the collector has issued, for tests and traces.
     std::size_t actions() const { return actions_; }
+    // Called for every deletion and patch the collector issues: the object ("Kind/ns/name"),
+    // what it did and why, for the trace.
+    using DecisionFn = std::function<void(const std::string& object, const std::string& what,
+                                          const std::string& why)>;
+    void on_decision(DecisionFn fn) { on_decision_ = std::move(fn); }
 
   private:
     struct Node {
         ResourceRef ref;  // storage version, with namespace
+        std::string kind;
         std::string name;
         Json owners;  // ownerReferences
         bool deleting = false;
@@ -56,12 +63,14 @@ class GarbageCollector {
                       bool* deleting_foreground);
     void remove_finalizer(const std::string& uid, const std::string& finalizer);
     void set_owner_references(const Node& node, const Json& refs);
+    void decide(const Node& node, const std::string& what, const std::string& why);
 
     Client& client_;
     std::vector<WatchHandle> watches_;
     std::map<std::string, Node> nodes_;                        // by uid
     std::map<std::string, std::set<std::string>> dependents_;  // owner uid -> dependent uids
     std::size_t actions_ = 0;
+    DecisionFn on_decision_;
 };
 
 }  // namespace sim::kube

@@ -23,6 +23,7 @@
 #include "sim/kernel/trace.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
+#include "sim/kube/garbage_collector.hpp"
 #include "sim/scenario/cluster_runtime.hpp"
 #include "sim/scenario/cluster_trace.hpp"
 #include "sim/scenario/drain.hpp"
@@ -183,6 +184,23 @@ class Run {
             narrate(controller + " " + key + ": " + what + " (" + why + ")");
         });
         controllers_->start();
+        start_garbage_collector();
+    }
+
+    // kube-controller-manager's garbage collector: ownerReference cascades (a deleted
+    // SeldonDeployment's Deployments, a deleted Deployment's ReplicaSets and pods).
+    void start_garbage_collector() {
+        garbage_collector_.emplace(controller_manager_client_);
+        garbage_collector_->on_decision(
+            [this](const std::string& object, const std::string& what, const std::string& why) {
+                trace_->line(loop_.now(), "decision")
+                    .str("controller", "garbage-collector-controller")
+                    .str("key", object)
+                    .str("decision", what)
+                    .str("reason", why);
+                narrate("garbage-collector-controller " + object + ": " + what + " (" + why + ")");
+            });
+        garbage_collector_->start();
     }
 
     // metrics-server (serving metrics.k8s.io and the custom metric requests_per_second) and
@@ -636,6 +654,7 @@ class Run {
     std::optional<controller::Manager> operator_;  // the seldon-controller-manager process
     std::optional<cluster::MetricsServer> metrics_;
     std::optional<controller::Manager> controllers_;
+    std::optional<kube::GarbageCollector> garbage_collector_;
     std::optional<ClusterRuntime> machines_;
     std::vector<std::unique_ptr<Drain>> drains_;
     std::optional<Observer> observer_;

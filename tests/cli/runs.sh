@@ -23,6 +23,7 @@ check unrefused-step.yaml 1 'expected the API server to refuse this step, but it
 check failing-expectation.yaml 1 'at 00:00:00: expected 3, observed 2'
 check failing-expectation.yaml 1 'at 00:00:10: no value at status.conditions[type=Bogus].status'
 check operator-down.yaml 0 '3 of 3 expectations held'
+check cascade-delete.yaml 0 '6 of 6 expectations held'
 check bad-manifest.yaml 2 'manifests/no-kind.yaml:1:1: kind: required'
 # validate reads the manifests an apply step names, as run does.
 out=$("$sim_run" validate "$runs/bad-manifest.yaml" 2>&1); code=$?

@@ -89,6 +89,9 @@ void check_converged(sim::test::SimCluster& c) {
     c.loop().run_until(c.loop().now() + 5 * sim::kernel::kSecond);
     const json sdep = c.sdep("default", "prop").value();
     RC_LOG() << "status: " << sdep["status"].dump() << "\n";
+    // Old Deployments go in the foreground: Available comes first, they go once their pods
+    // have terminated (within the pods' grace period).
+    c.run_until([&] { return owned(c, sdep) == wanted(sdep); }, 2 * sim::kernel::kMinute);
     RC_ASSERT(owned(c, sdep) == wanted(sdep));
     sim::test::SanityCheck check(c.client(), sdep);
     const auto problems = check.problems();

@@ -32,9 +32,11 @@ struct Cluster : sim::test::SeldonCluster {
     std::string settle() {
         std::string state = reconciler.reconcile("default", "prop").state;
         for (int i = 0; i < 5 && state != "Available"; ++i) {
+            collect_garbage();
             sim::test::mark_deployments_available(client, "default");
             state = reconciler.reconcile("default", "prop").state;
         }
+        collect_garbage();
         return state;
     }
 

@@ -53,9 +53,11 @@ struct Fixture : SeldonCluster {
     seldon::ReconcileResult settle(const std::string& ns, const std::string& name) {
         auto r = reconciler.reconcile(ns, name);
         for (int i = 0; i < 4; ++i) {
+            collect_garbage();
             mark_deployments_available(client, ns);
             r = reconciler.reconcile(ns, name);
         }
+        collect_garbage();
         return r;
     }
     std::vector<std::string> event_reasons(const std::string& ns) {
@@ -379,6 +381,11 @@ TEST_CASE("canary promoted: the removed predictor's objects are deleted once the
     f.client.update(current).value();
     const auto r = f.reconciler.reconcile("default", "c");
     CHECK(r.state == "Available");
+    // Deleted in the foreground: the Deployment waits for the garbage collector.
+    CHECK(f.get(kube::refs::kDeployments, "default",
+                "c-canary-0-classifier")["metadata"]["finalizers"] ==
+          json::array({"foregroundDeletion"}));
+    f.collect_garbage();
     CHECK_FALSE(f.exists(kube::refs::kDeployments, "default", "c-canary-0-classifier"));
     CHECK_FALSE(f.exists(kube::refs::kServices, "default", "c-canary"));
     CHECK_FALSE(f.exists(kube::refs::kServices, "default", "c-canary-classifier"));
@@ -568,8 +575,18 @@ TEST_CASE("removing hpaSpec deletes the HPA and gives the replicas back to the s
     json current = f.get(kube::refs::kSeldonDeployments, "default", "a");
     current["spec"]["predictors"][0]["componentSpecs"][0].erase("hpaSpec");
     f.client.update(current).value();
-    f.settle("default", "a");
+    // createHpas deletes it in the first pass, before the Deployment is ready again: left
+    // alive it would keep scaling the Deployment against the replicas now in the spec.
+    const auto first = f.reconciler.reconcile("default", "a");
+    CHECK(first.state == "Creating");
+    CHECK(
+        std::any_of(first.decisions.begin(), first.decisions.end(), [](const seldon::Decision& d) {
+            return d.action == "delete" &&
+                   d.object == "HorizontalPodAutoscaler/default/a-default-0-classifier";
+        }));
+    f.collect_garbage();
     CHECK_FALSE(f.exists(kube::refs::kHpas, "default", "a-default-0-classifier"));
+    CHECK(f.settle("default", "a").state == "Available");
     CHECK(f.get(kube::refs::kDeployments, "default",
                 "a-default-0-classifier")["spec"]["replicas"] == 2);
 }

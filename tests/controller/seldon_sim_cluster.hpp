@@ -25,6 +25,7 @@
 #include "sim/kernel/trace.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
+#include "sim/kube/garbage_collector.hpp"
 #include "sim/scenario/cluster_runtime.hpp"
 #include "sim/scenario/scenario.hpp"
 
@@ -51,6 +52,10 @@ class SimCluster {
         controllers_->add(std::make_unique<controller::ReplicaSetController>());
         controllers_->add(std::make_unique<controller::DeploymentController>());
         controllers_->start();
+        // kube-controller-manager's garbage collector: the operator deletes old Deployments
+        // in the foreground, which the collector finishes.
+        garbage_collector_.emplace(controller_manager_client_);
+        garbage_collector_->start();
         register_nodes();
         machines_.emplace(api_, scenario_, streams_, trace_, [](const std::string&) {});
     }
@@ -148,6 +153,7 @@ class SimCluster {
     sim::scenario::Scenario scenario_;
     std::optional<controller::Manager> operator_;
     std::optional<controller::Manager> controllers_;
+    std::optional<kube::GarbageCollector> garbage_collector_;
     std::optional<sim::scenario::ClusterRuntime> machines_;
 };
 

@@ -7,6 +7,7 @@
 #include "sim/kernel/random.hpp"
 #include "sim/kube/api_server.hpp"
 #include "sim/kube/client.hpp"
+#include "sim/kube/garbage_collector.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/runner.hpp"
 
@@ -20,8 +21,18 @@ struct SeldonCluster {
     sim::kernel::RandomStreams streams{7};
     sim::kube::ApiServer api{loop, streams};
     sim::kube::Client client{api, "test"};
+    // The operator deletes old Deployments, HPAs and PDBs in the foreground; the garbage
+    // collector (driven by watches on the loop) finishes those deletions.
+    sim::kube::Client gc_client{api, "kube-controller-manager"};
+    sim::kube::GarbageCollector gc{gc_client};
 
-    SeldonCluster() { sim::controller::seldon::install_seldon_admission(api); }
+    SeldonCluster() {
+        sim::controller::seldon::install_seldon_admission(api);
+        gc.start();
+    }
+
+    // Delivers the pending watch events, so the garbage collector finishes what it can.
+    void collect_garbage() { loop.run_until_idle(100'000); }
 
     void ensure_namespace(const std::string& ns) {
         if (client.get(sim::kube::refs::kNamespaces, ns).ok()) return;
