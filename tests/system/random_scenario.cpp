@@ -194,18 +194,30 @@ rc::Gen<RandomScenario> random_scenario(Limits limits) {
         for (int i = 0; i < changes; ++i) {
             const int at_s = *rc::gen::inRange(30, 601);
             Change c;
-            if (*rc::gen::arbitrary<bool>()) {
+            const int kind = *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}});
+            if (kind == 0) {
                 c = random_fault(at_s, s.nodes, limits);
             } else {
                 c.at_s = at_s;
                 c.sdep = *rc::gen::inRange(0, count);
-                c.version = random_sdep(s.sdeps[static_cast<std::size_t>(c.sdep)].name);
+                c.is_delete = kind == 2;
+                if (!c.is_delete)
+                    c.version = random_sdep(s.sdeps[static_cast<std::size_t>(c.sdep)].name);
             }
             last_s = std::max(last_s, c.at_s + c.fault_for_s);
             s.changes.push_back(std::move(c));
         }
         std::stable_sort(s.changes.begin(), s.changes.end(),
                          [](const Change& a, const Change& b) { return a.at_s < b.at_s; });
+        // A deletion of what is already gone would be a refused step: drop it.
+        std::vector<bool> exists(s.sdeps.size(), true);
+        std::erase_if(s.changes, [&](const Change& c) {
+            if (c.is_fault) return false;
+            const auto i = static_cast<std::size_t>(c.sdep);
+            const bool refused = c.is_delete && !exists[i];
+            exists[i] = !c.is_delete;
+            return refused;
+        });
         s.duration_s = last_s + kConvergeSeconds;
         return s;
     });
@@ -252,6 +264,11 @@ fs::path write_scenario(const RandomScenario& s, const fs::path& dir, const fs::
     }
     int version = 0;
     for (const Change& c : s.changes) {
+        if (c.is_delete) {
+            y << "  - {at: " << c.at_s << "s, delete: {kind: SeldonDeployment, namespace: seldon, "
+              << "name: " << s.sdeps[static_cast<std::size_t>(c.sdep)].name << "}}\n";
+            continue;
+        }
         if (!c.is_fault) {
             const std::string file =
                 "manifests/" + c.version.name + "-" + std::to_string(++version) + ".yaml";
@@ -275,13 +292,27 @@ fs::path write_scenario(const RandomScenario& s, const fs::path& dir, const fs::
         y << "}}\n";
     }
     // What the specs ask for, after the last change: every SeldonDeployment Available, one
-    // Deployment per predictor of its latest version, and no request lost.
+    // Deployment per predictor of its latest version, and no request lost; nothing left of a
+    // deleted one (the garbage collector follows the ownerReferences down to the pods).
     std::vector<SeldonDeployment> latest = s.sdeps;
+    std::vector<bool> deleted(s.sdeps.size(), false);
     for (const Change& c : s.changes) {
-        if (!c.is_fault) latest[static_cast<std::size_t>(c.sdep)] = c.version;
+        if (c.is_fault) continue;
+        const auto i = static_cast<std::size_t>(c.sdep);
+        deleted[i] = c.is_delete;
+        if (!c.is_delete) latest[i] = c.version;
     }
     y << "  expect:\n";
-    for (const SeldonDeployment& d : latest) {
+    for (std::size_t i = 0; i < latest.size(); ++i) {
+        const SeldonDeployment& d = latest[i];
+        if (deleted[i]) {
+            for (const char* kind : {"Deployment", "ReplicaSet", "Pod", "Service"})
+                y << "  - {name: nothing of " << d.name << " is left (" << kind
+                  << "), at: " << s.duration_s << "s, count: {kind: " << kind
+                  << ", namespace: seldon, selector: \"seldon-deployment-id=" << d.name
+                  << "\"}, equals: 0}\n";
+            continue;
+        }
         y << "  - {name: " << d.name << " converges, at: " << s.duration_s
           << "s, object: SeldonDeployment/seldon/" << d.name
           << ", field: status.state, equals: Available}\n";
@@ -314,7 +345,9 @@ std::string describe(const RandomScenario& s) {
         sdep_line(d);
     for (const Change& c : s.changes) {
         out << "at " << c.at_s << "s: ";
-        if (c.is_fault) {
+        if (c.is_delete) {
+            out << "delete " << s.sdeps[static_cast<std::size_t>(c.sdep)].name << "\n";
+        } else if (c.is_fault) {
             out << fault_name(c.fault) << " for " << c.fault_for_s << "s (node-" << c.node << ")\n";
         } else {
             sdep_line(c.version);

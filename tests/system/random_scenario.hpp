@@ -1,6 +1,6 @@
 // Random whole-system scenarios for the property tests: a cluster, 1-3 SeldonDeployments
-// (graphs, predictors, traffic splits, shadows, hpaSpecs), traffic, and a timeline of edits and
-// faults, written out as a real scenario folder (scenario.yaml + manifests/) that
+// (graphs, predictors, traffic splits, shadows, hpaSpecs), traffic, and a timeline of edits,
+// deletions and faults, written out as a real scenario folder (scenario.yaml + manifests/) that
 // `sim-run run` reproduces.
 #pragma once
 
@@ -32,9 +32,11 @@ enum class FaultKind { PodKill, CrashLoop, NodeDown };
 
 struct Change {
     int at_s = 0;
-    // Exactly one of: a new version of SeldonDeployment `sdep` (index into versions), or a fault.
+    // Exactly one of: a new version of SeldonDeployment `sdep` (index into sdeps), its
+    // deletion (`is_delete`), or a fault.
     int sdep = -1;
     SeldonDeployment version;
+    bool is_delete = false;
     bool is_fault = false;
     FaultKind fault = FaultKind::PodKill;
     int fault_for_s = 0;

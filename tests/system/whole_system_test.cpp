@@ -13,6 +13,7 @@
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -93,6 +94,9 @@ TEST_CASE("random scenarios: deterministic, nothing lost, converged", "[system]"
     rc::prop("whole system", [] {
         const RandomScenario rs = *random_scenario();
         const auto seed = *rc::gen::inRange<std::uint64_t>(1, 1000000);
+        RC_CLASSIFY(std::any_of(rs.changes.begin(), rs.changes.end(),
+                                [](const Change& c) { return c.is_delete; }),
+                    "a SeldonDeployment deleted");
         check_case(rs, seed);
     });
 }
