@@ -70,15 +70,20 @@ SeldonDeployment random_sdep(const std::string& name) {
     return d;
 }
 
-Change random_fault(int at_s, int nodes, const Limits& limits) {
+Change random_fault(int at_s, int nodes, int sdeps, bool may_drain, const Limits& limits) {
     Change c;
     c.at_s = at_s;
     c.is_fault = true;
-    std::vector<FaultKind> kinds{FaultKind::PodKill, FaultKind::CrashLoop};
+    std::vector<FaultKind> kinds{FaultKind::PodKill, FaultKind::OomKill, FaultKind::CrashLoop,
+                                 FaultKind::OperatorDown};
     if (limits.node_down) kinds.push_back(FaultKind::NodeDown);
+    if (may_drain) kinds.push_back(FaultKind::Drain);
     c.fault = *rc::gen::elementOf(kinds);
-    c.fault_for_s = c.fault == FaultKind::PodKill ? 0 : *rc::gen::inRange(20, 91);
+    const bool instant = c.fault == FaultKind::PodKill || c.fault == FaultKind::OomKill ||
+                         c.fault == FaultKind::Drain;
+    c.fault_for_s = instant ? 0 : *rc::gen::inRange(20, 91);
     c.node = *rc::gen::inRange(1, nodes + 1);
+    c.target = *rc::gen::inRange(0, sdeps);
     return c;
 }
 
@@ -171,10 +176,16 @@ const char* fault_name(FaultKind k) {
     switch (k) {
         case FaultKind::PodKill:
             return "podKill";
+        case FaultKind::OomKill:
+            return "oomKill";
         case FaultKind::CrashLoop:
             return "crashLoop";
         case FaultKind::NodeDown:
             return "nodeDown";
+        case FaultKind::OperatorDown:
+            return "operatorDown";
+        case FaultKind::Drain:
+            return "drain";
     }
     return "?";
 }
@@ -190,13 +201,15 @@ rc::Gen<RandomScenario> random_scenario(Limits limits) {
         for (int i = 0; i < count; ++i)
             s.sdeps.push_back(random_sdep("sdep-" + std::to_string(i)));
         const int changes = *rc::gen::inRange(0, 5);
+        bool may_drain = limits.drain && s.nodes >= 3;
         int last_s = 0;
         for (int i = 0; i < changes; ++i) {
             const int at_s = *rc::gen::inRange(30, 601);
             Change c;
             const int kind = *rc::gen::weightedElement<int>({{4, 0}, {4, 1}, {2, 2}});
             if (kind == 0) {
-                c = random_fault(at_s, s.nodes, limits);
+                c = random_fault(at_s, s.nodes, count, may_drain, limits);
+                if (c.fault == FaultKind::Drain) may_drain = false;
             } else {
                 c.at_s = at_s;
                 c.sdep = *rc::gen::inRange(0, count);
@@ -276,11 +289,21 @@ fs::path write_scenario(const RandomScenario& s, const fs::path& dir, const fs::
             y << "  - {at: " << c.at_s << "s, apply: " << file << "}\n";
             continue;
         }
+        if (c.fault == FaultKind::Drain) {  // a step of its own, not a fault
+            y << "  - {at: " << c.at_s << "s, drain: {node: node-" << c.node << "}}\n";
+            continue;
+        }
         y << "  - at: " << c.at_s << "s\n    fault: {" << fault_name(c.fault) << ": {";
         switch (c.fault) {
             case FaultKind::PodKill:
-                y << "namespace: seldon, selector: \"seldon-deployment-id=sdep-0\", "
-                     "count: 1";
+            case FaultKind::OomKill:
+                y << "namespace: seldon, selector: \"seldon-deployment-id=sdep-" << c.target
+                  << "\", count: 1";
+                break;
+            case FaultKind::OperatorDown:
+                y << "for: " << c.fault_for_s << "s";
+                break;
+            case FaultKind::Drain:
                 break;
             case FaultKind::CrashLoop:
                 y << "image: \"sentiment-seldon:v1\", for: " << c.fault_for_s << "s";
@@ -348,7 +371,8 @@ std::string describe(const RandomScenario& s) {
         if (c.is_delete) {
             out << "delete " << s.sdeps[static_cast<std::size_t>(c.sdep)].name << "\n";
         } else if (c.is_fault) {
-            out << fault_name(c.fault) << " for " << c.fault_for_s << "s (node-" << c.node << ")\n";
+            out << fault_name(c.fault) << " for " << c.fault_for_s << "s (node-" << c.node
+                << ", sdep-" << c.target << ")\n";
         } else {
             sdep_line(c.version);
         }

@@ -28,7 +28,7 @@ struct SeldonDeployment {
     int hpa_max_replicas = 0;  // > 0: the first predictor has an hpaSpec (cpu 80 %, min 1)
 };
 
-enum class FaultKind { PodKill, CrashLoop, NodeDown };
+enum class FaultKind { PodKill, OomKill, CrashLoop, NodeDown, OperatorDown, Drain };
 
 struct Change {
     int at_s = 0;
@@ -40,7 +40,8 @@ struct Change {
     bool is_fault = false;
     FaultKind fault = FaultKind::PodKill;
     int fault_for_s = 0;
-    int node = 1;
+    int node = 1;    // NodeDown, Drain
+    int target = 0;  // PodKill, OomKill: the SeldonDeployment whose pods are hit
 };
 
 struct RandomScenario {
@@ -54,6 +55,7 @@ struct RandomScenario {
 // Options of the generator: which faults it may inject.
 struct Limits {
     bool node_down = true;
+    bool drain = true;  // at most one drain, and only with 3 nodes or more (it stays cordoned)
 };
 
 rc::Gen<RandomScenario> random_scenario(Limits limits = {});

@@ -97,6 +97,10 @@ TEST_CASE("random scenarios: deterministic, nothing lost, converged", "[system]"
         RC_CLASSIFY(std::any_of(rs.changes.begin(), rs.changes.end(),
                                 [](const Change& c) { return c.is_delete; }),
                     "a SeldonDeployment deleted");
+        RC_CLASSIFY(
+            std::any_of(rs.changes.begin(), rs.changes.end(),
+                        [](const Change& c) { return c.is_fault && c.fault == FaultKind::Drain; }),
+            "a node drained");
         check_case(rs, seed);
     });
 }
