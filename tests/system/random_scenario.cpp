@@ -44,8 +44,10 @@ Predictor random_predictor(const std::string& name) {
     Predictor p;
     p.name = name;
     p.replicas = *rc::gen::inRange(1, 3);
-    p.combiner = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
-    p.depth = p.combiner ? 2 : *rc::gen::inRange(1, 4);
+    const int shape = *rc::gen::weightedElement<int>({{6, 0}, {2, 1}, {1, 2}});
+    p.combiner = shape == 1;
+    p.router = shape == 2;
+    p.depth = shape != 0 ? 2 : *rc::gen::inRange(1, 4);
     p.model_version = *rc::gen::inRange(1, 3);
     return p;
 }
@@ -67,6 +69,7 @@ SeldonDeployment random_sdep(const std::string& name) {
         d.predictors.push_back(p);
     }
     d.hpa_max_replicas = *rc::gen::weightedElement<int>({{3, 0}, {1, 3}});
+    d.pdb = *rc::gen::weightedElement<bool>({{3, false}, {1, true}});
     return d;
 }
 
@@ -106,6 +109,17 @@ void write_graph(std::ostream& out, const Predictor& p, int level, int ind, bool
         }
         return;
     }
+    if (p.router && level == 0) {
+        out << first << "name: ab-test\n"
+            << pad << "implementation: RANDOM_ABTEST\n"
+            << pad << "parameters: [{name: ratioA, value: \"0.5\", type: FLOAT}]\n"
+            << pad << "children:\n";
+        for (int i = 0; i < 2; ++i)
+            out << pad << "- name: model-" << i << "\n"
+                << pad << "  type: MODEL\n"
+                << pad << "  children: []\n";
+        return;
+    }
     if (level < p.depth - 1) {
         out << first << "name: transformer-" << level << "\n"
             << pad << "type: TRANSFORMER\n"
@@ -120,6 +134,11 @@ void write_graph(std::ostream& out, const Predictor& p, int level, int ind, bool
 std::vector<std::pair<std::string, std::string>> containers(const Predictor& p) {
     const std::string model = "sentiment-seldon:v" + std::to_string(p.model_version);
     std::vector<std::pair<std::string, std::string>> out;
+    if (p.router) {
+        out.emplace_back("model-0", model);
+        out.emplace_back("model-1", "sentiment-seldon:v" + std::to_string(3 - p.model_version));
+        return out;
+    }
     if (p.combiner) {
         out.emplace_back("combiner", "seldonio/average-combiner:1.0");
         out.emplace_back("model-0", model);
@@ -160,6 +179,8 @@ std::string manifest(const SeldonDeployment& d) {
                 << "\n        metrics:\n        - type: Resource\n          resource:\n"
                    "            name: cpu\n            targetAverageUtilization: 80\n";
         }
+        if (i + 1 == d.predictors.size() && d.pdb)
+            out << "      pdbSpec:\n        minAvailable: 1\n";
         out << "    graph:\n";
         write_graph(out, p, 0, 6, false);
     }
@@ -359,9 +380,11 @@ std::string describe(const RandomScenario& s) {
         for (const Predictor& p : d.predictors) {
             out << " " << p.name << "(x" << p.replicas << (p.shadow ? ", shadow" : "")
                 << ", traffic " << p.traffic << ", depth " << p.depth
-                << (p.combiner ? ", combiner" : "") << ", v" << p.model_version << ")";
+                << (p.combiner ? ", combiner" : "") << (p.router ? ", RANDOM_ABTEST" : "") << ", v"
+                << p.model_version << ")";
         }
         if (d.hpa_max_replicas) out << " hpa max " << d.hpa_max_replicas;
+        if (d.pdb) out << " pdb";
         out << "\n";
     };
     for (const SeldonDeployment& d : s.sdeps)

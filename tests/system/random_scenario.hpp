@@ -1,7 +1,7 @@
 // Random whole-system scenarios for the property tests: a cluster, 1-3 SeldonDeployments
-// (graphs, predictors, traffic splits, shadows, hpaSpecs), traffic, and a timeline of edits,
-// deletions and faults, written out as a real scenario folder (scenario.yaml + manifests/) that
-// `sim-run run` reproduces.
+// (graphs, predictors, traffic splits, shadows, hpaSpecs, pdbSpecs), traffic, and a timeline of
+// edits, deletions and faults, written out as a real scenario folder (scenario.yaml + manifests/)
+// that `sim-run run` reproduces.
 #pragma once
 
 #include <rapidcheck.h>
@@ -19,6 +19,7 @@ struct Predictor {
     bool shadow = false;
     int depth = 1;          // graph: depth-1 TRANSFORMERs in front of a MODEL
     bool combiner = false;  // instead: a COMBINER over two MODELs (predict_proba)
+    bool router = false;    // instead: the executor's RANDOM_ABTEST over two MODELs
     int model_version = 1;  // sentiment-seldon:v1 or :v2
 };
 
@@ -26,6 +27,7 @@ struct SeldonDeployment {
     std::string name;
     std::vector<Predictor> predictors;
     int hpa_max_replicas = 0;  // > 0: the first predictor has an hpaSpec (cpu 80 %, min 1)
+    bool pdb = false;          // the last predictor has a pdbSpec (minAvailable 1)
 };
 
 enum class FaultKind { PodKill, OomKill, CrashLoop, NodeDown, OperatorDown, Drain };
