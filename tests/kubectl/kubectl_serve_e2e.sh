@@ -65,6 +65,8 @@ if [[ $replaced == yes ]]; then echo "ok   replaced (the ReplicaSet made a new p
   echo "FAIL replaced"; sed 's/^/     | /' <<<"$out"; failures=$((failures + 1)); fi
 check delete-sdep 'seldondeployment.machinelearning.seldon.io "sentiment-classifier" deleted' -- delete -f "$manifest"
 check_fails sdep-gone 'NotFound' -- get sdep sentiment-classifier -n seldon
+# The garbage collector takes what it owned: Deployment, ReplicaSet, pods, Services.
+eventually cascade 'No resources found in seldon namespace' -- get deploy,rs,pods,svc -n seldon
 
 # Stop the session and replay it: the kubectl session reproduces the same trace.
 stop_serve_and_replay 8
