@@ -99,6 +99,7 @@ class TaggedHashTable {
 
     static std::uint64_t tag_of(std::uint64_t hash) noexcept { return hash | 1; }
     std::size_t home(std::uint64_t tag) const noexcept {
+        assert(shift_ < 64 && "home() of an empty table: callers check size_ first");
         return static_cast<std::size_t>((tag * 0x9e3779b97f4a7c15ULL) >> shift_);
     }
     std::size_t next(std::size_t i) const noexcept { return (i + 1) & (slots_.size() - 1); }
