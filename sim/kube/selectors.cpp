@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "sim/kube/label_syntax.hpp"
+
 namespace sim::kube {
 namespace {
 
@@ -10,25 +12,6 @@ using Json = sim::Json;
 using Op = LabelRequirement::Op;
 
 // ---- validation of keys and values (apimachinery/pkg/util/validation/validation.go) ----
-
-bool alnum(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0;
-}
-
-bool is_label_name_part(std::string_view s) {
-    if (s.empty() || s.size() > 63 || !alnum(s.front()) || !alnum(s.back())) return false;
-    return std::all_of(s.begin(), s.end(),
-                       [](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
-}
-
-bool is_dns1123_subdomain(std::string_view s) {
-    if (s.empty() || s.size() > 253) return false;
-    if (!std::isalnum(static_cast<unsigned char>(s.front())) || !alnum(s.back())) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return (std::islower(static_cast<unsigned char>(c)) ||
-                std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.');
-    });
-}
 
 const char* kNameMsg =
     "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
@@ -44,17 +27,18 @@ void validate_key(const std::string& key) {
     const std::string_view name = slash == std::string::npos
                                       ? std::string_view(key)
                                       : std::string_view(key).substr(slash + 1);
-    if (slash != std::string::npos && !is_dns1123_subdomain(std::string_view(key).substr(0, slash)))
+    if (slash != std::string::npos &&
+        !label_syntax::is_dns1123_subdomain(std::string_view(key).substr(0, slash)))
         throw bad_request("key: Invalid value: " + quote_value(key) +
                           ": prefix part a lowercase RFC 1123 subdomain must consist of lower case "
                           "alphanumeric characters, '-' or '.', and must start and end with an "
                           "alphanumeric character");
-    if (!is_label_name_part(name))
+    if (!label_syntax::is_name_part(name))
         throw bad_request("key: Invalid value: " + quote_value(key) + ": " + kNameMsg);
 }
 
 void validate_value(const std::string& value, std::size_t index) {
-    if (value.empty() || is_label_name_part(value)) return;
+    if (label_syntax::is_label_value(value)) return;
     throw bad_request("values[" + std::to_string(index) +
                       "][key]: Invalid value: " + quote_value(value) + ": " + kValueMsg);
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "sim/kube/label_syntax.hpp"
 #include "sim/kube/selectors.hpp"
 
 namespace sim::kube {
@@ -57,33 +58,6 @@ std::string_view string_or(const Json& object, std::string_view key, std::string
     if (it == object.end()) return fallback;
     if (!it->is_string()) (void)object.value(key, std::string{});
     return it->get_ref<const std::string&>();
-}
-
-// A label key LabelSelector::parse surely accepts as a selector of its own: one identifier
-// token (no space and no selector operator in it) that passes its key validation (an optional
-// DNS-1123 subdomain prefix and '/', then a name part). Anything else is left to parse().
-bool is_plain_valid_label_key(std::string_view key) {
-    const auto plain = [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-               c == '/';
-    };
-    if (key.empty() || !std::all_of(key.begin(), key.end(), plain)) return false;
-    const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-    const auto slash = key.find('/');
-    const std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
-    if (slash != std::string_view::npos) {
-        const std::string_view prefix = key.substr(0, slash);
-        const bool prefix_ok =
-            !prefix.empty() && prefix.size() <= 253 && alnum(prefix.front()) &&
-            alnum(prefix.back()) && std::all_of(prefix.begin(), prefix.end(), [](char c) {
-                return std::islower(static_cast<unsigned char>(c)) ||
-                       std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-            });
-        if (!prefix_ok) return false;
-    }
-    return !name.empty() && name.size() <= 63 && alnum(name.front()) && alnum(name.back()) &&
-           std::all_of(name.begin(), name.end(),
-                       [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 const Json* find_path(const Json& object, std::initializer_list<std::string_view> path) {
@@ -292,9 +266,7 @@ void validate_label_map(const Json& meta, std::string_view key, FieldErrors& err
             continue;
         }
         if (!labels) continue;
-        try {
-            if (!is_plain_valid_label_key(k)) LabelSelector::parse(k);  // validates the key
-        } catch (const ApiError&) {
+        if (!label_syntax::is_label_key(k)) {
             errs.push_back(invalid(
                 "metadata.labels", quote_value(k),
                 "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
@@ -304,13 +276,7 @@ void validate_label_map(const Json& meta, std::string_view key, FieldErrors& err
             continue;
         }
         const std::string& value = v.get_ref<const std::string&>();
-        const bool ok = value.empty() || (value.size() <= 63 &&
-                                          std::isalnum(static_cast<unsigned char>(value.front())) &&
-                                          std::isalnum(static_cast<unsigned char>(value.back())) &&
-                                          std::all_of(value.begin(), value.end(), [](char c) {
-                                              return std::isalnum(static_cast<unsigned char>(c)) ||
-                                                     c == '-' || c == '_' || c == '.';
-                                          }));
+        const bool ok = label_syntax::is_label_value(value);
         if (!ok)
             errs.push_back(invalid(
                 "metadata.labels", quote_value(value),
