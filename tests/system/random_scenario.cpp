@@ -218,6 +218,8 @@ rc::Gen<RandomScenario> random_scenario(Limits limits) {
         RandomScenario s;
         s.nodes = *rc::gen::inRange(2, 5);
         s.rate_per_sdep = *rc::gen::inRange(1, 21);
+        s.ingress =
+            *rc::gen::weightedElement<std::string>({{2, "none"}, {1, "istio"}, {1, "ambassador"}});
         const int count = *rc::gen::inRange(1, 4);
         for (int i = 0; i < count; ++i)
             s.sdeps.push_back(random_sdep("sdep-" + std::to_string(i)));
@@ -268,7 +270,7 @@ fs::path write_scenario(const RandomScenario& s, const fs::path& dir, const fs::
          "apiVersion: seldon-sim/v1\nkind: Scenario\nmetadata:\n  name: random-system\n"
          "  description: A random scenario from the whole-system property test.\n"
          "spec:\n  seed: "
-      << seed << "\n  duration: " << s.duration_s << "s\n"
+      << seed << "\n  duration: " << s.duration_s << "s\n  ingress: " << s.ingress << "\n"
       << "  cluster:\n    nodes:\n    - namePrefix: node-\n      count: " << s.nodes
       << "\n      capacity: {cpu: \"16\", memory: 64Gi, pods: 110}\n"
       << "  images:\n"
@@ -374,7 +376,8 @@ fs::path write_scenario(const RandomScenario& s, const fs::path& dir, const fs::
 
 std::string describe(const RandomScenario& s) {
     std::ostringstream out;
-    out << s.nodes << " nodes, " << s.rate_per_sdep << " rps each, " << s.duration_s << "s\n";
+    out << s.nodes << " nodes, " << s.rate_per_sdep << " rps each, " << s.duration_s
+        << "s, ingress " << s.ingress << "\n";
     const auto sdep_line = [&](const SeldonDeployment& d) {
         out << d.name << ":";
         for (const Predictor& p : d.predictors) {

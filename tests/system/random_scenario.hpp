@@ -49,6 +49,7 @@ struct Change {
 struct RandomScenario {
     int nodes = 3;
     int rate_per_sdep = 5;                // requests/s to each SeldonDeployment
+    std::string ingress = "none";         // the scenario's spec.ingress: none, istio, ambassador
     std::vector<SeldonDeployment> sdeps;  // as first applied, at 0s
     std::vector<Change> changes;          // sorted by at_s
     int duration_s = 0;                   // last change + the convergence allowance
