@@ -174,17 +174,22 @@ class Run {
         controllers_->add(std::make_unique<controller::NodeLifecycleController>());
         controllers_->add(std::make_unique<controller::TaintEvictionController>());
         controllers_->add(std::make_unique<controller::DisruptionController>());
-        controllers_->on_decision([this](const std::string& controller, const std::string& key,
-                                         const std::string& what, const std::string& why) {
-            trace_->line(loop_.now(), "decision")
-                .str("controller", controller)
-                .str("key", key)
-                .str("decision", what)
-                .str("reason", why);
-            narrate(controller + " " + key + ": " + what + " (" + why + ")");
-        });
+        controllers_->on_decision(
+            [this](const std::string& controller, const std::string& key, const std::string& what,
+                   const std::string& why) { trace_decision(controller, key, what, why); });
         controllers_->start();
         start_garbage_collector();
+    }
+
+    // A kube-controller-manager controller's decision: a trace line and a narration.
+    void trace_decision(const std::string& controller, const std::string& key,
+                        const std::string& what, const std::string& why) {
+        trace_->line(loop_.now(), "decision")
+            .str("controller", controller)
+            .str("key", key)
+            .str("decision", what)
+            .str("reason", why);
+        narrate(controller + " " + key + ": " + what + " (" + why + ")");
     }
 
     // kube-controller-manager's garbage collector: ownerReference cascades (a deleted
@@ -193,12 +198,7 @@ class Run {
         garbage_collector_.emplace(controller_manager_client_);
         garbage_collector_->on_decision(
             [this](const std::string& object, const std::string& what, const std::string& why) {
-                trace_->line(loop_.now(), "decision")
-                    .str("controller", "garbage-collector-controller")
-                    .str("key", object)
-                    .str("decision", what)
-                    .str("reason", why);
-                narrate("garbage-collector-controller " + object + ": " + what + " (" + why + ")");
+                trace_decision("garbage-collector-controller", object, what, why);
             });
         garbage_collector_->start();
     }
