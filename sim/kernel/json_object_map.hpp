@@ -4,10 +4,10 @@
 //
 // Why not std::map (what nlohmann::json uses): a tree node per member is 80 bytes (three
 // pointers and a colour besides the key and the value) and walking it is a pointer chase per
-// level. Here a member is its key and value alone (48 bytes, allocated once and never moved),
-// and the index is one array of 8-byte pointers in key order: lookups are a binary search over
-// it, iteration walks it. Objects are small (a pod's largest has a dozen members), so inserting
-// in the middle moves a few pointers.
+// level. Here a member is a reference to its key and its value (24 bytes, allocated once and
+// never moved; the key is stored once for the process, json_keys.hpp), and the index is one array
+// of 8-byte pointers in key order: lookups are a binary search over it, iteration walks it. Objects
+// are small (a pod's largest has a dozen members), so inserting in the middle moves a few pointers.
 //
 // What std::map promises that this keeps: a reference or pointer to a member stays valid until
 // that member is erased (members never move), and iteration is in key order (BytesLess: the
@@ -26,10 +26,12 @@
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "sim/kernel/byte_order.hpp"
+#include "sim/kernel/json_keys.hpp"
 
 namespace sim {
 
@@ -38,7 +40,9 @@ class JsonMembers {
   public:
     using key_type = Key;
     using mapped_type = Value;
-    using value_type = std::pair<const Key, Value>;
+    // The key is a reference: to the process's stored copy (json_keys.hpp), or to the member's
+    // own copy when the table does not take it.
+    using value_type = std::pair<const Key&, Value>;
     using size_type = std::size_t;
     using difference_type = std::ptrdiff_t;
     using key_compare = BytesLess;
@@ -49,7 +53,17 @@ class JsonMembers {
     using allocator_type = std::allocator<value_type>;
 
   private:
-    using Owned = std::unique_ptr<value_type>;
+    static_assert(std::is_same_v<Key, std::string>, "keys are stored in JsonKeys");
+
+    // Frees a member and, unless the table holds it, its key.
+    struct Release {
+        void operator()(value_type* member) const noexcept {
+            const Key* key = &member->first;
+            (void)std::unique_ptr<value_type>(member);  // freed here
+            if (!JsonKeys::table().holds(key)) (void)std::unique_ptr<const Key>(key);
+        }
+    };
+    using Owned = std::unique_ptr<value_type, Release>;
 
     template <bool Const>
     class basic_iterator {
@@ -306,9 +320,7 @@ class JsonMembers {
 
     template <class K, class... Args>
     iterator insert_at(std::size_t i, K&& key, Args&&... args) {
-        auto member = std::make_unique<value_type>(
-            std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
-            std::forward_as_tuple(std::forward<Args>(args)...));
+        Owned member = make_member(std::forward<K>(key), std::forward<Args>(args)...);
         if (index_.capacity() == 0) index_.reserve(kFirstCapacity);
         index_.insert(index_.begin() + static_cast<difference_type>(i), std::move(member));
         relocate();
@@ -329,7 +341,31 @@ class JsonMembers {
     void copy_from(const JsonMembers& other) {
         index_.reserve(other.size());
         for (const Owned& member : other.index_)
-            index_.push_back(std::make_unique<value_type>(*member));
+            index_.push_back(copy_member(*member));
+    }
+
+    // A member (key, Value(args...)), its key in the table when the table takes it.
+    template <class K, class... Args>
+    static Owned make_member(K&& key, Args&&... args) {
+        const Key* stored = JsonKeys::table().intern(view(key));
+        std::unique_ptr<const Key> own;
+        if (stored == nullptr) {
+            own = std::make_unique<const Key>(std::forward<K>(key));
+            stored = own.get();
+        }
+        Owned member(
+            std::make_unique<value_type>(std::piecewise_construct, std::forward_as_tuple(*stored),
+                                         std::forward_as_tuple(std::forward<Args>(args)...))
+                .release());
+        (void)own.release();  // now the member's
+        return member;
+    }
+
+    // A copy of `member`: a key in the table is shared, a key of the member's own is copied.
+    static Owned copy_member(const value_type& member) {
+        if (!JsonKeys::table().holds(&member.first))
+            return make_member(member.first, member.second);
+        return Owned(std::make_unique<value_type>(member.first, member.second).release());
     }
 
     // Objects up to this size are scanned by locate() rather than searched.

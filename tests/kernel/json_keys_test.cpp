@@ -1,0 +1,83 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sim/kernel/json.hpp"
+#include "sim/kernel/json_keys.hpp"
+
+namespace {
+
+sim::JsonKeys& keys() {
+    return sim::JsonKeys::table();
+}
+
+}  // namespace
+
+TEST_CASE("json keys: one stored copy per key", "[kernel][json]") {
+    const std::string* a = keys().intern("json-keys-test-a");
+    REQUIRE(a != nullptr);
+    REQUIRE(*a == "json-keys-test-a");
+    REQUIRE(keys().intern(std::string("json-keys-test-a")) == a);
+    const std::string* b = keys().intern("json-keys-test-b");
+    REQUIRE(b != nullptr);
+    REQUIRE(b != a);
+    REQUIRE(keys().holds(a));
+    REQUIRE(keys().holds(b));
+    const std::string outside = "json-keys-test-a";
+    REQUIRE_FALSE(keys().holds(&outside));
+    // The empty key is a key.
+    REQUIRE(keys().intern("") == keys().intern(std::string()));
+}
+
+TEST_CASE("json keys: a key longer than the bound stays with its member", "[kernel][json]") {
+    const std::string longest(sim::JsonKeys::kLongestKey, 'k');
+    REQUIRE(keys().intern(longest) != nullptr);
+    REQUIRE(keys().intern(longest + "k") == nullptr);
+    // Objects with such keys copy, compare, erase and dump as any other.
+    sim::Json j;
+    j[longest + "k"] = 1;
+    j["short"] = {{longest + "kk", "v"}};
+    const sim::Json copy = j;
+    REQUIRE(copy == j);
+    REQUIRE(copy.dump() == j.dump());
+    j.erase(longest + "k");
+    REQUIRE(j.size() == 1);
+    REQUIRE(copy.size() == 2);
+    REQUIRE(copy.at(longest + "k") == 1);
+    REQUIRE(keys().holds(&copy.items().begin().key()) == false);
+}
+
+TEST_CASE("json keys: threads adding the same new keys get the same copies", "[kernel][json]") {
+    // The HTTP face parses request bodies on its own threads while the event loop builds
+    // objects: both intern at once.
+    constexpr int kKeys = 500;
+    auto intern_all = [](std::vector<const std::string*>& out) {
+        for (int i = 0; i < kKeys; ++i)
+            out.push_back(keys().intern("json-keys-thread-" + std::to_string(i)));
+    };
+    std::vector<const std::string*> first;
+    std::vector<const std::string*> second;
+    std::thread other(intern_all, std::ref(second));
+    intern_all(first);
+    other.join();
+    REQUIRE(first == second);
+    for (int i = 0; i < kKeys; ++i) {
+        REQUIRE(first[static_cast<std::size_t>(i)] != nullptr);
+        REQUIRE(*first[static_cast<std::size_t>(i)] == "json-keys-thread-" + std::to_string(i));
+    }
+}
+
+TEST_CASE("json keys: past the capacity, keys stay with their members", "[kernel][json]") {
+    // Fills the process's table: objects built afterwards own all their new keys.
+    for (std::size_t i = 0; keys().size() < sim::JsonKeys::kCapacity; ++i)
+        REQUIRE(keys().intern("json-keys-fill-" + std::to_string(i)) != nullptr);
+    REQUIRE(keys().intern("json-keys-one-too-many") == nullptr);
+    REQUIRE(keys().intern("json-keys-fill-0") != nullptr);  // still found
+    sim::Json j = sim::Json::parse(R"({"json-keys-new":{"json-keys-newer":[1,2]},"x":1})");
+    const sim::Json copy = j;
+    j["json-keys-new"].erase("json-keys-newer");
+    REQUIRE(copy.dump() == R"({"json-keys-new":{"json-keys-newer":[1,2]},"x":1})");
+    REQUIRE(j.dump() == R"({"json-keys-new":{},"x":1})");
+}
