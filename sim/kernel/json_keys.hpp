@@ -18,10 +18,13 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include "sim/kernel/hash_bytes.hpp"
 
 namespace sim {
 
@@ -44,15 +47,24 @@ class JsonKeys {
     // full (the caller then keeps its own copy).
     const std::string* intern(std::string_view key) {
         if (key.size() > kLongestKey) return nullptr;
-        const std::uint64_t hash = hash_of(key);
+        const std::uint64_t hash = hash_bytes(key);
+        const std::uint64_t tag = hash & kTagMask;
         for (std::size_t probe = 0, slot = hash & kSlotMask; probe < kSlots;
              ++probe, slot = (slot + 1) & kSlotMask) {
-            const std::uint32_t entry = slots_[slot].load(std::memory_order_acquire);
+            const std::uint64_t entry = slots_[slot].load(std::memory_order_acquire);
             if (entry == 0) return add(key, hash);
-            const std::string& stored = keys_[entry - 1];
-            if (stored == key) return &stored;
+            if ((entry & kTagMask) != tag) continue;
+            const std::string& stored = keys_[(entry & kIndexMask) - 1];
+            if (same_bytes(stored, key)) return &stored;
         }
         return nullptr;  // unreachable: the slots are never more than half full
+    }
+
+    // As intern(key), without hashing when `key` is itself one of the table's (a key copied
+    // from another object's member).
+    const std::string* intern(const std::string& key) {
+        if (holds(&key)) return &key;
+        return intern(std::string_view(key));
     }
 
     // Whether `key` points into the table (else its member owns it).
@@ -67,47 +79,60 @@ class JsonKeys {
     static constexpr std::size_t kSlots = 2 * kCapacity;  // at most half full
     static constexpr std::size_t kSlotMask = kSlots - 1;
     static_assert((kSlots & kSlotMask) == 0, "a power of two");
+    // A slot's low half is 1 + the key's index in keys_ (0: empty), its high half the high
+    // half of the key's hash, so that probing compares strings only when the hashes agree.
+    static constexpr std::uint64_t kIndexMask = 0xffffffffULL;
+    static constexpr std::uint64_t kTagMask = ~kIndexMask;
 
     JsonKeys() = default;
 
-    // FNV-1a, then MurmurHash3's finalizer (fmix64) so that the low bits, which pick the slot,
-    // depend on every byte.
-    static std::uint64_t hash_of(std::string_view key) noexcept {
-        std::uint64_t h = 0xcbf29ce484222325ULL;
-        for (const char c : key)
-            h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-        h ^= h >> 33;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 33;
-        h *= 0xc4ceb9fe1a85ec53ULL;
-        h ^= h >> 33;
-        return h;
+    // Equality as hash_bytes reads: words, the last one overlapping. Tags agree, so the bytes
+    // nearly always do too; no call to memcmp.
+    static bool same_bytes(std::string_view a, std::string_view b) noexcept {
+        const std::size_t n = a.size();
+        if (n != b.size()) return false;
+        const char* p = a.data();
+        const char* q = b.data();
+        if (n >= 8) {
+            for (std::size_t i = 0; i + 8 < n; i += 8)
+                if (load_word<std::uint64_t>(p + i) != load_word<std::uint64_t>(q + i))
+                    return false;
+            return load_word<std::uint64_t>(p + n - 8) == load_word<std::uint64_t>(q + n - 8);
+        }
+        if (n >= 4)
+            return load_word<std::uint32_t>(p) == load_word<std::uint32_t>(q) &&
+                   load_word<std::uint32_t>(p + n - 4) == load_word<std::uint32_t>(q + n - 4);
+        for (std::size_t i = 0; i < n; ++i)
+            if (p[i] != q[i]) return false;
+        return true;
     }
 
     const std::string* add(std::string_view key, std::uint64_t hash);
 
     std::array<std::string, kCapacity> keys_{};
     // Per slot: 0 = empty, else 1 + the key's index in keys_.
-    std::array<std::atomic<std::uint32_t>, kSlots> slots_{};
+    std::array<std::atomic<std::uint64_t>, kSlots> slots_{};
     std::atomic<std::size_t> used_{0};
     std::mutex adding_;
 };
 
-// Out of line: taken once per distinct key.
-inline const std::string* JsonKeys::add(std::string_view key, std::uint64_t hash) {
+// Taken once per distinct key.
+[[gnu::noinline]] inline const std::string* JsonKeys::add(std::string_view key,
+                                                          std::uint64_t hash) {
     const std::lock_guard<std::mutex> lock(adding_);
     // Probe again under the lock: another thread may have added the key or taken the slot.
     for (std::size_t probe = 0, slot = hash & kSlotMask; probe < kSlots;
          ++probe, slot = (slot + 1) & kSlotMask) {
-        const std::uint32_t entry = slots_[slot].load(std::memory_order_acquire);
+        const std::uint64_t entry = slots_[slot].load(std::memory_order_acquire);
         if (entry != 0) {
-            if (keys_[entry - 1] == key) return &keys_[entry - 1];
+            const std::string& stored = keys_[(entry & kIndexMask) - 1];
+            if (stored == key) return &stored;
             continue;
         }
         const std::size_t index = used_.load(std::memory_order_relaxed);
         if (index == kCapacity) return nullptr;
         keys_[index].assign(key);
-        slots_[slot].store(static_cast<std::uint32_t>(index + 1), std::memory_order_release);
+        slots_[slot].store((hash & kTagMask) | (index + 1), std::memory_order_release);
         used_.store(index + 1, std::memory_order_release);
         return &keys_[index];
     }

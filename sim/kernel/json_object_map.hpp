@@ -63,7 +63,11 @@ class JsonMembers {
             if (!JsonKeys::table().holds(key)) (void)std::unique_ptr<const Key>(key);
         }
     };
+    // A member being made or copied, until the index takes it.
     using Owned = std::unique_ptr<value_type, Release>;
+    // The index holds plain pointers, freed by the object (~JsonMembers, erase, clear): an
+    // insert or erase in the middle then moves them as bytes.
+    using Slot = value_type*;
 
     template <bool Const>
     class basic_iterator {
@@ -75,13 +79,13 @@ class JsonMembers {
         using reference = std::conditional_t<Const, const value_type&, value_type&>;
 
         basic_iterator() = default;
-        explicit basic_iterator(const Owned* at) : at_(at) {}
+        explicit basic_iterator(const Slot* at) : at_(at) {}
         template <bool C = Const, class = std::enable_if_t<C>>
         basic_iterator(const basic_iterator<false>& other)  // NOLINT: iterator to const_iterator
             : at_(other.at_) {}
 
         reference operator*() const { return **at_; }
-        pointer operator->() const { return at_->get(); }
+        pointer operator->() const { return *at_; }
         reference operator[](difference_type n) const { return *at_[n]; }
         basic_iterator& operator++() {
             ++at_;
@@ -118,7 +122,7 @@ class JsonMembers {
         friend class JsonMembers;
         template <bool>
         friend class basic_iterator;
-        const Owned* at_ = nullptr;
+        const Slot* at_ = nullptr;
     };
 
   public:
@@ -143,10 +147,11 @@ class JsonMembers {
         return *this;
     }
     JsonMembers& operator=(JsonMembers&& other) noexcept {
-        index_ = std::move(other.index_);
+        JsonMembers taken(std::move(other));
+        swap(taken);
         return *this;
     }
-    ~JsonMembers() = default;
+    ~JsonMembers() { release(index_.data(), index_.data() + index_.size()); }
 
     void swap(JsonMembers& other) noexcept { index_.swap(other.index_); }
 
@@ -161,7 +166,10 @@ class JsonMembers {
     size_type size() const noexcept { return index_.size(); }
     size_type max_size() const noexcept { return index_.max_size(); }
 
-    void clear() noexcept { index_.clear(); }
+    void clear() noexcept {
+        release(index_.data(), index_.data() + index_.size());
+        index_.clear();
+    }
 
     // The first member whose key is not less than `key`.
     template <class K>
@@ -213,7 +221,7 @@ class JsonMembers {
     // Adds (key, Value(args...)) unless `key` is present; as std::map::emplace.
     template <class K, class... Args>
     std::pair<iterator, bool> emplace(K&& key, Args&&... args) {
-        const Owned* at = lower(key);
+        const Slot* at = lower(key);
         if (matches(at, key)) return {iterator(at), false};
         return {insert_at(at - index_.data(), std::forward<K>(key), std::forward<Args>(args)...),
                 true};
@@ -234,9 +242,9 @@ class JsonMembers {
     // in key order, with end() as the hint, take one comparison).
     template <class K, class... Args>
     iterator emplace_hint(const_iterator hint, K&& key, Args&&... args) {
-        const Owned* at = hint.at_;
-        const Owned* first = index_.data();
-        const Owned* last = first + index_.size();
+        const Slot* at = hint.at_;
+        const Slot* first = index_.data();
+        const Slot* last = first + index_.size();
         const bool fits = (at == last || key_compare{}(key, (*at)->first)) &&
                           (at == first || key_compare{}((*(at - 1))->first, key));
         if (!fits) return emplace(std::forward<K>(key), std::forward<Args>(args)...).first;
@@ -245,6 +253,7 @@ class JsonMembers {
 
     iterator erase(const_iterator position) {
         const std::size_t i = static_cast<std::size_t>(position.at_ - index_.data());
+        release(index_.data() + i, index_.data() + i + 1);
         index_.erase(index_.begin() + static_cast<difference_type>(i));
         relocate();
         return iterator(index_.data() + i);
@@ -253,6 +262,7 @@ class JsonMembers {
     iterator erase(const_iterator first, const_iterator last) {
         const std::size_t from = static_cast<std::size_t>(first.at_ - index_.data());
         const std::size_t to = static_cast<std::size_t>(last.at_ - index_.data());
+        release(index_.data() + from, index_.data() + to);
         index_.erase(index_.begin() + static_cast<difference_type>(from),
                      index_.begin() + static_cast<difference_type>(to));
         relocate();
@@ -277,28 +287,28 @@ class JsonMembers {
   private:
     static std::string_view view(std::string_view key) { return key; }
 
-    const Owned* end_ptr() const { return index_.data() + index_.size(); }
+    const Slot* end_ptr() const { return index_.data() + index_.size(); }
 
     // The member with key `k`, or end_ptr(). A small object is scanned: most keys differ from
     // `k` in length, which rejects them in one comparison, where a binary search compares
     // bytes at every step.
-    [[gnu::always_inline]] const Owned* locate(std::string_view k) const {
-        const Owned* const last = end_ptr();
+    [[gnu::always_inline]] const Slot* locate(std::string_view k) const {
+        const Slot* const last = end_ptr();
         if (index_.size() <= kScanned) {
-            for (const Owned* at = index_.data(); at != last; ++at) {
+            for (const Slot* at = index_.data(); at != last; ++at) {
                 const std::string& name = (*at)->first;
                 if (name.size() == k.size() && compare_bytes(name, k) == 0) return at;
             }
             return last;
         }
-        const Owned* at = lower(k);
+        const Slot* at = lower(k);
         return at != last && !key_compare{}(k, (*at)->first) ? at : last;
     }
 
     template <class K>
-    [[gnu::always_inline]] const Owned* lower(const K& key) const {
+    [[gnu::always_inline]] const Slot* lower(const K& key) const {
         const std::string_view k = view(key);
-        const Owned* first = index_.data();
+        const Slot* first = index_.data();
         std::size_t count = index_.size();
         while (count > 0) {  // std::lower_bound, with the comparison inlined
             const std::size_t half = count / 2;
@@ -314,7 +324,7 @@ class JsonMembers {
     // Whether the member at `at`, which lower() found (so its key is not less than `key`),
     // has the key: one more inlined comparison, no call to memcmp.
     template <class K>
-    bool matches(const Owned* at, const K& key) const {
+    bool matches(const Slot* at, const K& key) const {
         return at != end_ptr() && !key_compare{}(view(key), (*at)->first);
     }
 
@@ -322,7 +332,8 @@ class JsonMembers {
     iterator insert_at(std::size_t i, K&& key, Args&&... args) {
         Owned member = make_member(std::forward<K>(key), std::forward<Args>(args)...);
         if (index_.capacity() == 0) index_.reserve(kFirstCapacity);
-        index_.insert(index_.begin() + static_cast<difference_type>(i), std::move(member));
+        index_.insert(index_.begin() + static_cast<difference_type>(i), member.get());
+        (void)member.release();  // now the index's
         relocate();
         return iterator(index_.data() + i);
     }
@@ -330,24 +341,32 @@ class JsonMembers {
     // SIM_JSON_CHECKED: a new array after every change, so a stale iterator reads freed memory.
     void relocate() {
 #ifdef SIM_JSON_CHECKED
-        std::vector<Owned> moved;
+        std::vector<Slot> moved;
         moved.reserve(index_.capacity());
-        for (Owned& member : index_)
-            moved.push_back(std::move(member));
+        moved.assign(index_.begin(), index_.end());
         index_.swap(moved);
 #endif
     }
 
     void copy_from(const JsonMembers& other) {
         index_.reserve(other.size());
-        for (const Owned& member : other.index_)
-            index_.push_back(copy_member(*member));
+        try {
+            for (const Slot member : other.index_)  // reserved: push_back cannot throw
+                index_.push_back(copy_member(*member).release());
+        } catch (...) {  // from a constructor: no destructor frees what was copied
+            clear();
+            throw;
+        }
     }
 
     // A member (key, Value(args...)), its key in the table when the table takes it.
     template <class K, class... Args>
     static Owned make_member(K&& key, Args&&... args) {
-        const Key* stored = JsonKeys::table().intern(view(key));
+        const Key* stored = nullptr;
+        if constexpr (std::is_same_v<std::remove_cvref_t<K>, Key>)
+            stored = JsonKeys::table().intern(key);  // no hashing for a key of the table's
+        else
+            stored = JsonKeys::table().intern(view(key));
         std::unique_ptr<const Key> own;
         if (stored == nullptr) {
             own = std::make_unique<const Key>(std::forward<K>(key));
@@ -373,7 +392,13 @@ class JsonMembers {
     // Most objects have a handful of members; four spares the first few regrowths.
     static constexpr std::size_t kFirstCapacity = 4;
 
-    std::vector<Owned> index_;  // the members, in key order
+    // Frees the members in [first, last), which the caller then drops from the index.
+    static void release(const Slot* first, const Slot* last) noexcept {
+        for (; first != last; ++first)
+            Release{}(*first);
+    }
+
+    std::vector<Slot> index_;  // the members, in key order
 };
 
 }  // namespace sim

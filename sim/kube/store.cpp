@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "sim/kernel/hash_bytes.hpp"
+
 namespace sim::kube {
 namespace {
 
@@ -43,8 +45,7 @@ bool indexable(const LabelRequirement& r) {
 
 std::uint64_t Bucket::KeyIndex::hash_of(std::string_view ns, std::string_view name) {
     // Every bit of both hashes reaches the high bits that pick the slot.
-    return mix64(std::hash<std::string_view>{}(ns)*0x9e3779b97f4a7c15ULL ^
-                 std::hash<std::string_view>{}(name));
+    return mix64(hash_bytes(ns) * 0x9e3779b97f4a7c15ULL ^ hash_bytes(name));
 }
 
 const Bucket::Map::iterator* Bucket::KeyIndex::find(std::string_view ns,

@@ -13,14 +13,19 @@ sim::JsonKeys& keys() {
     return sim::JsonKeys::table();
 }
 
+// The string_view overload (a string literal would match both).
+const std::string* intern(std::string_view key) {
+    return keys().intern(key);
+}
+
 }  // namespace
 
 TEST_CASE("json keys: one stored copy per key", "[kernel][json]") {
-    const std::string* a = keys().intern("json-keys-test-a");
+    const std::string* a = intern("json-keys-test-a");
     REQUIRE(a != nullptr);
     REQUIRE(*a == "json-keys-test-a");
-    REQUIRE(keys().intern(std::string("json-keys-test-a")) == a);
-    const std::string* b = keys().intern("json-keys-test-b");
+    REQUIRE(intern(std::string("json-keys-test-a")) == a);
+    const std::string* b = intern("json-keys-test-b");
     REQUIRE(b != nullptr);
     REQUIRE(b != a);
     REQUIRE(keys().holds(a));
@@ -28,13 +33,35 @@ TEST_CASE("json keys: one stored copy per key", "[kernel][json]") {
     const std::string outside = "json-keys-test-a";
     REQUIRE_FALSE(keys().holds(&outside));
     // The empty key is a key.
-    REQUIRE(keys().intern("") == keys().intern(std::string()));
+    REQUIRE(intern("") == intern(std::string()));
+    // A key of the table's own comes back as itself.
+    REQUIRE(keys().intern(*a) == a);
+}
+
+TEST_CASE("json keys: keys that differ in one byte anywhere are different keys", "[kernel][json]") {
+    // The hash reads short keys and the tails of long ones as overlapping words: every byte
+    // still decides which key is found.
+    for (std::size_t length = 1; length <= sim::JsonKeys::kLongestKey; ++length) {
+        const std::string base(length, 'x');
+        const std::string* stored = intern(base);
+        REQUIRE(stored != nullptr);
+        for (std::size_t at = 0; at < length; ++at) {
+            std::string other = base;
+            other[at] = 'y';
+            const std::string* found = intern(other);
+            REQUIRE(found != nullptr);
+            REQUIRE(found != stored);
+            REQUIRE(*found == other);
+            REQUIRE(intern(other) == found);
+        }
+        REQUIRE(intern(base) == stored);
+    }
 }
 
 TEST_CASE("json keys: a key longer than the bound stays with its member", "[kernel][json]") {
     const std::string longest(sim::JsonKeys::kLongestKey, 'k');
-    REQUIRE(keys().intern(longest) != nullptr);
-    REQUIRE(keys().intern(longest + "k") == nullptr);
+    REQUIRE(intern(longest) != nullptr);
+    REQUIRE(intern(longest + "k") == nullptr);
     // Objects with such keys copy, compare, erase and dump as any other.
     sim::Json j;
     j[longest + "k"] = 1;
@@ -55,7 +82,7 @@ TEST_CASE("json keys: threads adding the same new keys get the same copies", "[k
     constexpr int kKeys = 500;
     auto intern_all = [](std::vector<const std::string*>& out) {
         for (int i = 0; i < kKeys; ++i)
-            out.push_back(keys().intern("json-keys-thread-" + std::to_string(i)));
+            out.push_back(intern("json-keys-thread-" + std::to_string(i)));
     };
     std::vector<const std::string*> first;
     std::vector<const std::string*> second;
@@ -72,9 +99,9 @@ TEST_CASE("json keys: threads adding the same new keys get the same copies", "[k
 TEST_CASE("json keys: past the capacity, keys stay with their members", "[kernel][json]") {
     // Fills the process's table: objects built afterwards own all their new keys.
     for (std::size_t i = 0; keys().size() < sim::JsonKeys::kCapacity; ++i)
-        REQUIRE(keys().intern("json-keys-fill-" + std::to_string(i)) != nullptr);
-    REQUIRE(keys().intern("json-keys-one-too-many") == nullptr);
-    REQUIRE(keys().intern("json-keys-fill-0") != nullptr);  // still found
+        REQUIRE(intern("json-keys-fill-" + std::to_string(i)) != nullptr);
+    REQUIRE(intern("json-keys-one-too-many") == nullptr);
+    REQUIRE(intern("json-keys-fill-0") != nullptr);  // still found
     sim::Json j = sim::Json::parse(R"({"json-keys-new":{"json-keys-newer":[1,2]},"x":1})");
     const sim::Json copy = j;
     j["json-keys-new"].erase("json-keys-newer");
