@@ -110,7 +110,7 @@ class JsonKeys {
     const std::string* add(std::string_view key, std::uint64_t hash);
 
     std::array<std::string, kCapacity> keys_{};
-    // Per slot: 0 = empty, else 1 + the key's index in keys_.
+    // Per slot: 0 = empty, else the tag and 1 + the key's index in keys_ (kIndexMask).
     std::array<std::atomic<std::uint64_t>, kSlots> slots_{};
     std::atomic<std::size_t> used_{0};
     std::mutex adding_;
