@@ -771,6 +771,7 @@ constexpr const char* kConditionTypes[] = {"PodReadyToStartContainers", "Initial
                                            "ContainersReady"};
 
 using kube::put;  // members in key order: one comparison each (sim/kube/json_build.hpp)
+using namespace sim::json_literals;  // "name"_key
 
 }  // namespace
 
@@ -788,41 +789,41 @@ json Kubelet::condition(PodRun& run, Condition type, bool status, const char* re
         t.since_unix_nanos = client_.now_unix_nanos();
     }
     json c = json::object();
-    put(c, "lastProbeTime", nullptr);
-    put(c, "lastTransitionTime", times_.at(t.since_unix_nanos));
-    if (!message.empty()) put(c, "message", message);
-    if (*reason != '\0') put(c, "reason", reason);
-    put(c, "status", status ? "True" : "False");
-    put(c, "type", kConditionTypes[index]);
+    put(c, "lastProbeTime"_key, nullptr);
+    put(c, "lastTransitionTime"_key, times_.at(t.since_unix_nanos));
+    if (!message.empty()) put(c, "message"_key, message);
+    if (*reason != '\0') put(c, "reason"_key, reason);
+    put(c, "status"_key, status ? "True" : "False");
+    put(c, "type"_key, kConditionTypes[index]);
     return c;
 }
 
 json Kubelet::container_status(const PodRun& run, const Container& c) {
     json state = json::object();
     if (c.state == "running") {
-        put(put(state, "running", json::object()), "startedAt", rfc3339_at(c.started_at));
+        put(put(state, "running"_key, json::object()), "startedAt", rfc3339_at(c.started_at));
     } else if (c.state == "terminated") {
-        json& t = put(state, "terminated", json::object());
-        put(t, "containerID", c.container_id);
-        put(t, "exitCode", c.exit_code);
-        put(t, "finishedAt", rfc3339_at(c.finished_at));
-        put(t, "reason", c.terminated_reason);
-        put(t, "startedAt", rfc3339_at(c.started_at));
+        json& t = put(state, "terminated"_key, json::object());
+        put(t, "containerID"_key, c.container_id);
+        put(t, "exitCode"_key, c.exit_code);
+        put(t, "finishedAt"_key, rfc3339_at(c.finished_at));
+        put(t, "reason"_key, c.terminated_reason);
+        put(t, "startedAt"_key, rfc3339_at(c.started_at));
     } else {
-        json& waiting = put(state, "waiting", json::object());
-        if (!c.waiting_message.empty()) put(waiting, "message", c.waiting_message);
-        put(waiting, "reason", c.waiting_reason);
+        json& waiting = put(state, "waiting"_key, json::object());
+        if (!c.waiting_message.empty()) put(waiting, "message"_key, c.waiting_message);
+        put(waiting, "reason"_key, c.waiting_reason);
     }
     json s = json::object();
-    if (!c.container_id.empty()) put(s, "containerID", c.container_id);
-    put(s, "image", c.image);
-    put(s, "imageID", c.image_ready ? c.image_id : std::string());
-    put(s, "lastState", c.last_state);
-    put(s, "name", c.name);
-    put(s, "ready", c.ready);
-    put(s, "restartCount", c.restart_count);
-    put(s, "started", c.started);
-    put(s, "state", std::move(state));
+    if (!c.container_id.empty()) put(s, "containerID"_key, c.container_id);
+    put(s, "image"_key, c.image);
+    put(s, "imageID"_key, c.image_ready ? c.image_id : std::string());
+    put(s, "lastState"_key, c.last_state);
+    put(s, "name"_key, c.name);
+    put(s, "ready"_key, c.ready);
+    put(s, "restartCount"_key, c.restart_count);
+    put(s, "started"_key, c.started);
+    put(s, "state"_key, std::move(state));
     (void)run;
     return s;
 }
@@ -900,21 +901,21 @@ json Kubelet::build_status(PodRun& run) {
 
     const auto ip_list = [](const std::string& ip) {
         json entry = json::object();
-        put(entry, "ip", ip);
+        put(entry, "ip"_key, ip);
         json list = json::array();
         list.push_back(std::move(entry));
         return list;
     };
     json status = json::object();
-    put(status, "conditions", std::move(conditions));
-    put(status, "containerStatuses", std::move(container_statuses));
-    put(status, "hostIP", host_ip_);
-    put(status, "hostIPs", ip_list(host_ip_));
-    if (!init_statuses.empty()) put(status, "initContainerStatuses", std::move(init_statuses));
-    put(status, "phase", std::move(phase));
-    put(status, "podIP", run.ip);
-    put(status, "podIPs", ip_list(run.ip));
-    put(status, "startTime", rfc3339_at(run.start_time));
+    put(status, "conditions"_key, std::move(conditions));
+    put(status, "containerStatuses"_key, std::move(container_statuses));
+    put(status, "hostIP"_key, host_ip_);
+    put(status, "hostIPs"_key, ip_list(host_ip_));
+    if (!init_statuses.empty()) put(status, "initContainerStatuses"_key, std::move(init_statuses));
+    put(status, "phase"_key, std::move(phase));
+    put(status, "podIP"_key, run.ip);
+    put(status, "podIPs"_key, ip_list(run.ip));
+    put(status, "startTime"_key, rfc3339_at(run.start_time));
     return status;
 }
 

@@ -14,11 +14,11 @@
 // a release store after its key is written; adding takes a mutex. Nothing reaches an output
 // through the table: which keys came first changes where they are stored, never an order.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -138,5 +138,46 @@ class JsonKeys {
     }
     return nullptr;
 }
+
+// A key the program names in its source ("metadata", "name"), interned once. Finding it in an
+// object (JsonMembers::find) compares each member's key pointer with this one instead of bytes,
+// and adding it skips the table. Sound because the table is append-only and, once full, stays
+// full: while this key is in the table, every member with these bytes was given the table's
+// copy (intern returns the stored key whenever there is one), so a member with another pointer
+// has another key. A key the table does not take is found by its bytes, as any other.
+class JsonKey {
+  public:
+    explicit JsonKey(std::string_view name)
+        : stored_(JsonKeys::table().intern(name)),
+          own_(stored_ ? std::string() : std::string(name)) {}
+    JsonKey(const JsonKey&) = delete;  // name() may view own_
+    JsonKey& operator=(const JsonKey&) = delete;
+
+    // The table's copy, or nullptr when the table did not take the key.
+    const std::string* stored() const noexcept { return stored_; }
+    std::string_view name() const noexcept { return stored_ ? *stored_ : own_; }
+
+  private:
+    const std::string* stored_;
+    std::string own_;
+};
+
+namespace json_literals {
+
+// The text of a string literal as a template argument.
+template <std::size_t N>
+struct KeyText {
+    constexpr KeyText(const char (&s)[N]) { std::copy_n(s, N, text); }  // NOLINT: implicit
+    char text[N];
+};
+
+// "metadata"_key: one JsonKey per distinct literal for the process, interned on first use.
+template <KeyText S>
+const JsonKey& operator""_key() {
+    static const JsonKey key(std::string_view(S.text, sizeof(S.text) - 1));
+    return key;
+}
+
+}  // namespace json_literals
 
 }  // namespace sim

@@ -181,21 +181,22 @@ class JsonMembers {
         return const_iterator(lower(key));
     }
 
+    // Any key that views as a string; a JsonKey ("name"_key) is found by its pointer.
     template <class K>
     iterator find(const K& key) {
-        return iterator(locate(view(key)));
+        return iterator(locate(key));
     }
     template <class K>
     const_iterator find(const K& key) const {
-        return const_iterator(locate(view(key)));
+        return const_iterator(locate(key));
     }
     template <class K>
     size_type count(const K& key) const {
-        return locate(view(key)) != end_ptr() ? 1 : 0;
+        return locate(key) != end_ptr() ? 1 : 0;
     }
     template <class K>
     bool contains(const K& key) const {
-        return locate(view(key)) != end_ptr();
+        return locate(key) != end_ptr();
     }
 
     template <class K>
@@ -221,6 +222,12 @@ class JsonMembers {
     // Adds (key, Value(args...)) unless `key` is present; as std::map::emplace.
     template <class K, class... Args>
     std::pair<iterator, bool> emplace(K&& key, Args&&... args) {
+        if constexpr (std::is_same_v<std::remove_cvref_t<K>, JsonKey>) {
+            // Absent (by pointer) is the usual answer; only then the bytes place it.
+            if (const Slot* found = locate(key); found != end_ptr())
+                return {iterator(found), false};
+            return {insert_at(lower(key) - index_.data(), key, std::forward<Args>(args)...), true};
+        }
         const Slot* at = lower(key);
         if (matches(at, key)) return {iterator(at), false};
         return {insert_at(at - index_.data(), std::forward<K>(key), std::forward<Args>(args)...),
@@ -245,8 +252,8 @@ class JsonMembers {
         const Slot* at = hint.at_;
         const Slot* first = index_.data();
         const Slot* last = first + index_.size();
-        const bool fits = (at == last || key_compare{}(key, (*at)->first)) &&
-                          (at == first || key_compare{}((*(at - 1))->first, key));
+        const bool fits = (at == last || key_compare{}(view(key), (*at)->first)) &&
+                          (at == first || key_compare{}((*(at - 1))->first, view(key)));
         if (!fits) return emplace(std::forward<K>(key), std::forward<Args>(args)...).first;
         return insert_at(at - first, std::forward<K>(key), std::forward<Args>(args)...);
     }
@@ -286,13 +293,38 @@ class JsonMembers {
 
   private:
     static std::string_view view(std::string_view key) { return key; }
+    static std::string_view view(const JsonKey& key) { return key.name(); }
 
     const Slot* end_ptr() const { return index_.data() + index_.size(); }
 
     // The member with key `k`, or end_ptr(). A small object is scanned: most keys differ from
     // `k` in length, which rejects them in one comparison, where a binary search compares
     // bytes at every step.
-    [[gnu::always_inline]] const Slot* locate(std::string_view k) const {
+    template <class K>
+    [[gnu::always_inline]] const Slot* locate(const K& key) const {
+        if constexpr (std::is_same_v<K, JsonKey>)
+            return locate_stored(key);
+        else
+            return locate_bytes(view(key));
+    }
+
+    // A JsonKey's member: in an object of up to kPointerScanned members (a pod's largest has a
+    // dozen), the key pointers are compared, one load and one comparison per member; this
+    // part is small enough to inline where it is used. Larger objects, and keys the table
+    // did not take, are searched by bytes out of line.
+    [[gnu::always_inline]] const Slot* locate_stored(const JsonKey& key) const {
+        const std::string* stored = key.stored();
+        if (stored == nullptr || index_.size() > kPointerScanned) return locate_out_of_line(key);
+        const Slot* const last = end_ptr();
+        for (const Slot* at = index_.data(); at != last; ++at)
+            if (&(*at)->first == stored) return at;
+        return last;
+    }
+    [[gnu::noinline]] const Slot* locate_out_of_line(const JsonKey& key) const {
+        return locate_bytes(key.name());
+    }
+
+    [[gnu::always_inline]] const Slot* locate_bytes(std::string_view k) const {
         const Slot* const last = end_ptr();
         if (index_.size() <= kScanned) {
             for (const Slot* at = index_.data(); at != last; ++at) {
@@ -363,13 +395,18 @@ class JsonMembers {
     template <class K, class... Args>
     static Owned make_member(K&& key, Args&&... args) {
         const Key* stored = nullptr;
-        if constexpr (std::is_same_v<std::remove_cvref_t<K>, Key>)
+        if constexpr (std::is_same_v<std::remove_cvref_t<K>, JsonKey>)
+            stored = key.stored();  // interned when the JsonKey was made
+        else if constexpr (std::is_same_v<std::remove_cvref_t<K>, Key>)
             stored = JsonKeys::table().intern(key);  // no hashing for a key of the table's
         else
             stored = JsonKeys::table().intern(view(key));
         std::unique_ptr<const Key> own;
         if (stored == nullptr) {
-            own = std::make_unique<const Key>(std::forward<K>(key));
+            if constexpr (std::is_same_v<std::remove_cvref_t<K>, JsonKey>)
+                own = std::make_unique<const Key>(key.name());
+            else
+                own = std::make_unique<const Key>(std::forward<K>(key));
             stored = own.get();
         }
         Owned member(
@@ -387,8 +424,10 @@ class JsonMembers {
         return Owned(std::make_unique<value_type>(member.first, member.second).release());
     }
 
-    // Objects up to this size are scanned by locate() rather than searched.
+    // Objects up to this size are scanned by locate_bytes() rather than searched.
     static constexpr std::size_t kScanned = 8;
+    // ... and up to this size by locate_stored(), which compares one pointer per member.
+    static constexpr std::size_t kPointerScanned = 16;
     // Most objects have a handful of members; four spares the first few regrowths.
     static constexpr std::size_t kFirstCapacity = 4;
 

@@ -23,19 +23,18 @@ constexpr int kGenerateNameAttempts = 8;
 
 using namespace std::string_view_literals;
 
-// Member access in one descent of the object's tree, keys compared as string_views (a const
-// char* key costs a strlen per comparison, and erase(key) builds a std::string first).
-Json& set_member(Json& object, std::string_view key, Json value) {
+// Member access in one search of the object, no strlen and no std::string made for the key;
+// a key spelled out here is a JsonKey ("name"_key, json_build.hpp), found by its pointer.
+template <class K>
+Json& set_member(Json& object, const K& key, Json value) {
     auto& m = object.get_ref<Json::object_t&>();
-    const auto it = m.lower_bound(key);
-    if (it != m.end() && it->first == key) {
-        it->second = std::move(value);
-        return it->second;
-    }
-    return m.emplace_hint(it, key, std::move(value))->second;
+    const auto [it, added] = m.emplace(key, std::move(value));  // moves only when added
+    if (!added) it->second = std::move(value);
+    return it->second;
 }
 
-void erase_member(Json& object, std::string_view key) {
+template <class K>
+void erase_member(Json& object, const K& key) {
     auto& m = object.get_ref<Json::object_t&>();
     if (const auto it = m.find(key); it != m.end()) m.erase(it);
 }
@@ -47,29 +46,28 @@ Json& meta(Json& object) {
         return object["metadata"];
     }
     auto& m = object.get_ref<Json::object_t&>();
-    auto it = m.lower_bound("metadata"sv);
-    if (it == m.end() || it->first != "metadata"sv)
-        it = m.emplace_hint(it, "metadata", Json::object());
-    else if (!it->second.is_object())
-        it->second = Json::object();
+    const auto [it, added] = m.emplace("metadata"_key, Json::object());
+    if (!added && !it->second.is_object()) it->second = Json::object();
     return it->second;
 }
 
 const Json& meta_of(const Json& object) {
     static const Json empty = Json::object();
-    const auto it = object.find("metadata"sv);
-    return it != object.end() && it->is_object() ? *it : empty;
+    const Json* m = find_member(object, "metadata"_key);
+    return m != nullptr && m->is_object() ? *m : empty;
 }
 
 // A string member read in place: its text, or "" when absent or not a string.
-std::string_view sv(const Json& object, std::string_view key) {
-    const auto it = object.find(key);
-    return it != object.end() && it->is_string()
-               ? std::string_view(it->get_ref<const std::string&>())
+template <class K>
+std::string_view sv(const Json& object, const K& key) {
+    const Json* member = find_member(object, key);
+    return member != nullptr && member->is_string()
+               ? std::string_view(member->get_ref<const std::string&>())
                : std::string_view{};
 }
 
-std::string str(const Json& object, std::string_view key) {
+template <class K>
+std::string str(const Json& object, const K& key) {
     return std::string(sv(object, key));
 }
 
@@ -90,25 +88,23 @@ Json bind_success() {
 }
 
 bool is_deleting(const Json& object) {
-    const Json& m = meta_of(object);
-    return m.contains("deletionTimestamp") && !m["deletionTimestamp"].is_null();
+    const Json* t = find_member(meta_of(object), "deletionTimestamp"_key);
+    return t != nullptr && !t->is_null();
 }
 
 // `to` is an object (do_update's next, or its metadata).
-void copy_or_erase(Json& to, const Json& from, std::string_view key) {
-    const auto it = from.find(key);
-    if (it == from.end()) {
+template <class K>
+void copy_or_erase(Json& to, const Json& from, const K& key) {
+    const Json* value = find_member(from, key);
+    if (value == nullptr) {
         erase_member(to, key);
         return;
     }
     // Comparing allocates nothing and usually finds them equal (a status update carries the
     // spec it read); copying a pod's spec allocates hundreds of nodes.
     auto& members = to.get_ref<Json::object_t&>();
-    const auto target = members.lower_bound(key);
-    if (target == members.end() || target->first != key)
-        members.emplace_hint(target, key, *it);
-    else if (target->second != *it)
-        target->second = *it;
+    const auto [target, added] = members.emplace(key, *value);
+    if (!added && target->second != *value) target->second = *value;
 }
 
 // a == b, looking first at the member `likely` (what the write was about: a status update's
@@ -187,28 +183,24 @@ std::optional<std::uint64_t> parse_u64(std::string_view text) {
 // pkg/apis/core/v1/helper/qos: Guaranteed when every container limits cpu and memory and
 // requests equal limits; BestEffort when nothing requests or limits anything.
 // (Reads members in place: `value(key, {})` would copy the whole spec.)
-const Json& member_or(const Json& object, std::string_view key, const Json& empty) {
-    if (!object.is_object()) (void)object.value(key, empty);  // throws as value() does
-    const auto it = object.find(key);
-    return it != object.end() ? *it : empty;
-}
 
 std::string qos_class(const Json& pod) {
     static const Json empty_object = Json::object();
     static const Json empty_array = Json::array();
     bool any = false;
     bool guaranteed = true;
-    const Json& spec = member_or(pod, "spec", empty_object);
-    for (const char* list : {"containers", "initContainers"}) {
-        for (const auto& c : member_or(spec, list, empty_array)) {
-            const Json& res = member_or(c, "resources", empty_object);
-            const Json& limits = member_or(res, "limits", empty_object);
-            const Json& requests = member_or(res, "requests", empty_object);
-            for (const char* name : {"cpu", "memory"}) {
-                if (limits.contains(name) || requests.contains(name)) any = true;
-                if (!limits.contains(name)) guaranteed = false;
-                if (requests.contains(name) && limits.contains(name) &&
-                    requests[name] != limits[name])
+    const Json& spec = member_or(pod, "spec"_key, empty_object);
+    for (const sim::JsonKey* list : {&"containers"_key, &"initContainers"_key}) {
+        for (const auto& c : member_or(spec, *list, empty_array)) {
+            const Json& res = member_or(c, "resources"_key, empty_object);
+            const Json& limits = member_or(res, "limits"_key, empty_object);
+            const Json& requests = member_or(res, "requests"_key, empty_object);
+            for (const sim::JsonKey* name : {&"cpu"_key, &"memory"_key}) {
+                const Json* limit = find_member(limits, *name);
+                const Json* request = find_member(requests, *name);
+                if (limit != nullptr || request != nullptr) any = true;
+                if (limit == nullptr) guaranteed = false;
+                if (request != nullptr && limit != nullptr && *request != *limit)
                     guaranteed = false;
             }
         }
@@ -417,8 +409,8 @@ void ApiServer::check_namespace_usable(const ResourceInfo& r, const std::string&
 
 void ApiServer::admit_and_validate(const ResourceInfo& r, Operation op,
                                    const std::string& subresource, Json& object, const Json* old) {
-    const std::string name = str(meta_of(object), "name");
-    const std::string ns = str(meta_of(object), "namespace");
+    const std::string name = str(meta_of(object), "name"_key);
+    const std::string ns = str(meta_of(object), "namespace"_key);
     AdmissionRequest request{op, &r, subresource, ns, name, &object, old};
     admission_.run_mutating(request);
     FieldErrors errs = validate_object_meta(r, object);
@@ -492,14 +484,14 @@ ObjectPtr ApiServer::write(const ResourceInfo& r, Json object, const Json* previ
         return make_object(std::move(object));
     }
     const std::uint64_t rv = next_revision();
-    set_member(meta(object), "resourceVersion", std::to_string(rv));
+    set_member(meta(object), "resourceVersion"_key, std::to_string(rv));
     const WatchEventType type = previous ? WatchEventType::Modified : WatchEventType::Added;
     // One immutable object shared by the store and the history; the replaced object (the one
     // `previous` refers to) becomes the change's previous state, no copy of either.
     auto stored = make_object(std::move(object));
     const Json& m = meta_of(*stored);
-    const std::string_view ns = sv(m, "namespace");
-    StoredObject old = bucket(r).put(ns, sv(m, "name"), stored);
+    const std::string_view ns = sv(m, "namespace"_key);
+    StoredObject old = bucket(r).put(ns, sv(m, "name"_key), stored);
     hub_.record(Change{rv, r.group_resource(), std::string(ns), type, stored, std::move(old)});
     return stored;
 }
@@ -596,8 +588,8 @@ ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Js
     if (!object.is_object()) throw bad_request("the body of the request must be a JSON object");
     bool storage_form = false;  // apiVersion and kind already the storage version's
     {
-        const std::string_view body_api_version = sv(object, "apiVersion");
-        const std::string_view body_kind = sv(object, "kind");
+        const std::string_view body_api_version = sv(object, "apiVersion"_key);
+        const std::string_view body_kind = sv(object, "kind"_key);
         if (!body_kind.empty() && body_kind != r.kind)
             throw bad_request("the object provided is unrecognized (must be of type " + r.kind +
                               "): kind " + quote_value(body_kind));
@@ -613,44 +605,44 @@ ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Js
     if (!storage_form) object = to_storage_version(r, std::move(object), ref.version);
     Json& m = meta(object);
     if (r.namespaced) {
-        const std::string_view body_ns = sv(m, "namespace");
+        const std::string_view body_ns = sv(m, "namespace"_key);
         if (body_ns.empty())
-            set_member(m, "namespace", ref.ns);
+            set_member(m, "namespace"_key, ref.ns);
         else if (!ref.ns.empty() && body_ns != ref.ns)
             throw bad_request(
                 "the namespace of the provided object does not match the namespace sent on the "
                 "request");
     } else {
-        erase_member(m, "namespace");
+        erase_member(m, "namespace"_key);
     }
-    if (!sv(m, "resourceVersion").empty())
+    if (!sv(m, "resourceVersion"_key).empty())
         throw bad_request("resourceVersion should not be set on objects to be created");
-    const std::string ns(sv(m, "namespace"));
+    const std::string ns(sv(m, "namespace"_key));
     if (r.namespaced && !ns.empty()) check_namespace_usable(r, ns);
 
     apply_defaults(r.kind, object);
     Json& md = meta(object);
     // rest.FillObjectMetaSystemFields and the strategies' PrepareForCreate.
-    set_member(md, "uid", new_uid());
-    set_member(md, "creationTimestamp", now_rfc3339_ref());
-    erase_member(md, "deletionTimestamp");
-    erase_member(md, "deletionGracePeriodSeconds");
-    erase_member(md, "selfLink");
+    set_member(md, "uid"_key, new_uid());
+    set_member(md, "creationTimestamp"_key, now_rfc3339_ref());
+    erase_member(md, "deletionTimestamp"_key);
+    erase_member(md, "deletionGracePeriodSeconds"_key);
+    erase_member(md, "selfLink"_key);
     if (r.generation != GenerationRule::None)
-        set_member(md, "generation", 1);
+        set_member(md, "generation"_key, 1);
     else
-        erase_member(md, "generation");
+        erase_member(md, "generation"_key);
     switch (r.create_status) {
         case CreateStatus::Keep:
             break;
         case CreateStatus::Clear:
-            erase_member(object, "status");
+            erase_member(object, "status"_key);
             break;
         case CreateStatus::PodPending: {
             Json status = Json::object();
-            set_member(status, "phase", "Pending");
-            set_member(status, "qosClass", qos_class(object));
-            set_member(object, "status", std::move(status));
+            set_member(status, "phase"_key, "Pending");
+            set_member(status, "qosClass"_key, qos_class(object));
+            set_member(object, "status"_key, std::move(status));
             break;
         }
         case CreateStatus::NamespaceActive:
@@ -660,21 +652,21 @@ ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Js
     }
     if (r.kind == "Service"sv) allocate_cluster_ip(object);
 
-    const std::string generate_prefix(sv(md, "generateName"));
-    const bool generated = sv(md, "name").empty() && !generate_prefix.empty();
+    const std::string generate_prefix(sv(md, "generateName"_key));
+    const bool generated = sv(md, "name"_key).empty() && !generate_prefix.empty();
     Bucket& b = bucket(r);
     for (int attempt = 0; generated && attempt < kGenerateNameAttempts; ++attempt) {
         md["name"] = generate_name(generate_prefix);
-        if (!b.contains(ns, sv(md, "name"))) break;
+        if (!b.contains(ns, sv(md, "name"_key))) break;
     }
     admit_and_validate(r, Operation::Create, "", object, nullptr);
-    const std::string_view name = sv(meta_of(object), "name");
+    const std::string_view name = sv(meta_of(object), "name"_key);
     if (b.contains(ns, name)) throw already_exists({r.group, r.plural}, name);
     return write(r, std::move(object), nullptr);
 }
 
 Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Json& binding) {
-    const std::string name = str(meta_of(binding), "name");
+    const std::string name = str(meta_of(binding), "name"_key);
     const std::string ns = scoped_namespace(r, ref);
     const Json& old = existing(r, ns, name);
     // target.name; a target that is not an object throws value()'s type_error, as it always did.
@@ -699,12 +691,12 @@ Json ApiServer::do_bind(const ResourceInfo& r, const ResourceRef& ref, const Jso
     Json& conditions = pod["status"]["conditions"];
     if (!conditions.is_array()) conditions = Json::array();
     Json condition = Json::object();  // members in key order (put)
-    put(condition, "lastProbeTime", nullptr);
-    put(condition, "lastTransitionTime", now_rfc3339());
-    put(condition, "status", "True");
-    put(condition, "type", "PodScheduled");
+    put(condition, "lastProbeTime"_key, nullptr);
+    put(condition, "lastTransitionTime"_key, now_rfc3339());
+    put(condition, "status"_key, "True");
+    put(condition, "type"_key, "PodScheduled");
     const auto it = std::find_if(conditions.begin(), conditions.end(), [](const Json& c) {
-        return c.is_object() && sv(c, "type") == "PodScheduled";
+        return c.is_object() && sv(c, "type"_key) == "PodScheduled";
     });
     if (it != conditions.end())
         *it = std::move(condition);
@@ -903,12 +895,12 @@ ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
     const Json& old = *old_object;
     object = to_storage_version(r, std::move(object), ref.version);
     Json& m = meta(object);
-    const std::string body_name = str(m, "name");
+    const std::string body_name = str(m, "name"_key);
     if (!body_name.empty() && body_name != name)
         throw bad_request("the name of the object (" + body_name +
                           ") does not match the name on the URL (" + name + ")");
     m["name"] = name;
-    const std::string body_ns = str(m, "namespace");
+    const std::string body_ns = str(m, "namespace"_key);
     if (r.namespaced && !body_ns.empty() && body_ns != ns)
         throw bad_request(
             "the namespace of the provided object does not match the namespace sent on the "
@@ -918,8 +910,8 @@ ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
     else
         m.erase("namespace");
 
-    const std::string rv = str(m, "resourceVersion");
-    const std::string old_rv = str(meta_of(old), "resourceVersion");
+    const std::string rv = str(m, "resourceVersion"_key);
+    const std::string old_rv = str(meta_of(old), "resourceVersion"_key);
     if (rv.empty() && !from_patch && !r.allows_unconditional_update())
         throw invalid_object(
             {r.group, r.kind}, name,
@@ -930,27 +922,27 @@ ObjectPtr ApiServer::do_update(const ResourceInfo& r, const ResourceRef& ref,
     if (subresource == "status") {
         if (r.custom) {
             next = old;  // status_strategy.go: everything but status comes from the old object
-            copy_or_erase(next, object, "status");
+            copy_or_erase(next, object, "status"_key);
         } else {
             next = std::move(object);
-            if (!spec_unchanged) copy_or_erase(next, old, "spec");
+            if (!spec_unchanged) copy_or_erase(next, old, "spec"_key);
             if (r.kind == "Deployment"sv || r.kind == "ReplicaSet"sv)
-                copy_or_erase(meta(next), meta_of(old), "labels");
-            if (r.kind == "Pod"sv) copy_or_erase(meta(next), meta_of(old), "ownerReferences");
+                copy_or_erase(meta(next), meta_of(old), "labels"_key);
+            if (r.kind == "Pod"sv) copy_or_erase(meta(next), meta_of(old), "ownerReferences"_key);
         }
     } else {
         next = std::move(object);
-        if (r.has_status) copy_or_erase(next, old, "status");
+        if (r.has_status) copy_or_erase(next, old, "status"_key);
         apply_defaults(r.kind, next);
     }
     // Server-managed metadata (rest.BeforeUpdate, FillObjectMetaSystemFields).
     Json& nm = meta(next);
-    for (const char* key : {"uid", "creationTimestamp", "generation", "deletionTimestamp",
-                            "deletionGracePeriodSeconds"})
-        copy_or_erase(nm, meta_of(old), key);
+    for (const sim::JsonKey* key : {&"uid"_key, &"creationTimestamp"_key, &"generation"_key,
+                                    &"deletionTimestamp"_key, &"deletionGracePeriodSeconds"_key})
+        copy_or_erase(nm, meta_of(old), *key);
     nm.erase("selfLink");
     // An update that leaves managedFields out keeps them (fieldmanager: nil means unchanged).
-    if (!nm.contains("managedFields")) copy_or_erase(nm, meta_of(old), "managedFields");
+    if (!nm.contains("managedFields")) copy_or_erase(nm, meta_of(old), "managedFields"_key);
     if (r.kind == "Service") {
         // clusterIP is immutable once allocated.
         for (const char* key : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
@@ -1022,8 +1014,8 @@ Json ApiServer::update_scale(const ResourceInfo& r, const ResourceRef& ref, cons
     if (!scale.is_object()) throw bad_request("the body of the request must be a JSON object");
     const std::string ns = scoped_namespace(r, ref);
     const Json& old = existing(r, ns, name);
-    const std::string rv = str(meta_of(scale), "resourceVersion");
-    if (!rv.empty() && rv != str(meta_of(old), "resourceVersion"))
+    const std::string rv = str(meta_of(scale), "resourceVersion"_key);
+    if (!rv.empty() && rv != str(meta_of(old), "resourceVersion"_key))
         throw optimistic_lock_conflict({r.group, r.plural}, name);
     const Json replicas = scale.value("spec", Json::object()).value("replicas", Json(0));
     if (!replicas.is_number_integer())
@@ -1149,16 +1141,16 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
     const Json& old = *old_object;
     const Json& om = meta_of(old);
     const GroupName gr{r.group, r.plural};
-    if (options.precondition_uid && *options.precondition_uid != str(om, "uid"))
+    if (options.precondition_uid && *options.precondition_uid != str(om, "uid"_key))
         throw conflict(gr, name,
                        "Precondition failed: UID in precondition: " + *options.precondition_uid +
-                           ", UID in object meta: " + str(om, "uid"));
+                           ", UID in object meta: " + str(om, "uid"_key));
     if (options.precondition_resource_version &&
-        *options.precondition_resource_version != str(om, "resourceVersion"))
+        *options.precondition_resource_version != str(om, "resourceVersion"_key))
         throw conflict(gr, name,
                        "Precondition failed: ResourceVersion in precondition: " +
                            *options.precondition_resource_version +
-                           ", ResourceVersion in object meta: " + str(om, "resourceVersion"));
+                           ", ResourceVersion in object meta: " + str(om, "resourceVersion"_key));
     if (options.propagation_policy) {
         const std::string& p = *options.propagation_policy;
         if (p != "Orphan" && p != "Background" && p != "Foreground")
@@ -1223,7 +1215,7 @@ Json ApiServer::do_delete(const ResourceInfo& r, const std::string& ns, const st
             meta(last)["resourceVersion"] = std::to_string(revision_);
             return last;
         }
-        return success_status(gr, name, str(om, "uid"));
+        return success_status(gr, name, str(om, "uid"_key));
     }
     if (!nm.contains("deletionTimestamp")) {
         nm["deletionTimestamp"] = now_rfc3339();
@@ -1265,8 +1257,8 @@ Result<Json> ApiServer::remove_collection(const ResourceRef& ref, const ListOpti
         if (!listed) return listed;
         Json items = Json::array();
         for (const auto& item : listed.value()["items"]) {
-            const std::string name = str(meta_of(item), "name");
-            const std::string ns = r.namespaced ? str(meta_of(item), "namespace") : "";
+            const std::string name = str(meta_of(item), "name"_key);
+            const std::string ns = r.namespaced ? str(meta_of(item), "namespace"_key) : "";
             const Json result = do_delete(r, ns, name, options);
             items.push_back(result.value("kind", "") == "Status" ? item
                                                                  : present(r, result, ref.version));

@@ -103,17 +103,17 @@ Result<Json> Client::bind(const std::string& ns, const std::string& pod, const s
     // Member by member, in key order (put): an initializer list copies every value once more,
     // and this runs per pod.
     Json metadata = Json::object();
-    put(metadata, "name", pod);
-    put(metadata, "namespace", ns);
+    put(metadata, "name"_key, pod);
+    put(metadata, "namespace"_key, ns);
     Json target = Json::object();
-    put(target, "apiVersion", "v1");
-    put(target, "kind", "Node");
-    put(target, "name", node);
+    put(target, "apiVersion"_key, "v1");
+    put(target, "kind"_key, "Node");
+    put(target, "name"_key, node);
     Json binding = Json::object();
-    put(binding, "apiVersion", "v1");
-    put(binding, "kind", "Binding");
-    put(binding, "metadata", std::move(metadata));
-    put(binding, "target", std::move(target));
+    put(binding, "apiVersion"_key, "v1");
+    put(binding, "kind"_key, "Binding");
+    put(binding, "metadata"_key, std::move(metadata));
+    put(binding, "target"_key, std::move(target));
     return server_.create(refs::kPods.in(ns), std::move(binding), "binding");
 }
 

@@ -19,33 +19,33 @@ Json text(std::string_view s) {
 Json event_json(const EventSpec& spec) {
     // Members in key order (put).
     Json involved = Json::object();
-    put(involved, "apiVersion", text(spec.involved_api_version));
-    put(involved, "kind", text(spec.involved_kind));
-    put(involved, "name", text(spec.involved_name));
-    put(involved, "namespace", text(spec.involved_namespace));
-    put(involved, "resourceVersion", text(spec.involved_resource_version));
-    put(involved, "uid", text(spec.involved_uid));
+    put(involved, "apiVersion"_key, text(spec.involved_api_version));
+    put(involved, "kind"_key, text(spec.involved_kind));
+    put(involved, "name"_key, text(spec.involved_name));
+    put(involved, "namespace"_key, text(spec.involved_namespace));
+    put(involved, "resourceVersion"_key, text(spec.involved_resource_version));
+    put(involved, "uid"_key, text(spec.involved_uid));
     Json metadata = Json::object();
-    put(metadata, "name", text(spec.name));
-    put(metadata, "namespace", text(spec.ns));
+    put(metadata, "name"_key, text(spec.name));
+    put(metadata, "namespace"_key, text(spec.ns));
     Json source = Json::object();
-    put(source, "component", text(spec.component));
-    if (!spec.host.empty()) put(source, "host", text(spec.host));
+    put(source, "component"_key, text(spec.component));
+    if (!spec.host.empty()) put(source, "host"_key, text(spec.host));
     Json event = Json::object();
-    put(event, "apiVersion", "v1");
-    put(event, "count", 1);
-    put(event, "eventTime", nullptr);
-    put(event, "firstTimestamp", text(spec.timestamp));
-    put(event, "involvedObject", std::move(involved));
-    put(event, "kind", "Event");
-    put(event, "lastTimestamp", text(spec.timestamp));
-    put(event, "message", text(spec.message));
-    put(event, "metadata", std::move(metadata));
-    put(event, "reason", text(spec.reason));
-    put(event, "reportingComponent", text(spec.component));
-    put(event, "reportingInstance", text(spec.host));
-    put(event, "source", std::move(source));
-    put(event, "type", text(spec.type));
+    put(event, "apiVersion"_key, "v1");
+    put(event, "count"_key, 1);
+    put(event, "eventTime"_key, nullptr);
+    put(event, "firstTimestamp"_key, text(spec.timestamp));
+    put(event, "involvedObject"_key, std::move(involved));
+    put(event, "kind"_key, "Event");
+    put(event, "lastTimestamp"_key, text(spec.timestamp));
+    put(event, "message"_key, text(spec.message));
+    put(event, "metadata"_key, std::move(metadata));
+    put(event, "reason"_key, text(spec.reason));
+    put(event, "reportingComponent"_key, text(spec.component));
+    put(event, "reportingInstance"_key, text(spec.host));
+    put(event, "source"_key, std::move(source));
+    put(event, "type"_key, text(spec.type));
     return event;
 }
 

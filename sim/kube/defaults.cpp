@@ -1,53 +1,40 @@
 #include "sim/kube/defaults.hpp"
 
+#include "sim/kube/json_build.hpp"
+
 namespace sim::kube {
 namespace {
 
 using Json = sim::Json;
 using Object = Json::object_t;
 
-// Where `key` is in `m`: its member, or the position it would be inserted at. One descent of
-// the tree instead of contains() + operator[] (three), and no strlen per comparison.
-struct Slot {
-    Object::iterator it;
-    bool found;
-};
-Slot slot(Object& m, std::string_view key) {
-    const auto it = m.lower_bound(key);
-    return {it, it != m.end() && it->first == key};
-}
+// The keys are JsonKeys ("name"_key, json_build.hpp): whether a member is there is one
+// pointer comparison per member, and adding one skips the key table.
 
 // `object` as an object to default: null becomes an empty object, anything else throws the
 // type_error operator[] throws (what the contains() + operator[] form these replace did).
-Object& object_ref(Json& object, std::string_view key) {
+Object& object_ref(Json& object, const sim::JsonKey& key) {
     if (object.is_null()) object = Json::object();
-    if (!object.is_object()) (void)object[std::string(key)];
+    if (!object.is_object()) (void)object[std::string(key.name())];
     return object.get_ref<Object&>();
 }
 
-void set_if_absent(Json& object, std::string_view key, const Json& value) {
+void set_if_absent(Json& object, const sim::JsonKey& key, const Json& value) {
     Object& m = object_ref(object, key);
-    const auto [it, found] = slot(m, key);
-    if (!found)
-        m.emplace_hint(it, key, value);
-    else if (it->second.is_null())
-        it->second = value;
+    const auto [it, added] = m.emplace(key, value);
+    if (!added && it->second.is_null()) it->second = value;
 }
 
-Json& child(Json& object, std::string_view key) {
+Json& child(Json& object, const sim::JsonKey& key) {
     Object& m = object_ref(object, key);
-    const auto [it, found] = slot(m, key);
-    if (!found) return m.emplace_hint(it, key, Json::object())->second;
-    if (!it->second.is_object()) it->second = Json::object();
+    const auto [it, added] = m.emplace(key, Json::object());
+    if (!added && !it->second.is_object()) it->second = Json::object();
     return it->second;
 }
 
 // The member `key` of an object, or nullptr (also for a non-object).
-Json* member(Json& object, std::string_view key) {
-    if (!object.is_object()) return nullptr;
-    Object& m = object.get_ref<Object&>();
-    const auto it = m.find(key);
-    return it == m.end() ? nullptr : &it->second;
+Json* member(Json& object, const sim::JsonKey& key) {
+    return find_member(object, key);
 }
 
 bool image_has_tag_latest_or_none(std::string_view image) {
@@ -73,64 +60,65 @@ const Json kTrue = true;
 const Json kEmptyObject = Json::object();
 
 void default_pod_template(Json& owner) {
-    Json& spec = child(owner, "spec");
-    Json& tmpl = child(spec, "template");
-    default_pod_spec(child(tmpl, "spec"));
+    Json& spec = child(owner, "spec"_key);
+    Json& tmpl = child(spec, "template"_key);
+    default_pod_spec(child(tmpl, "spec"_key));
 }
 
 }  // namespace
 
 void default_probe(Json& probe) {
     // SetDefaults_Probe
-    set_if_absent(probe, "timeoutSeconds", 1);
-    set_if_absent(probe, "periodSeconds", 10);
-    set_if_absent(probe, "successThreshold", 1);
-    set_if_absent(probe, "failureThreshold", 3);
+    set_if_absent(probe, "timeoutSeconds"_key, 1);
+    set_if_absent(probe, "periodSeconds"_key, 10);
+    set_if_absent(probe, "successThreshold"_key, 1);
+    set_if_absent(probe, "failureThreshold"_key, 3);
 }
 
 void default_container(Json& c) {
     // A non-object container, or an image that is not a string: value() throws type_error.
     if (!c.is_object()) (void)c.value("image", std::string{});
     Object& m = c.get_ref<Object&>();
-    if (const auto [it, found] = slot(m, "imagePullPolicy"); !found) {
-        const auto image = m.find(std::string_view("image"));
+    if (!m.contains("imagePullPolicy"_key)) {
+        const Json* image = find_member(c, "image"_key);
         std::string_view name;
-        if (image != m.end()) {
-            if (!image->second.is_string()) (void)c.value("image", std::string{});
-            name = image->second.get_ref<const std::string&>();
+        if (image != nullptr) {
+            if (!image->is_string()) (void)c.value("image", std::string{});
+            name = image->get_ref<const std::string&>();
         }
-        m.emplace_hint(it, "imagePullPolicy",
-                       image_has_tag_latest_or_none(name) ? kAlways : kIfNotPresent);
+        m.emplace("imagePullPolicy"_key,
+                  image_has_tag_latest_or_none(name) ? kAlways : kIfNotPresent);
     }
-    set_if_absent(c, "terminationMessagePath", kTerminationLog);
-    set_if_absent(c, "terminationMessagePolicy", kFile);
-    if (Json* ports = member(c, "ports"); ports != nullptr && ports->is_array())
+    set_if_absent(c, "terminationMessagePath"_key, kTerminationLog);
+    set_if_absent(c, "terminationMessagePolicy"_key, kFile);
+    if (Json* ports = member(c, "ports"_key); ports != nullptr && ports->is_array())
         for (auto& p : *ports)
-            set_if_absent(p, "protocol", kTcp);
-    for (const char* probe : {"livenessProbe", "readinessProbe", "startupProbe"})
-        if (Json* p = member(c, probe); p != nullptr && p->is_object()) default_probe(*p);
+            set_if_absent(p, "protocol"_key, kTcp);
+    for (const sim::JsonKey* probe :
+         {&"livenessProbe"_key, &"readinessProbe"_key, &"startupProbe"_key})
+        if (Json* p = member(c, *probe); p != nullptr && p->is_object()) default_probe(*p);
     // SetDefaults_PodSpec / Pod: requests default to limits when absent.
-    Json* res = member(c, "resources");
+    Json* res = member(c, "resources"_key);
     if (res == nullptr) {
-        m.emplace("resources", kEmptyObject);
+        m.emplace("resources"_key, kEmptyObject);
         return;
     }
     if (!res->is_object()) return;
-    if (Json* limits = member(*res, "limits"); limits != nullptr && limits->is_object()) {
-        Json& requests = child(*res, "requests");
+    if (Json* limits = member(*res, "limits"_key); limits != nullptr && limits->is_object()) {
+        Json& requests = child(*res, "requests"_key);
         for (const auto& [name, q] : limits->items())
             if (!requests.contains(name)) requests[name] = q;
     }
 }
 
 void default_pod_spec(Json& spec) {
-    set_if_absent(spec, "restartPolicy", kAlways);
-    set_if_absent(spec, "dnsPolicy", kClusterFirst);
-    set_if_absent(spec, "terminationGracePeriodSeconds", kThirty);
-    set_if_absent(spec, "schedulerName", kDefaultScheduler);
-    set_if_absent(spec, "securityContext", kEmptyObject);
-    for (const char* list : {"containers", "initContainers"})
-        if (Json* containers = member(spec, list); containers != nullptr && containers->is_array())
+    set_if_absent(spec, "restartPolicy"_key, kAlways);
+    set_if_absent(spec, "dnsPolicy"_key, kClusterFirst);
+    set_if_absent(spec, "terminationGracePeriodSeconds"_key, kThirty);
+    set_if_absent(spec, "schedulerName"_key, kDefaultScheduler);
+    set_if_absent(spec, "securityContext"_key, kEmptyObject);
+    for (const sim::JsonKey* list : {&"containers"_key, &"initContainers"_key})
+        if (Json* containers = member(spec, *list); containers != nullptr && containers->is_array())
             for (auto& c : *containers)
                 default_container(c);
 }
@@ -154,9 +142,10 @@ const Json& default_toleration(std::string_view key) {
 void default_tolerations_seconds(Json& spec) {
     // plugin/pkg/admission/defaulttolerationseconds: 300 s for not-ready and unreachable,
     // unless the pod already tolerates that taint's NoExecute effect.
-    if (!spec.contains("tolerations") || !spec["tolerations"].is_array())
-        spec["tolerations"] = Json::array();
-    Json& tolerations = spec["tolerations"];
+    Object& m = object_ref(spec, "tolerations"_key);
+    const auto [it, added] = m.emplace("tolerations"_key, Json::array());
+    if (!added && !it->second.is_array()) it->second = Json::array();
+    Json& tolerations = it->second;
     if (tolerations.empty()) {  // the usual case: nothing to compare with
         tolerations.get_ref<Json::array_t&>().reserve(2);
         tolerations.push_back(default_toleration("node.kubernetes.io/not-ready"));
@@ -178,44 +167,44 @@ void default_tolerations_seconds(Json& spec) {
 
 void default_deployment(Json& d) {
     // pkg/apis/apps/v1/defaults.go SetDefaults_Deployment
-    Json& spec = child(d, "spec");
-    set_if_absent(spec, "replicas", 1);
-    Json& strategy = child(spec, "strategy");
-    set_if_absent(strategy, "type", "RollingUpdate");
+    Json& spec = child(d, "spec"_key);
+    set_if_absent(spec, "replicas"_key, 1);
+    Json& strategy = child(spec, "strategy"_key);
+    set_if_absent(strategy, "type"_key, "RollingUpdate");
     if (strategy["type"] == "RollingUpdate") {
-        Json& ru = child(strategy, "rollingUpdate");
-        set_if_absent(ru, "maxUnavailable", "25%");
-        set_if_absent(ru, "maxSurge", "25%");
+        Json& ru = child(strategy, "rollingUpdate"_key);
+        set_if_absent(ru, "maxUnavailable"_key, "25%");
+        set_if_absent(ru, "maxSurge"_key, "25%");
     }
-    set_if_absent(spec, "revisionHistoryLimit", 10);
-    set_if_absent(spec, "progressDeadlineSeconds", 600);
+    set_if_absent(spec, "revisionHistoryLimit"_key, 10);
+    set_if_absent(spec, "progressDeadlineSeconds"_key, 600);
     default_pod_template(d);
 }
 
 void default_replica_set(Json& rs) {
-    Json& spec = child(rs, "spec");
-    set_if_absent(spec, "replicas", 1);
+    Json& spec = child(rs, "spec"_key);
+    set_if_absent(spec, "replicas"_key, 1);
     default_pod_template(rs);
 }
 
 void default_service(Json& svc) {
     // pkg/apis/core/v1/defaults.go SetDefaults_Service
-    Json& spec = child(svc, "spec");
-    set_if_absent(spec, "type", "ClusterIP");
-    set_if_absent(spec, "sessionAffinity", "None");
+    Json& spec = child(svc, "spec"_key);
+    set_if_absent(spec, "type"_key, "ClusterIP");
+    set_if_absent(spec, "sessionAffinity"_key, "None");
     if (spec["type"] == "ClusterIP" || spec["type"] == "NodePort" || spec["type"] == "LoadBalancer")
-        set_if_absent(spec, "internalTrafficPolicy", "Cluster");
+        set_if_absent(spec, "internalTrafficPolicy"_key, "Cluster");
     if (spec.contains("ports") && spec["ports"].is_array())
         for (auto& p : spec["ports"]) {
-            set_if_absent(p, "protocol", "TCP");
+            set_if_absent(p, "protocol"_key, "TCP");
             if (!p.contains("targetPort") && p.contains("port")) p["targetPort"] = p["port"];
         }
 }
 
 void default_hpa_v2(Json& hpa) {
     // pkg/apis/autoscaling/v2/defaults.go
-    Json& spec = child(hpa, "spec");
-    set_if_absent(spec, "minReplicas", 1);
+    Json& spec = child(hpa, "spec"_key);
+    set_if_absent(spec, "minReplicas"_key, 1);
     if (!spec.contains("metrics") || !spec["metrics"].is_array() || spec["metrics"].empty())
         spec["metrics"] = Json::array(
             {Json{{"type", "Resource"},
@@ -225,16 +214,16 @@ void default_hpa_v2(Json& hpa) {
     // behavior only when present (SetDefaults_HorizontalPodAutoscalerBehavior).
     if (!spec.contains("behavior") || !spec["behavior"].is_object()) return;
     Json& behavior = spec["behavior"];
-    Json& up = child(behavior, "scaleUp");
-    set_if_absent(up, "stabilizationWindowSeconds", 0);
-    set_if_absent(up, "selectPolicy", "Max");
-    set_if_absent(up, "policies",
+    Json& up = child(behavior, "scaleUp"_key);
+    set_if_absent(up, "stabilizationWindowSeconds"_key, 0);
+    set_if_absent(up, "selectPolicy"_key, "Max");
+    set_if_absent(up, "policies"_key,
                   Json::array({Json{{"type", "Pods"}, {"value", 4}, {"periodSeconds", 15}},
                                Json{{"type", "Percent"}, {"value", 100}, {"periodSeconds", 15}}}));
-    Json& down = child(behavior, "scaleDown");
-    set_if_absent(down, "stabilizationWindowSeconds", 300);
-    set_if_absent(down, "selectPolicy", "Max");
-    set_if_absent(down, "policies",
+    Json& down = child(behavior, "scaleDown"_key);
+    set_if_absent(down, "stabilizationWindowSeconds"_key, 300);
+    set_if_absent(down, "selectPolicy"_key, "Max");
+    set_if_absent(down, "policies"_key,
                   Json::array({Json{{"type", "Percent"}, {"value", 100}, {"periodSeconds", 15}}}));
 }
 
@@ -245,10 +234,10 @@ void apply_defaults(std::string_view kind, Json& object) {
     if (kind == "Service") return default_service(object);
     if (kind == "HorizontalPodAutoscaler") return default_hpa_v2(object);
     if (kind == "Pod") {
-        Json& spec = child(object, "spec");
+        Json& spec = child(object, "spec"_key);
         default_pod_spec(spec);
         default_tolerations_seconds(spec);
-        set_if_absent(spec, "enableServiceLinks", kTrue);
+        set_if_absent(spec, "enableServiceLinks"_key, kTrue);
     }
 }
 

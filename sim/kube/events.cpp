@@ -131,9 +131,9 @@ Result<std::string> EventRecorder::record_event(const Json& involved, const std:
         });
     if (seen != record.observed.end()) {
         Json patch = Json::object();
-        put(patch, "count", seen->count + 1);
-        put(patch, "lastTimestamp", now);
-        put(patch, "message", text_written);
+        put(patch, "count"_key, seen->count + 1);
+        put(patch, "lastTimestamp"_key, now);
+        put(patch, "message"_key, text_written);
         Result<ObjectPtr> patched =
             client_.patch_shared(events, seen->name, PatchType::Merge, patch);
         if (patched) {

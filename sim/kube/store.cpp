@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "sim/kernel/hash_bytes.hpp"
+#include "sim/kube/json_build.hpp"
 
 namespace sim::kube {
 namespace {
@@ -14,11 +15,9 @@ using Json = sim::Json;
 // it). A compact object has none (stored_object.hpp): its tree is not made to find that out.
 const Json* labels_of(const StoredObject& stored) {
     if (stored.is_compact()) return nullptr;
-    const Json& object = *stored.tree();
-    const auto meta = object.find("metadata");
-    if (meta == object.end() || !meta->is_object()) return nullptr;
-    const auto labels = meta->find("labels");
-    return labels != meta->end() && labels->is_object() ? &*labels : nullptr;
+    const Json* meta = find_member(*stored.tree(), "metadata"_key);
+    const Json* labels = meta != nullptr ? find_member(*meta, "labels"_key) : nullptr;
+    return labels != nullptr && labels->is_object() ? labels : nullptr;
 }
 
 bool same_labels(const Json* a, const Json* b) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "sim/kube/json_build.hpp"
 #include "sim/kube/label_syntax.hpp"
 #include "sim/kube/selectors.hpp"
 
@@ -26,21 +27,16 @@ bool is_label(std::string_view s, bool alpha_first) {
     return std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
 }
 
-// Keys are string_views throughout: nlohmann compares a const char* key with a strlen at
-// every step down an object's tree, and validation runs on every write.
+// Validation runs on every write: the keys it names are JsonKeys ("name"_key,
+// json_build.hpp), found by pointer, with no strlen.
 
-// object.value(key, empty) without copying the member: the member itself, or `empty` when
-// absent (value() throws for a non-object, and so does this).
-const Json& member_or(const Json& object, std::string_view key, const Json& empty) {
-    if (!object.is_object()) (void)object.value(key, empty);
-    const auto it = object.find(key);
-    return it != object.end() ? *it : empty;
-}
-const Json& member_or_empty_object(const Json& object, std::string_view key) {
+template <class K>
+const Json& member_or_empty_object(const Json& object, const K& key) {
     static const Json empty = Json::object();
     return member_or(object, key, empty);
 }
-const Json& member_or_empty_array(const Json& object, std::string_view key) {
+template <class K>
+const Json& member_or_empty_array(const Json& object, const K& key) {
     static const Json empty = Json::array();
     return member_or(object, key, empty);
 }
@@ -52,12 +48,13 @@ std::string field_at(const std::string& base, std::size_t index) {
 // object.value(key, fallback) for a string member, read in place: the member's text, or
 // `fallback` when absent. A non-object or a member that is not a string throws the
 // type_error value() throws.
-std::string_view string_or(const Json& object, std::string_view key, std::string_view fallback) {
-    if (!object.is_object()) (void)object.value(key, std::string{});
-    const auto it = object.find(key);
-    if (it == object.end()) return fallback;
-    if (!it->is_string()) (void)object.value(key, std::string{});
-    return it->get_ref<const std::string&>();
+template <class K>
+std::string_view string_or(const Json& object, const K& key, std::string_view fallback) {
+    if (!object.is_object()) (void)object.value(key_text(key), std::string{});
+    const Json* member = find_member(object, key);
+    if (member == nullptr) return fallback;
+    if (!member->is_string()) (void)object.value(key_text(key), std::string{});
+    return member->get_ref<const std::string&>();
 }
 
 const Json* find_path(const Json& object, std::initializer_list<std::string_view> path) {
@@ -72,10 +69,11 @@ const Json* find_path(const Json& object, std::initializer_list<std::string_view
 }
 
 // `field` is `base` + `suffix`, built only for an error.
-void check_non_negative(const Json& spec, std::string_view key, std::string_view base,
+template <class K>
+void check_non_negative(const Json& spec, const K& key, std::string_view base,
                         std::string_view suffix, FieldErrors& errs) {
-    const auto it = spec.find(key);
-    if (it == spec.end() || it->is_null()) return;
+    const Json* it = find_member(spec, key);
+    if (it == nullptr || it->is_null()) return;
     const auto field = [&] { return std::string(base).append(suffix); };
     if (!it->is_number_integer()) {
         errs.push_back(invalid(field(), render_value(*it), "must be an integer"));
@@ -85,8 +83,8 @@ void check_non_negative(const Json& spec, std::string_view key, std::string_view
 }
 
 void validate_containers(const Json& pod_spec, const std::string& base, FieldErrors& errs) {
-    const auto it = pod_spec.find(std::string_view("containers"));
-    if (it == pod_spec.end() || !it->is_array() || it->empty()) {
+    const Json* it = find_member(pod_spec, "containers"_key);
+    if (it == nullptr || !it->is_array() || it->empty()) {
         errs.push_back(required(base + ".containers"));
         return;
     }
@@ -97,7 +95,7 @@ void validate_containers(const Json& pod_spec, const std::string& base, FieldErr
         const Json& c = (*it)[i];
         // The field path, built only for an error.
         const auto at = [&] { return field_at(base + ".containers", i); };
-        const std::string_view name = string_or(c, "name", "");
+        const std::string_view name = string_or(c, "name"_key, "");
         if (name.empty()) {
             errs.push_back(required(at() + ".name"));
         } else if (!is_label(name, false)) {
@@ -108,9 +106,9 @@ void validate_containers(const Json& pod_spec, const std::string& base, FieldErr
         } else {
             names.push_back(name);
         }
-        if (string_or(c, "image", "").empty()) errs.push_back(required(at() + ".image"));
-        const auto ports = c.is_object() ? c.find(std::string_view("ports")) : c.end();
-        if (ports != c.end() && ports->is_array())
+        if (string_or(c, "image"_key, "").empty()) errs.push_back(required(at() + ".image"));
+        const Json* ports = find_member(c, "ports"_key);
+        if (ports != nullptr && ports->is_array())
             for (std::size_t p = 0; p < ports->size(); ++p) {
                 const Json& port = (*ports)[p];
                 const long long n = port.value("containerPort", 0LL);
@@ -124,11 +122,11 @@ void validate_containers(const Json& pod_spec, const std::string& base, FieldErr
 
 void validate_pod_spec(const Json& spec, const std::string& base, FieldErrors& errs) {
     validate_containers(spec, base, errs);
-    const std::string_view policy = string_or(spec, "restartPolicy", "Always");
+    const std::string_view policy = string_or(spec, "restartPolicy"_key, "Always");
     if (policy != "Always" && policy != "OnFailure" && policy != "Never")
         errs.push_back(not_supported(base + ".restartPolicy", quote_value(policy),
                                      {"Always", "Never", "OnFailure"}));
-    check_non_negative(spec, "terminationGracePeriodSeconds", base,
+    check_non_negative(spec, "terminationGracePeriodSeconds"_key, base,
                        ".terminationGracePeriodSeconds", errs);
 }
 
@@ -137,7 +135,7 @@ void validate_workload(const Json& object, FieldErrors& errs) {
     const Json empty = Json::object();
     const Json* spec = find_path(object, {"spec"});
     if (spec == nullptr) spec = &empty;
-    check_non_negative(*spec, "replicas", "spec.replicas", "", errs);
+    check_non_negative(*spec, "replicas"_key, "spec.replicas", "", errs);
     const Json* selector = find_path(*spec, {"selector"});
     if (selector == nullptr || selector->is_null()) {
         errs.push_back(required("spec.selector"));
@@ -250,18 +248,18 @@ void validate_seldon_schema(const Json& sdep, FieldErrors& errs) {
                                "must be greater than or equal to 0"));
 }
 
-void validate_label_map(const Json& meta, std::string_view key, FieldErrors& errs) {
-    const bool labels = key == "labels";
-    const auto it = meta.find(key);
-    if (it == meta.end() || it->is_null()) return;
+void validate_label_map(const Json& meta, const sim::JsonKey& key, FieldErrors& errs) {
+    const bool labels = key.name() == "labels";
+    const Json* it = find_member(meta, key);
+    if (it == nullptr || it->is_null()) return;
     if (!it->is_object()) {
-        errs.push_back(invalid(std::string("metadata.").append(key), render_value(*it),
+        errs.push_back(invalid(std::string("metadata.").append(key.name()), render_value(*it),
                                "must be a map of strings"));
         return;
     }
     for (const auto& [k, v] : it->items()) {
         if (!v.is_string()) {
-            errs.push_back(invalid(std::string("metadata.").append(key), render_value(v),
+            errs.push_back(invalid(std::string("metadata.").append(key.name()), render_value(v),
                                    "values must be strings"));
             continue;
         }
@@ -352,8 +350,8 @@ void validate_pod_spec_update(const Json& spec, const Json& old_spec, FieldError
             munged.erase(key);
     };
     restore("activeDeadlineSeconds");
-    const Json& old_tolerations = member_or_empty_array(old_spec, "tolerations");
-    const Json& new_tolerations = member_or_empty_array(spec, "tolerations");
+    const Json& old_tolerations = member_or_empty_array(old_spec, "tolerations"_key);
+    const Json& new_tolerations = member_or_empty_array(spec, "tolerations"_key);
     const bool only_added =
         std::all_of(old_tolerations.begin(), old_tolerations.end(), [&](const Json& t) {
             return std::find(new_tolerations.begin(), new_tolerations.end(), t) !=
@@ -437,8 +435,8 @@ std::string dns1035_label_error(const std::string& name) {
 
 FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& object) {
     FieldErrors errs;
-    const Json& meta = member_or_empty_object(object, "metadata");
-    const std::string_view name = string_or(meta, "name", "");
+    const Json& meta = member_or_empty_object(object, "metadata"_key);
+    const std::string_view name = string_or(meta, "name"_key, "");
     if (name.empty()) {
         errs.push_back(required("metadata.name", "name or generateName is required"));
     } else {
@@ -454,10 +452,10 @@ FieldErrors validate_object_meta(const ResourceInfo& resource, const Json& objec
         }
         if (!e.empty()) errs.push_back(invalid("metadata.name", quote_value(name), e));
     }
-    if (resource.namespaced && string_or(meta, "namespace", "").empty())
+    if (resource.namespaced && string_or(meta, "namespace"_key, "").empty())
         errs.push_back(required("metadata.namespace"));
-    validate_label_map(meta, "labels", errs);
-    validate_label_map(meta, "annotations", errs);
+    validate_label_map(meta, "labels"_key, errs);
+    validate_label_map(meta, "annotations"_key, errs);
     return errs;
 }
 
@@ -475,10 +473,10 @@ FieldErrors validate_object(const ResourceInfo& resource, const Json& object, co
                     invalid("spec.selector", render_label_selector(*after), "field is immutable"));
         }
     } else if (kind == "Pod") {
-        const Json& spec = member_or_empty_object(object, "spec");
+        const Json& spec = member_or_empty_object(object, "spec"_key);
         validate_pod_spec(spec, "spec", errs);
         if (old != nullptr)
-            validate_pod_spec_update(spec, member_or_empty_object(*old, "spec"), errs);
+            validate_pod_spec_update(spec, member_or_empty_object(*old, "spec"_key), errs);
     } else if (kind == "Service") {
         validate_service(object, errs);
     } else if (kind == "HorizontalPodAutoscaler") {

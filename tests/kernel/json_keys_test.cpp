@@ -96,7 +96,55 @@ TEST_CASE("json keys: threads adding the same new keys get the same copies", "[k
     }
 }
 
+TEST_CASE("json keys: a JsonKey finds what its bytes find, by pointer", "[kernel][json]") {
+    using namespace sim::json_literals;
+    const sim::JsonKey& name = "json-keys-literal"_key;
+    REQUIRE(&name == &"json-keys-literal"_key);  // one per literal
+    REQUIRE(name.stored() == intern("json-keys-literal"));
+    REQUIRE(name.name() == "json-keys-literal");
+    // Members made from strings, parsed text or the key itself: all found by the pointer.
+    sim::Json j = sim::Json::parse(R"({"a":1,"json-keys-literal":2,"z":3})");
+    auto& m = j.get_ref<sim::Json::object_t&>();
+    REQUIRE(m.find(name)->second == 2);
+    REQUIRE(m.contains(name));
+    REQUIRE(m.count(name) == 1);
+    REQUIRE_FALSE(m.contains("json-keys-literal-not"_key));
+    REQUIRE(m.erase(std::string("json-keys-literal")) == 1);
+    REQUIRE_FALSE(m.contains(name));
+    // emplace places it in key order and does not replace a present member.
+    REQUIRE(m.emplace(name, 4).second);
+    REQUIRE_FALSE(m.emplace(name, 5).second);
+    REQUIRE(j.dump() == R"({"a":1,"json-keys-literal":4,"z":3})");
+    REQUIRE(&m.find(std::string_view("json-keys-literal"))->first == name.stored());
+    // A large object is searched by bytes: still found.
+    sim::Json big = sim::Json::object();
+    for (int i = 0; i < 40; ++i)
+        big["json-keys-big-" + std::to_string(i)] = i;
+    big["json-keys-literal"] = "here";
+    auto& bm = big.get_ref<sim::Json::object_t&>();
+    REQUIRE(bm.find(name)->second == "here");
+    REQUIRE(bm.emplace_hint(bm.end(), "json-keys-zz"_key, 1)->first == "json-keys-zz");
+    REQUIRE(big.size() == 42);
+}
+
+TEST_CASE("json keys: a JsonKey the table does not take is found by its bytes", "[kernel][json]") {
+    const std::string long_name(sim::JsonKeys::kLongestKey + 1, 'q');
+    const sim::JsonKey key(long_name);
+    REQUIRE(key.stored() == nullptr);
+    REQUIRE(key.name() == long_name);
+    sim::Json j;
+    j[long_name] = 1;
+    auto& m = j.get_ref<sim::Json::object_t&>();
+    REQUIRE(m.contains(key));
+    REQUIRE_FALSE(m.emplace(key, 2).second);
+    m.erase(long_name);
+    REQUIRE(m.emplace(key, 3).second);
+    REQUIRE(j.at(long_name) == 3);
+}
+
 TEST_CASE("json keys: past the capacity, keys stay with their members", "[kernel][json]") {
+    const sim::JsonKey early("json-keys-early");  // stored: the table is not full yet
+    REQUIRE(early.stored() != nullptr);
     // Fills the process's table: objects built afterwards own all their new keys.
     for (std::size_t i = 0; keys().size() < sim::JsonKeys::kCapacity; ++i)
         REQUIRE(intern("json-keys-fill-" + std::to_string(i)) != nullptr);
@@ -107,4 +155,13 @@ TEST_CASE("json keys: past the capacity, keys stay with their members", "[kernel
     j["json-keys-new"].erase("json-keys-newer");
     REQUIRE(copy.dump() == R"({"json-keys-new":{"json-keys-newer":[1,2]},"x":1})");
     REQUIRE(j.dump() == R"({"json-keys-new":{},"x":1})");
+    // A JsonKey made now for a new key is not stored: found by bytes in members that own theirs.
+    const sim::JsonKey late("json-keys-new");
+    REQUIRE(late.stored() == nullptr);
+    REQUIRE(j.get_ref<sim::Json::object_t&>().find(late)->second.empty());
+    // A key stored before the table filled is given to every later member with its bytes.
+    sim::Json later = sim::Json::parse(R"({"json-keys-early":7})");
+    const auto& members = later.get_ref<const sim::Json::object_t&>();
+    REQUIRE(&members.begin()->first == early.stored());
+    REQUIRE(members.find(early)->second == 7);
 }
