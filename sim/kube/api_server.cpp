@@ -46,8 +46,8 @@ Json& meta(Json& object) {
         return object["metadata"];
     }
     auto& m = object.get_ref<Json::object_t&>();
-    const auto [it, added] = m.emplace("metadata"_key, Json::object());
-    if (!added && !it->second.is_object()) it->second = Json::object();
+    const auto it = m.emplace("metadata"_key).first;  // null when added
+    if (!it->second.is_object()) it->second = Json::object();
     return it->second;
 }
 

@@ -27,8 +27,8 @@ void set_if_absent(Json& object, const sim::JsonKey& key, const Json& value) {
 
 Json& child(Json& object, const sim::JsonKey& key) {
     Object& m = object_ref(object, key);
-    const auto [it, added] = m.emplace(key, Json::object());
-    if (!added && !it->second.is_object()) it->second = Json::object();
+    const auto it = m.emplace(key).first;  // null when added: no object made for a present one
+    if (!it->second.is_object()) it->second = Json::object();
     return it->second;
 }
 
@@ -143,8 +143,8 @@ void default_tolerations_seconds(Json& spec) {
     // plugin/pkg/admission/defaulttolerationseconds: 300 s for not-ready and unreachable,
     // unless the pod already tolerates that taint's NoExecute effect.
     Object& m = object_ref(spec, "tolerations"_key);
-    const auto [it, added] = m.emplace("tolerations"_key, Json::array());
-    if (!added && !it->second.is_array()) it->second = Json::array();
+    const auto it = m.emplace("tolerations"_key).first;  // null when added
+    if (!it->second.is_array()) it->second = Json::array();
     Json& tolerations = it->second;
     if (tolerations.empty()) {  // the usual case: nothing to compare with
         tolerations.get_ref<Json::array_t&>().reserve(2);
