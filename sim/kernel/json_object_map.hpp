@@ -297,9 +297,9 @@ class JsonMembers {
 
     const Slot* end_ptr() const { return index_.data() + index_.size(); }
 
-    // The member with key `k`, or end_ptr(). A small object is scanned: most keys differ from
-    // `k` in length, which rejects them in one comparison, where a binary search compares
-    // bytes at every step.
+    // The member with `key`, or end_ptr(): a JsonKey by pointer (locate_stored), any other key
+    // by bytes (locate_bytes: a small object is scanned, most keys differ in length, which
+    // rejects them in one comparison, where a binary search compares bytes at every step).
     template <class K>
     [[gnu::always_inline]] const Slot* locate(const K& key) const {
         if constexpr (std::is_same_v<K, JsonKey>)

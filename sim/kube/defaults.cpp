@@ -32,11 +32,6 @@ Json& child(Json& object, const sim::JsonKey& key) {
     return it->second;
 }
 
-// The member `key` of an object, or nullptr (also for a non-object).
-Json* member(Json& object, const sim::JsonKey& key) {
-    return find_member(object, key);
-}
-
 bool image_has_tag_latest_or_none(std::string_view image) {
     // pkg/apis/core/v1/defaults.go SetDefaults_Container: Always for ":latest" or no tag.
     if (image.find('@') != std::string_view::npos) return false;  // digest pins an image
@@ -91,20 +86,20 @@ void default_container(Json& c) {
     }
     set_if_absent(c, "terminationMessagePath"_key, kTerminationLog);
     set_if_absent(c, "terminationMessagePolicy"_key, kFile);
-    if (Json* ports = member(c, "ports"_key); ports != nullptr && ports->is_array())
+    if (Json* ports = find_member(c, "ports"_key); ports != nullptr && ports->is_array())
         for (auto& p : *ports)
             set_if_absent(p, "protocol"_key, kTcp);
     for (const sim::JsonKey* probe :
          {&"livenessProbe"_key, &"readinessProbe"_key, &"startupProbe"_key})
-        if (Json* p = member(c, *probe); p != nullptr && p->is_object()) default_probe(*p);
+        if (Json* p = find_member(c, *probe); p != nullptr && p->is_object()) default_probe(*p);
     // SetDefaults_PodSpec / Pod: requests default to limits when absent.
-    Json* res = member(c, "resources"_key);
+    Json* res = find_member(c, "resources"_key);
     if (res == nullptr) {
         m.emplace("resources"_key, kEmptyObject);
         return;
     }
     if (!res->is_object()) return;
-    if (Json* limits = member(*res, "limits"_key); limits != nullptr && limits->is_object()) {
+    if (Json* limits = find_member(*res, "limits"_key); limits != nullptr && limits->is_object()) {
         Json& requests = child(*res, "requests"_key);
         for (const auto& [name, q] : limits->items())
             if (!requests.contains(name)) requests[name] = q;
@@ -118,7 +113,8 @@ void default_pod_spec(Json& spec) {
     set_if_absent(spec, "schedulerName"_key, kDefaultScheduler);
     set_if_absent(spec, "securityContext"_key, kEmptyObject);
     for (const sim::JsonKey* list : {&"containers"_key, &"initContainers"_key})
-        if (Json* containers = member(spec, *list); containers != nullptr && containers->is_array())
+        if (Json* containers = find_member(spec, *list);
+            containers != nullptr && containers->is_array())
             for (auto& c : *containers)
                 default_container(c);
 }
