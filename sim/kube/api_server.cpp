@@ -622,6 +622,8 @@ ObjectPtr ApiServer::do_create(const ResourceInfo& r, const ResourceRef& ref, Js
 
     apply_defaults(r.kind, object);
     Json& md = meta(object);
+    // uid, creationTimestamp, generation and, in write(), resourceVersion: one index for them.
+    md.get_ref<Json::object_t&>().reserve(md.size() + 4);
     // rest.FillObjectMetaSystemFields and the strategies' PrepareForCreate.
     set_member(md, "uid"_key, new_uid());
     set_member(md, "creationTimestamp"_key, now_rfc3339_ref());
