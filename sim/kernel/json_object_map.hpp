@@ -6,9 +6,8 @@
 // pointers and a colour besides the key and the value) and walking it is a pointer chase per
 // level. Here a member is a reference to its key and its value (24 bytes, allocated once and
 // never moved; the key is stored once for the process, json_keys.hpp), and the index is one array
-// of (key, member) pointer pairs in key order: lookups are a scan or a binary search over it that
-// reads no member, iteration walks it. Objects are small (a pod's largest has a dozen members),
-// so inserting in the middle moves a few pairs.
+// of 8-byte pointers in key order: lookups are a binary search over it, iteration walks it. Objects
+// are small (a pod's largest has a dozen members), so inserting in the middle moves a few pointers.
 //
 // What std::map promises that this keeps: a reference or pointer to a member stays valid until
 // that member is erased (members never move), and iteration is in key order (BytesLess: the
@@ -67,13 +66,8 @@ class JsonMembers {
     // A member being made or copied, until the index takes it.
     using Owned = std::unique_ptr<value_type, Release>;
     // The index holds plain pointers, freed by the object (~JsonMembers, erase, clear): an
-    // insert or erase in the middle then moves them as bytes. Each slot keeps its member's key
-    // address beside the member's, so finding a key reads the index alone: the members are
-    // allocated apart, and reading each one's key was a cache miss per member on a cold object.
-    struct Slot {
-        const Key* key;  // &member->first
-        value_type* member;
-    };
+    // insert or erase in the middle then moves them as bytes.
+    using Slot = value_type*;
 
     template <bool Const>
     class basic_iterator {
@@ -90,9 +84,9 @@ class JsonMembers {
         basic_iterator(const basic_iterator<false>& other)  // NOLINT: iterator to const_iterator
             : at_(other.at_) {}
 
-        reference operator*() const { return *at_->member; }
-        pointer operator->() const { return at_->member; }
-        reference operator[](difference_type n) const { return *at_[n].member; }
+        reference operator*() const { return **at_; }
+        pointer operator->() const { return *at_; }
+        reference operator[](difference_type n) const { return *at_[n]; }
         basic_iterator& operator++() {
             ++at_;
             return *this;
@@ -261,8 +255,8 @@ class JsonMembers {
         const Slot* at = hint.at_;
         const Slot* first = index_.data();
         const Slot* last = first + index_.size();
-        const bool fits = (at == last || key_compare{}(view(key), *at->key)) &&
-                          (at == first || key_compare{}(*(at - 1)->key, view(key)));
+        const bool fits = (at == last || key_compare{}(view(key), (*at)->first)) &&
+                          (at == first || key_compare{}((*(at - 1))->first, view(key)));
         if (!fits) return emplace(std::forward<K>(key), std::forward<Args>(args)...).first;
         return insert_at(at - first, std::forward<K>(key), std::forward<Args>(args)...);
     }
@@ -326,7 +320,7 @@ class JsonMembers {
         if (stored == nullptr || index_.size() > kPointerScanned) return locate_out_of_line(key);
         const Slot* const last = end_ptr();
         for (const Slot* at = index_.data(); at != last; ++at)
-            if (at->key == stored) return at;
+            if (&(*at)->first == stored) return at;
         return last;
     }
     [[gnu::noinline]] const Slot* locate_out_of_line(const JsonKey& key) const {
@@ -337,13 +331,13 @@ class JsonMembers {
         const Slot* const last = end_ptr();
         if (index_.size() <= kScanned) {
             for (const Slot* at = index_.data(); at != last; ++at) {
-                const std::string& name = *at->key;
+                const std::string& name = (*at)->first;
                 if (name.size() == k.size() && compare_bytes(name, k) == 0) return at;
             }
             return last;
         }
         const Slot* at = lower(k);
-        return at != last && !key_compare{}(k, *at->key) ? at : last;
+        return at != last && !key_compare{}(k, (*at)->first) ? at : last;
     }
 
     template <class K>
@@ -353,7 +347,7 @@ class JsonMembers {
         std::size_t count = index_.size();
         while (count > 0) {  // std::lower_bound, with the comparison inlined
             const std::size_t half = count / 2;
-            if (key_compare{}(*first[half].key, k)) {
+            if (key_compare{}(first[half]->first, k)) {
                 first += half + 1;
                 count -= half + 1;
             } else {
@@ -366,15 +360,14 @@ class JsonMembers {
     // has the key: one more inlined comparison, no call to memcmp.
     template <class K>
     bool matches(const Slot* at, const K& key) const {
-        return at != end_ptr() && !key_compare{}(view(key), *at->key);
+        return at != end_ptr() && !key_compare{}(view(key), (*at)->first);
     }
 
     template <class K, class... Args>
     iterator insert_at(std::size_t i, K&& key, Args&&... args) {
         Owned member = make_member(std::forward<K>(key), std::forward<Args>(args)...);
         if (index_.capacity() == 0) index_.reserve(kFirstCapacity);
-        index_.insert(index_.begin() + static_cast<difference_type>(i),
-                      Slot{&member->first, member.get()});
+        index_.insert(index_.begin() + static_cast<difference_type>(i), member.get());
         (void)member.release();  // now the index's
         relocate();
         return iterator(index_.data() + i);
@@ -393,10 +386,8 @@ class JsonMembers {
     void copy_from(const JsonMembers& other) {
         index_.reserve(other.size());
         try {
-            for (const Slot& slot : other.index_) {  // reserved: push_back cannot throw
-                value_type* member = copy_member(*slot.member).release();
-                index_.push_back(Slot{&member->first, member});
-            }
+            for (const Slot member : other.index_)  // reserved: push_back cannot throw
+                index_.push_back(copy_member(*member).release());
         } catch (...) {  // from a constructor: no destructor frees what was copied
             clear();
             throw;
@@ -446,7 +437,7 @@ class JsonMembers {
     // Frees the members in [first, last), which the caller then drops from the index.
     static void release(const Slot* first, const Slot* last) noexcept {
         for (; first != last; ++first)
-            Release{}(first->member);
+            Release{}(*first);
     }
 
     std::vector<Slot> index_;  // the members, in key order

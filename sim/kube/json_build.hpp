@@ -23,10 +23,11 @@ inline std::string_view key_text(const sim::JsonKey& key) {
 // The member `key` of `object`, or nullptr (also when `object` is not an object).
 template <class K>
 const sim::Json* find_member(const sim::Json& object, const K& key) {
-    if (!object.is_object()) return nullptr;
-    const auto& members = object.get_ref<const sim::Json::object_t&>();
-    const auto it = members.find(key);
-    return it == members.end() ? nullptr : &it->second;
+    // get_ptr, not get_ref: no throw path, so no stack frame on the way to the scan.
+    const auto* members = object.get_ptr<const sim::Json::object_t*>();
+    if (members == nullptr) return nullptr;
+    const auto it = members->find(key);
+    return it == members->end() ? nullptr : &it->second;
 }
 template <class K>
 sim::Json* find_member(sim::Json& object, const K& key) {
