@@ -127,6 +127,20 @@ TEST_CASE("json keys: a JsonKey finds what its bytes find, by pointer", "[kernel
     REQUIRE(big.size() == 42);
 }
 
+TEST_CASE("json keys: threads using a literal first at once get the one JsonKey",
+          "[kernel][json]") {
+    // "x"_key makes its JsonKey on first use and publishes it through an atomic pointer: two
+    // threads racing on a literal never used before must both get the same key, the table's.
+    using namespace sim::json_literals;
+    const sim::JsonKey* seen_by_other = nullptr;
+    std::thread other([&] { seen_by_other = &"json-keys-raced-literal"_key; });
+    const sim::JsonKey* seen_here = &"json-keys-raced-literal"_key;
+    other.join();
+    REQUIRE(seen_here == seen_by_other);
+    REQUIRE(seen_here->stored() == intern("json-keys-raced-literal"));
+    REQUIRE(&"json-keys-raced-literal"_key == seen_here);  // and later uses too
+}
+
 TEST_CASE("json keys: a JsonKey the table does not take is found by its bytes", "[kernel][json]") {
     const std::string long_name(sim::JsonKeys::kLongestKey + 1, 'q');
     const sim::JsonKey key(long_name);

@@ -126,6 +126,9 @@ TEST_CASE("json object map: a member stays where it is while others come and go"
     int& b = members["b"];
     b = 1;
     const int* address = &b;
+    members.reserve(30);  // room made ahead (defaulting does): nothing seen changes
+    REQUIRE(members.size() == 1);
+    REQUIRE(&members.at("b") == address);
     for (char c = 'c'; c <= 'z'; ++c)
         members[std::string(1, c)] = c;  // after "b": grows the index past its first array
     members["a"] = 0;                    // before "b": shifts it in the index
